@@ -1,0 +1,73 @@
+/*
+ * luabox.h — what the guest's C files share: the sandbox's Lua state, the scheduler's wait
+ * primitive, the MessagePack codec and the built-in module table.
+ *
+ * A module's Lua face is one file (`mod_NAME.c`) exposing `luabox_open_NAME`, listed once in
+ * modules.c; its blocking calls start a host operation and hand the handle to `luabox_wait`.
+ */
+#ifndef LUABOX_H
+#define LUABOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+#include "entry.h"
+
+/* ---- sandbox.c: the restricted environment ---- */
+
+/* Build a fresh Lua state with the sandboxed standard library and prelude. NULL on failure. */
+lua_State *luabox_new_state(void);
+/* Reseed math.random from the host (done per instance, so snapshots do not share seeds). */
+void luabox_reseed(lua_State *L);
+/* Set the entry id (for messages) and the modules `require` may load. */
+void luabox_set_entry(lua_State *L, const char *entry, size_t entry_len,
+                      const entry_list_string_t *modules);
+/* Push the prelude's entry runner: function(chunk, ...args) -> results. */
+void luabox_push_run_entry(lua_State *L);
+/* The current entry id, NUL-terminated. */
+const char *luabox_entry_id(lua_State *L);
+
+/* ---- scheduler.c: coroutines and waits (DESIGN §2b) ---- */
+
+/* Yield the running coroutine to the scheduler until host operation `handle` completes; the
+ * completion's values become this C function's results. `what` names the call in the error raised
+ * where Lua cannot yield (inside a C call such as a table.sort comparator). Use as
+ * `return luabox_wait(L, h, "time.sleep");`. */
+int luabox_wait(lua_State *L, uint64_t handle, const char *what);
+/* The light-userdata key the scheduler recognises in yields (pushed by the prelude's relay). */
+void luabox_push_wait_marker(lua_State *L);
+
+/* ---- codec.c: Lua values <-> MessagePack (DESIGN §3) ---- */
+
+typedef struct {
+  uint8_t *data;
+  size_t len, cap, max;
+} luabox_buf;
+
+/* Encode `count` values starting at stack index `first` as one MessagePack array into `out`
+ * (which owns a malloc'd buffer on success). `what` names the root in error paths ("result").
+ * On failure returns 0 and pushes an error message naming the path of the offending value. */
+int luabox_encode_values(lua_State *L, int first, int count, const char *what, size_t max,
+                         luabox_buf *out);
+/* Decode a MessagePack array and push its elements onto L. Returns the count pushed, or -1 after
+ * pushing an error message. Every element must fit the stack: the caller has no other limit. */
+int luabox_decode_values(lua_State *L, const uint8_t *data, size_t len);
+
+/* ---- modules.c: the Lua faces of host modules ---- */
+
+typedef struct {
+  const char *name;
+  lua_CFunction open;
+} luabox_module;
+
+/* NULL-terminated list of the modules built into the guest. */
+extern const luabox_module luabox_modules[];
+
+/* Push a Lua string converted from a WIT string, then free the WIT string. */
+void luabox_push_owned_string(lua_State *L, entry_string_t *s);
+/* Read a duration argument (string "1.5s" or integer nanoseconds) for a host call. */
+void luabox_check_duration(lua_State *L, int arg, luabox_sandbox_types_duration_t *out);
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * scheduler.c — runs a sandbox's Lua coroutines until none can make progress (DESIGN §2b).
+ *
+ * Each task is a Lua coroutine; task 0 runs the entry. A task that calls a blocking module
+ * function yields (WAIT marker, handle) through `luabox_wait` and sleeps in `waits` until the
+ * host delivers that handle's completion through `resume`. A plain `coroutine.yield()` at task
+ * level just lets the other runnable tasks go first. When the run queue is empty the export call
+ * returns to the host with the handles the tasks wait on: no native stack is held between events.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "scheduler.h"
+
+static char wait_marker;
+
+void luabox_push_wait_marker(lua_State *L) { lua_pushlightuserdata(L, &wait_marker); }
+
+int luabox_wait(lua_State *L, uint64_t handle, const char *what) {
+  if (!lua_isyieldable(L))
+    return luaL_error(L,
+                      "%s cannot wait here: it was called inside a C call (such as a table.sort "
+                      "comparator or a string.gsub callback), which cannot yield",
+                      what);
+  lua_pushlightuserdata(L, &wait_marker);
+  lua_pushinteger(L, (lua_Integer)handle);
+  return lua_yield(L, 2);
+}
+
+typedef struct {
+  lua_State *co; /* NULL when the slot is free */
+  int ref;       /* keeps `co` alive in the registry */
+  int nargs;     /* values waiting on co's stack for its next resume */
+} task;
+
+static struct {
+  task *tasks;
+  int ntasks, cap;
+  int *runq;
+  int nrun, runcap;
+  int waits; /* registry ref: handle -> task id */
+} S;
+
+static int ensure_capacity(void **items, int *cap, int want, size_t size) {
+  if (want <= *cap) return 1;
+  int n = *cap ? *cap * 2 : 8;
+  while (n < want) n *= 2;
+  void *grown = realloc(*items, (size_t)n * size);
+  if (!grown) return 0;
+  *items = grown;
+  *cap = n;
+  return 1;
+}
+
+static void make_runnable(lua_State *L, int id) {
+  if (!ensure_capacity((void **)&S.runq, &S.runcap, S.nrun + 1, sizeof(int)))
+    luaL_error(L, "not enough memory");
+  S.runq[S.nrun++] = id;
+}
+
+void luabox_sched_reset(lua_State *L) {
+  for (int i = 0; i < S.ntasks; i++)
+    if (S.tasks[i].co) luaL_unref(L, LUA_REGISTRYINDEX, S.tasks[i].ref);
+  S.ntasks = 0;
+  S.nrun = 0;
+  if (S.waits) luaL_unref(L, LUA_REGISTRYINDEX, S.waits);
+  lua_newtable(L);
+  S.waits = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+int luabox_sched_spawn(lua_State *L, int nargs) {
+  if (!ensure_capacity((void **)&S.tasks, &S.cap, S.ntasks + 1, sizeof(task)))
+    return luaL_error(L, "not enough memory");
+  lua_State *co = lua_newthread(L);
+  lua_insert(L, -(nargs + 2));
+  lua_xmove(L, co, nargs + 1);
+  int id = S.ntasks++;
+  S.tasks[id] = (task){.co = co, .ref = luaL_ref(L, LUA_REGISTRYINDEX), .nargs = nargs};
+  make_runnable(L, id);
+  return id;
+}
+
+int luabox_sched_complete(lua_State *L, uint64_t handle, const uint8_t *values, size_t len) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, S.waits);
+  lua_rawgeti(L, -1, (lua_Integer)handle);
+  int isnum;
+  int id = (int)lua_tointegerx(L, -1, &isnum);
+  lua_pop(L, 1);
+  if (!isnum || id < 0 || id >= S.ntasks || !S.tasks[id].co) {
+    lua_pop(L, 1);
+    return 0; /* a stale completion: the waiter is gone */
+  }
+  lua_pushnil(L);
+  lua_rawseti(L, -2, (lua_Integer)handle);
+  lua_pop(L, 1);
+  lua_State *co = S.tasks[id].co;
+  int n = luabox_decode_values(co, values, len);
+  if (n < 0) {
+    /* The host sent something the guest cannot read: surface it where the task waits. */
+    lua_pushnil(co);
+    lua_insert(co, -2);
+    n = 2;
+  }
+  S.tasks[id].nargs = n;
+  make_runnable(L, id);
+  return 1;
+}
+
+luabox_run luabox_sched_run(lua_State *L, int *count) {
+  while (S.nrun > 0) {
+    int id = S.runq[0];
+    memmove(S.runq, S.runq + 1, (size_t)(--S.nrun) * sizeof(int));
+    task *t = &S.tasks[id];
+    int nres = 0;
+    int status = lua_resume(t->co, L, t->nargs, &nres);
+    t = &S.tasks[id];
+    t->nargs = 0;
+    if (status == LUA_YIELD) {
+      if (nres == 2 && lua_touserdata(t->co, -2) == &wait_marker) {
+        lua_Integer handle = lua_tointeger(t->co, -1);
+        lua_pop(t->co, 2);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, S.waits);
+        lua_pushinteger(L, id);
+        lua_rawseti(L, -2, handle);
+        lua_pop(L, 1);
+      } else {
+        lua_pop(t->co, nres);
+        make_runnable(L, id);
+      }
+      continue;
+    }
+    if (status == LUA_OK && id != 0) {
+      luaL_unref(L, LUA_REGISTRYINDEX, t->ref);
+      t->co = NULL;
+      continue;
+    }
+    /* The entry's task finished or a task failed: either ends the run. */
+    lua_State *co = t->co;
+    if (status == LUA_OK) {
+      if (!lua_checkstack(L, nres + 1)) luaL_error(L, "too many results");
+      lua_xmove(co, L, nres);
+      *count = nres;
+      return LUABOX_RUN_DONE;
+    }
+    lua_xmove(co, L, 1);
+    luaL_traceback(L, co, NULL, 0);
+    *count = status;
+    return LUABOX_RUN_FAILED;
+  }
+  lua_rawgeti(L, LUA_REGISTRYINDEX, S.waits);
+  int handles = 0;
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_insert(L, -3);
+    handles++;
+  }
+  lua_pop(L, 1);
+  *count = handles;
+  return handles ? LUABOX_RUN_WAITING : LUABOX_RUN_DEADLOCK;
+}

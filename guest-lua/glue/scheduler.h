@@ -1,0 +1,25 @@
+/*
+ * scheduler.h — the interface between the exports (runner.c) and the task scheduler.
+ */
+#ifndef LUABOX_SCHEDULER_H
+#define LUABOX_SCHEDULER_H
+
+#include "luabox.h"
+
+typedef enum {
+  LUABOX_RUN_DONE,     /* task 0 returned: its `count` results are on top of L */
+  LUABOX_RUN_FAILED,   /* a task raised: error value then traceback on L; `count` = Lua status */
+  LUABOX_RUN_WAITING,  /* `count` handles (integers) on top of L */
+  LUABOX_RUN_DEADLOCK, /* tasks remain but none waits on the host */
+} luabox_run;
+
+/* Forget every task and wait. */
+void luabox_sched_reset(lua_State *L);
+/* Pop a function and `nargs` arguments from L into a new runnable task; returns its id. */
+int luabox_sched_spawn(lua_State *L, int nargs);
+/* Hand a completion's values to the task waiting on `handle`; 0 if nobody waits on it. */
+int luabox_sched_complete(lua_State *L, uint64_t handle, const uint8_t *values, size_t len);
+/* Run until no task can progress. */
+luabox_run luabox_sched_run(lua_State *L, int *count);
+
+#endif

@@ -1,0 +1,65 @@
+//! The `luabox` command line: clap types and one function per subcommand. No business logic
+//! lives here; each subcommand turns its arguments into library calls and an exit code.
+
+mod eval;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "luabox", version, about = "Run untrusted Lua safely in WebAssembly sandboxes")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a Lua file in a fresh sandbox and print its result as JSON.
+    Eval(eval::EvalArgs),
+}
+
+/// Exit codes shared by the subcommands.
+pub mod exit {
+    /// The Lua code failed (an error, a syntax error, a bad value), or the input was unusable.
+    pub const FAILED: u8 = 1;
+    /// A limit stopped the sandbox (deadline, memory, stack).
+    pub const LIMIT: u8 = 2;
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        // Sandboxes yield every few ms; checking timers on every poll keeps them on time.
+        .event_interval(1)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(exit::FAILED);
+        }
+    };
+    let code = runtime.block_on(async {
+        match cli.command {
+            Command::Eval(args) => eval::run(args).await,
+        }
+    });
+    ExitCode::from(code)
+}
+
+/// Logs (and Lua's `print`) go to stderr; `RUST_LOG` overrides the default level `info`.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .without_time()
+        .init();
+}

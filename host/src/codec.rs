@@ -1,0 +1,141 @@
+//! Values across the sandbox boundary (DESIGN §3) and their JSON form.
+//!
+//! Arguments and results cross as one MessagePack array of Lua values. The guest decides how a
+//! Lua value is encoded (`guest-lua/glue/codec.c`); this module converts between that encoding and
+//! JSON for the CLI:
+//!
+//! ```
+//! use luabox::codec::{json_to_values, values_to_json};
+//! let bytes = json_to_values(&[serde_json::json!({"x": 1})]);
+//! assert_eq!(values_to_json(&bytes).unwrap(), serde_json::json!({"x": 1}));
+//! ```
+//!
+//! JSON has no place for some Lua values: non-string map keys become their decimal or textual
+//! form, NaN and infinities become `null`, and byte strings that are not UTF-8 are shown lossily.
+
+use anyhow::{Context, Result, bail};
+use rmpv::Value;
+use serde_json::Value as Json;
+
+/// Encode JSON values as the MessagePack array the guest expects for call arguments.
+pub fn json_to_values(values: &[Json]) -> Vec<u8> {
+    let array = Value::Array(values.iter().map(json_to_msgpack).collect());
+    let mut out = Vec::new();
+    rmpv::encode::write_value(&mut out, &array).expect("writing to a Vec cannot fail");
+    out
+}
+
+/// Decode a MessagePack array of values.
+pub fn decode_values(payload: &[u8]) -> Result<Vec<Value>> {
+    let mut reader = payload;
+    let value = rmpv::decode::read_value(&mut reader).context("malformed MessagePack values")?;
+    if !reader.is_empty() {
+        bail!("trailing bytes after MessagePack values");
+    }
+    match value {
+        Value::Array(values) => Ok(values),
+        other => bail!("expected an array of values, got {other}"),
+    }
+}
+
+/// The JSON form of a result: no value is `null`, one value is itself, several are an array.
+pub fn values_to_json(payload: &[u8]) -> Result<Json> {
+    let mut values = decode_values(payload)?;
+    Ok(match values.len() {
+        0 => Json::Null,
+        1 => msgpack_to_json(&values.remove(0)),
+        _ => Json::Array(values.iter().map(msgpack_to_json).collect()),
+    })
+}
+
+pub fn json_to_msgpack(json: &Json) -> Value {
+    match json {
+        Json::Null => Value::Nil,
+        Json::Bool(b) => Value::Boolean(*b),
+        Json::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Value::from(i),
+            (None, Some(u)) => Value::from(u),
+            _ => Value::F64(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(s) => Value::from(s.as_str()),
+        Json::Array(items) => Value::Array(items.iter().map(json_to_msgpack).collect()),
+        Json::Object(map) => Value::Map(
+            map.iter()
+                .map(|(k, v)| (Value::from(k.as_str()), json_to_msgpack(v)))
+                .collect(),
+        ),
+    }
+}
+
+pub fn msgpack_to_json(value: &Value) -> Json {
+    match value {
+        Value::Nil | Value::Ext(..) => Json::Null,
+        Value::Boolean(b) => Json::Bool(*b),
+        Value::Integer(i) => match (i.as_i64(), i.as_u64()) {
+            (Some(i), _) => Json::from(i),
+            (None, Some(u)) => Json::from(u),
+            _ => Json::Null,
+        },
+        Value::F32(f) => float_to_json(f64::from(*f)),
+        Value::F64(f) => float_to_json(*f),
+        Value::String(s) => Json::String(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+        Value::Binary(b) => Json::String(String::from_utf8_lossy(b).into_owned()),
+        Value::Array(items) => Json::Array(items.iter().map(msgpack_to_json).collect()),
+        Value::Map(pairs) => Json::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (key_to_string(k), msgpack_to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+fn float_to_json(f: f64) -> Json {
+    serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number)
+}
+
+fn key_to_string(key: &Value) -> String {
+    match key {
+        Value::String(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
+        Value::Binary(b) => String::from_utf8_lossy(b).into_owned(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_round_trips_through_msgpack() {
+        let value = json!({"a": [1, -2, 3.5, "x", null, true], "b": {"c": 18446744073709551615u64}});
+        let bytes = json_to_values(std::slice::from_ref(&value));
+        assert_eq!(values_to_json(&bytes).unwrap(), value);
+    }
+
+    #[test]
+    fn result_arity_maps_to_json_shape() {
+        assert_eq!(values_to_json(&json_to_values(&[])).unwrap(), Json::Null);
+        assert_eq!(
+            values_to_json(&json_to_values(&[json!(1), json!("a")])).unwrap(),
+            json!([1, "a"])
+        );
+    }
+
+    #[test]
+    fn non_string_keys_and_non_finite_floats_have_a_json_form() {
+        let map = Value::Map(vec![
+            (Value::from(7), Value::F64(f64::NAN)),
+            (Value::Boolean(true), Value::F64(1.5)),
+        ]);
+        assert_eq!(msgpack_to_json(&map), json!({"7": null, "true": 1.5}));
+    }
+
+    #[test]
+    fn malformed_payloads_are_errors() {
+        assert!(decode_values(&[0xc1]).is_err());
+        assert!(decode_values(&[0x01]).is_err());
+        assert!(decode_values(&[0x90, 0x00]).is_err());
+    }
+}

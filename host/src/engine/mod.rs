@@ -1,0 +1,205 @@
+//! The wasmtime side of luabox: one [`Engine`] per host process.
+//!
+//! It configures wasmtime for the Lua guest (component model, exnref exceptions for Lua's
+//! setjmp/longjmp, async exports, epoch interruption, the pooling allocator), loads the guest
+//! through the compiled-artifact cache, and keeps one instance template (`InstancePre`) per set
+//! of modules: the linker behind a template holds only the interfaces of those modules, and every
+//! other import traps (DESIGN §2, allowlist at link time). [`Engine::run`] runs one invocation in
+//! a fresh instance; see [`run`] for how it drives the sandbox.
+
+mod cache;
+pub mod limits;
+pub mod pending;
+mod run;
+pub mod store;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::bindings::EntryPre;
+use crate::error::RunError;
+use crate::modules;
+pub use limits::Limits;
+pub use store::SandboxState;
+
+/// The guest component, built by `scripts/build-guest.sh` and checked in (CI rebuilds it and
+/// compares).
+pub static GUEST: &[u8] = include_bytes!("../../../guest-lua/luabox-guest.wasm");
+
+/// How often the epoch advances; a running sandbox yields to tokio every [`SLICE_TICKS`] ticks.
+const EPOCH_TICK: Duration = Duration::from_millis(1);
+const SLICE_TICKS: u64 = 5;
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Sandboxes that may exist at once (the pooling allocator's slots).
+    pub max_instances: u32,
+    /// The largest memory limit any sandbox may be given.
+    pub max_memory: u64,
+    /// Where compiled artifacts are cached; `None` uses [`cache::default_dir`].
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            max_instances: 1000,
+            max_memory: 4 << 30,
+            cache_dir: None,
+        }
+    }
+}
+
+/// What to run: an entry's chunk, the modules it may use, its arguments and limits.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// The entry's id, named in logs and error messages.
+    pub entry: String,
+    /// The chunk's name as Lua shows it ("@path/main.lua" for a file, "=name" for anything else).
+    pub chunk_name: String,
+    /// Lua source text.
+    pub source: Vec<u8>,
+    /// Modules the entry may `require`; only their interfaces are linked.
+    pub modules: Vec<String>,
+    /// Arguments for the function the chunk returns, as a MessagePack array.
+    pub args: Vec<u8>,
+    pub limits: Limits,
+}
+
+impl Invocation {
+    /// An invocation of `source` with no modules, no arguments and default limits.
+    pub fn script(entry: &str, source: &str) -> Self {
+        Invocation {
+            entry: entry.to_owned(),
+            chunk_name: format!("={entry}"),
+            source: source.as_bytes().to_vec(),
+            modules: Vec::new(),
+            args: crate::codec::json_to_values(&[]),
+            limits: Limits::default(),
+        }
+    }
+}
+
+pub struct Engine {
+    wasmtime: wasmtime::Engine,
+    component: Component,
+    config: EngineConfig,
+    templates: std::sync::Mutex<HashMap<Vec<String>, EntryPre<SandboxState>>>,
+    ticker: EpochTicker,
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig) -> Result<Self> {
+        let wasmtime = wasmtime::Engine::new(&wasmtime_config(&config))?;
+        let cache_dir = config.cache_dir.clone().unwrap_or_else(cache::default_dir);
+        let component = cache::load_component(&wasmtime, GUEST, &cache_dir)?;
+        let ticker = EpochTicker::start(wasmtime.clone());
+        Ok(Engine {
+            wasmtime,
+            component,
+            config,
+            templates: Default::default(),
+            ticker,
+        })
+    }
+
+    /// Run one invocation in a fresh sandbox; the result is the MessagePack array of the values
+    /// the chunk (or the function it returned) returned.
+    pub async fn run(&self, invocation: Invocation) -> Result<Vec<u8>, RunError> {
+        if invocation.limits.memory > self.config.max_memory {
+            return Err(RunError::Host(anyhow::anyhow!(
+                "memory limit {} is above this host's maximum of {}",
+                crate::error::format_size(invocation.limits.memory),
+                crate::error::format_size(self.config.max_memory)
+            )));
+        }
+        let template = self.template(&invocation.modules)?;
+        run::run(self, template, invocation).await
+    }
+
+    /// The instance template for a set of modules, built once per set.
+    fn template(&self, modules: &[String]) -> Result<EntryPre<SandboxState>> {
+        let mut key = modules.to_vec();
+        key.sort();
+        key.dedup();
+        let mut templates = self.templates.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(template) = templates.get(&key) {
+            return Ok(template.clone());
+        }
+        let mut linker = Linker::new(&self.wasmtime);
+        modules::link_base(&mut linker)?;
+        for name in &key {
+            let Some(module) = modules::find(name) else {
+                bail!(
+                    "unknown module '{name}' (luabox provides: {})",
+                    modules::names().join(", ")
+                );
+            };
+            module.link(&mut linker)?;
+        }
+        linker.define_unknown_imports_as_traps(&self.component)?;
+        let template = EntryPre::new(linker.instantiate_pre(&self.component)?)
+            .map_err(anyhow::Error::from)
+            .context("preparing the sandbox template")?;
+        templates.insert(key, template.clone());
+        Ok(template)
+    }
+
+    pub(crate) fn wasmtime(&self) -> &wasmtime::Engine {
+        &self.wasmtime
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.ticker.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn wasmtime_config(config: &EngineConfig) -> Config {
+    let mut pool = PoolingAllocationConfig::default();
+    let slots = config.max_instances;
+    pool.total_component_instances(slots)
+        .total_core_instances(slots)
+        .total_memories(slots)
+        .total_tables(slots)
+        .total_stacks(slots)
+        .total_gc_heaps(slots)
+        .max_memory_size(usize::try_from(config.max_memory).unwrap_or(usize::MAX));
+    let mut wasm = Config::new();
+    wasm.wasm_component_model(true)
+        .wasm_exceptions(true)
+        .epoch_interruption(true)
+        .cranelift_opt_level(wasmtime::OptLevel::Speed)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    wasm
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] on a thread of its own.
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+}
+
+impl EpochTicker {
+    fn start(engine: wasmtime::Engine) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        std::thread::Builder::new()
+            .name("luabox-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })
+            .expect("spawning the epoch thread");
+        EpochTicker { stop }
+    }
+}

@@ -1,0 +1,94 @@
+//! Drives one sandbox from `start` to its result (DESIGN §2b).
+//!
+//! The guest runs Lua inside an export call until no coroutine can progress, then returns a step:
+//! done, failed, or waiting on handles of host operations. While it waits, no export call is in
+//! flight and no fiber exists: the driver awaits the operations on tokio and calls `resume` with
+//! their completions. Epoch interruption makes a long export call yield to tokio every few
+//! milliseconds, so a busy sandbox cannot starve others, and traps it once the deadline passes.
+
+use std::time::Instant;
+
+use wasmtime::{Store, Trap, UpdateDeadline};
+
+use super::{Engine, Invocation, SLICE_TICKS, SandboxState};
+use crate::bindings::{self, EntryPre, LuaError, Step};
+use crate::error::RunError;
+
+/// Raised from the epoch callback when the deadline has passed.
+#[derive(Debug, thiserror::Error)]
+#[error("deadline reached")]
+struct DeadlineReached;
+
+pub(super) async fn run(
+    engine: &Engine,
+    template: EntryPre<SandboxState>,
+    invocation: Invocation,
+) -> Result<Vec<u8>, RunError> {
+    let limits = invocation.limits;
+    let mut store = Store::new(
+        engine.wasmtime(),
+        SandboxState::new(&invocation.entry, &limits),
+    );
+    store.limiter(|state| &mut state.limiter);
+    let deadline = Instant::now() + limits.deadline;
+    store.set_epoch_deadline(SLICE_TICKS);
+    store.epoch_deadline_callback(move |_| {
+        if Instant::now() >= deadline {
+            Err(DeadlineReached.into())
+        } else {
+            Ok(UpdateDeadline::Yield(SLICE_TICKS))
+        }
+    });
+
+    match drive(&mut store, template, invocation, deadline).await {
+        Ok(Ok(values)) => Ok(values),
+        Ok(Err(failure)) => Err(RunError::from_guest(failure, limits.memory)),
+        Err(error) if error.downcast_ref::<DeadlineReached>().is_some() => {
+            Err(RunError::Deadline { limit: limits.deadline })
+        }
+        Err(error) if error.downcast_ref::<Trap>() == Some(&Trap::StackOverflow) => {
+            Err(RunError::Stack)
+        }
+        Err(_) if store.data().limiter.refused => Err(RunError::Memory { limit: limits.memory }),
+        Err(error) => Err(RunError::Trap(format!("{error:#}"))),
+    }
+}
+
+/// Start the chunk and feed completions until it finishes. The outer error is a trap or a host
+/// failure; the inner one the guest's report of a Lua failure.
+async fn drive(
+    store: &mut Store<SandboxState>,
+    template: EntryPre<SandboxState>,
+    invocation: Invocation,
+    deadline: Instant,
+) -> wasmtime::Result<Result<Vec<u8>, LuaError>> {
+    let sandbox = template.instantiate_async(&mut *store).await?;
+    let runner = sandbox.luabox_sandbox_runner();
+    let start = bindings::Invocation {
+        entry: invocation.entry,
+        chunk_name: invocation.chunk_name,
+        source: invocation.source,
+        modules: invocation.modules,
+        args: invocation.args,
+        max_payload: invocation.limits.max_payload,
+    };
+    let mut step = runner.call_start(&mut *store, &start).await?;
+    loop {
+        match step {
+            Step::Done(values) => return Ok(Ok(values)),
+            Step::Failed(failure) => return Ok(Err(failure)),
+            Step::Waiting(handles) => {
+                if store.data().pending.is_empty() {
+                    return Err(wasmtime::format_err!(
+                        "the sandbox waits on handles {handles:?} that no host operation owns"
+                    ));
+                }
+                let completions =
+                    tokio::time::timeout_at(deadline.into(), store.data_mut().pending.next_batch())
+                        .await
+                        .map_err(|_| DeadlineReached)?;
+                step = runner.call_resume(&mut *store, &completions).await?;
+            }
+        }
+    }
+}

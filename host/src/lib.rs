@@ -1,0 +1,31 @@
+//! luabox runs Lua entries inside WebAssembly sandboxes.
+//!
+//! The PUC-Rio Lua 5.4 interpreter is compiled to one wasm component (`guest-lua/`), executed by
+//! wasmtime. The only way out of a sandbox is through the WIT interfaces in `wit/`, and an entry
+//! is linked only with the interfaces of the modules it lists.
+//!
+//! - [`engine`]: the wasmtime engine, the compiled-component cache, per-module-set linkers and
+//!   instance templates, limits, and the driver that runs a sandbox from start to result while it
+//!   waits on host operations between export calls (DESIGN §2b).
+//! - [`modules`]: one file per host interface, each behind [`modules::HostModule`].
+//! - [`codec`]: values across the boundary (MessagePack) and their JSON form for the CLI.
+//! - [`error`]: how a run can end badly.
+//! - [`cli`]: the `luabox` command line; `main.rs` only calls [`cli::main`].
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use luabox::engine::{Engine, EngineConfig, Invocation};
+//! let engine = Engine::new(EngineConfig::default())?;
+//! let result = engine
+//!     .run(Invocation::script("demo", "return 1 + 2"))
+//!     .await?;
+//! assert_eq!(luabox::codec::values_to_json(&result)?, serde_json::json!(3));
+//! # Ok(()) }
+//! ```
+
+pub mod bindings;
+pub mod cli;
+pub mod codec;
+pub mod engine;
+pub mod error;
+pub mod modules;

@@ -1,0 +1,2 @@
+--! args: [1]
+return "plain", 2

@@ -1,0 +1,3 @@
+--! memory: 32MiB
+local all = {}
+while true do all[#all + 1] = coroutine.create(function() end) end

@@ -1,0 +1,3 @@
+local t = {name = "loop"}
+t.self = {parent = t}
+return t

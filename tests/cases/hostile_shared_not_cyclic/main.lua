@@ -1,0 +1,2 @@
+local shared = {1}
+return {a = shared, b = shared}

@@ -1,0 +1,3 @@
+--! modules: time
+--! timeout: 100ms
+require("time").sleep("10s")

@@ -1,0 +1,1 @@
+return {co = coroutine.create(print)}

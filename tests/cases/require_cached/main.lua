@@ -1,0 +1,2 @@
+--! modules: time
+return require("time") == require("time") and type(require("time").sleep)

@@ -1,0 +1,2 @@
+local time = require("time")
+return time

@@ -1,0 +1,2 @@
+--! modules: time
+return require("socket")

@@ -1,0 +1,3 @@
+local function inner() error("deep failure") end
+local function outer() inner() end
+outer()
