@@ -34,10 +34,8 @@ open(sys.argv[2], 'w').write("/* generated from prelude.lua by build-guest.sh */
 PY
 
 target=(-target wasm32-wasi -mexec-model=reactor -mcpu=generic+exception_handling)
-# loslib.c's tmpname/execute are removed from `os` by the sandbox; these defines only let it build.
 cflags=("${target[@]}" -O2 -mllvm -wasm-enable-sjlj -mllvm -wasm-use-legacy-eh=false
-  -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_PROCESS_CLOCKS -DLUA_TMPNAMBUFSIZE=32
-  "-Dlua_tmpnam(b,e)={e=1;}" "-Dl_system(cmd)=((cmd)==NULL?0:-1)" "-ffile-prefix-map=$lua_dir=lua" "-ffile-prefix-map=$root=."
+  -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_PROCESS_CLOCKS "-ffile-prefix-map=$lua_dir=lua" "-ffile-prefix-map=$root=."
   "-ffile-prefix-map=$build=build" -I "$lua_dir" -I "$build" -I "$root/guest-lua/glue")
 
 lua_files=(lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject lopcodes lparser lstate
@@ -45,7 +43,7 @@ lua_files=(lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject lopcod
   lutf8lib)
 pids=()
 for f in "${lua_files[@]}"; do
-  zig cc "${cflags[@]}" -c "$lua_dir/$f.c" -o "$build/obj/$f.o" & pids+=($!)
+  zig cc "${cflags[@]}" -w -c "$lua_dir/$f.c" -o "$build/obj/$f.o" & pids+=($!)
 done
 for f in "$root"/guest-lua/glue/*.c "$build/entry.c"; do
   zig cc "${cflags[@]}" -Wall -Wextra -Wno-unused-parameter -c "$f" -o "$build/obj/glue_$(basename "$f" .c).o" & pids+=($!)

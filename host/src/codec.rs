@@ -109,7 +109,8 @@ mod tests {
 
     #[test]
     fn json_round_trips_through_msgpack() {
-        let value = json!({"a": [1, -2, 3.5, "x", null, true], "b": {"c": 18446744073709551615u64}});
+        let value =
+            json!({"a": [1, -2, 3.5, "x", null, true], "b": {"c": 18446744073709551615u64}});
         let bytes = json_to_values(std::slice::from_ref(&value));
         assert_eq!(values_to_json(&bytes).unwrap(), value);
     }

@@ -50,7 +50,9 @@ pub enum RunError {
     Deadline { limit: Duration },
     #[error("memory limit ({}) exceeded", format_size(*.limit))]
     Memory { limit: u64 },
-    #[error("stack limit exceeded: the sandbox's native call stack is exhausted (deep C recursion)")]
+    #[error(
+        "stack limit exceeded: the sandbox's native call stack is exhausted (deep C recursion)"
+    )]
     Stack,
     #[error("sandbox trapped: {0}")]
     Trap(String),
@@ -88,7 +90,11 @@ impl RunError {
     /// failure was an allocation that the limit refused.
     pub(crate) fn from_guest(error: LuaError, memory_limit: u64) -> RunError {
         let kind = match error.kind {
-            ErrorKind::Memory => return RunError::Memory { limit: memory_limit },
+            ErrorKind::Memory => {
+                return RunError::Memory {
+                    limit: memory_limit,
+                };
+            }
             ErrorKind::Syntax => FailureKind::Syntax,
             ErrorKind::Runtime => FailureKind::Runtime,
             ErrorKind::Value => FailureKind::Value,
@@ -108,8 +114,11 @@ pub fn format_size(bytes: u64) -> String {
     const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
     UNITS
         .iter()
-        .find(|(_, unit)| bytes >= *unit && bytes % unit == 0)
-        .map_or_else(|| format!("{bytes} bytes"), |(name, unit)| format!("{} {name}", bytes / unit))
+        .find(|(_, unit)| bytes >= *unit && bytes.is_multiple_of(*unit))
+        .map_or_else(
+            || format!("{bytes} bytes"),
+            |(name, unit)| format!("{} {name}", bytes / unit),
+        )
 }
 
 #[cfg(test)]
@@ -129,7 +138,9 @@ mod tests {
         let e = RunError::Memory { limit: 32 << 20 };
         assert_eq!(e.to_string(), "memory limit (32 MiB) exceeded");
         assert!(e.is_limit());
-        let e = RunError::Deadline { limit: Duration::from_millis(200) };
+        let e = RunError::Deadline {
+            limit: Duration::from_millis(200),
+        };
         assert!(e.to_string().starts_with("deadline exceeded"));
         assert!(e.to_string().contains("200ms"));
     }

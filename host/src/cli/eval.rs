@@ -12,7 +12,7 @@ use clap::Args;
 use serde_json::{Value as Json, json};
 
 use super::exit;
-use crate::codec::{json_to_values, msgpack_to_json, decode_values};
+use crate::codec::{decode_values, json_to_values, msgpack_to_json};
 use crate::engine::limits::{parse_duration, parse_size};
 use crate::engine::{Engine, EngineConfig, Invocation, Limits};
 use crate::error::RunError;
@@ -126,7 +126,11 @@ fn report(outcome: Result<Json, Failure>, as_json: bool) -> u8 {
             (exit::FAILED, kind, failure.message, failure.traceback)
         }
         Err(Failure::Run(error)) => {
-            let code = if error.is_limit() { exit::LIMIT } else { exit::FAILED };
+            let code = if error.is_limit() {
+                exit::LIMIT
+            } else {
+                exit::FAILED
+            };
             (code, error.kind(), error.to_string(), String::new())
         }
     };

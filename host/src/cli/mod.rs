@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "luabox", version, about = "Run untrusted Lua safely in WebAssembly sandboxes")]
+#[command(
+    name = "luabox",
+    version,
+    about = "Run untrusted Lua safely in WebAssembly sandboxes"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -31,7 +31,9 @@ pub fn default_dir() -> PathBuf {
 /// The artifact's file name for `bytes` compiled by `engine`.
 fn artifact_name(engine: &wasmtime::Engine, bytes: &[u8]) -> String {
     let mut engine_hash = std::hash::DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut engine_hash);
+    engine
+        .precompile_compatibility_hash()
+        .hash(&mut engine_hash);
     let mut digest = Sha256::new();
     digest.update(bytes);
     digest.update(engine_hash.finish().to_le_bytes());

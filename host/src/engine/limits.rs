@@ -55,8 +55,9 @@ pub fn parse_size(text: &str) -> Result<u64> {
 
 /// Parse a duration such as `200ms`, `1.5s` or `2m`.
 pub fn parse_duration(text: &str) -> Result<Duration> {
-    let duration = go_duration(text.trim())
-        .ok_or_else(|| anyhow::anyhow!("invalid duration {text:?} (expected e.g. 200ms, 1.5s, 2m)"))?;
+    let duration = go_duration(text.trim()).ok_or_else(|| {
+        anyhow::anyhow!("invalid duration {text:?} (expected e.g. 200ms, 1.5s, 2m)")
+    })?;
     if duration.is_zero() {
         bail!("invalid duration {text:?}: must be greater than zero");
     }
@@ -97,7 +98,11 @@ pub fn go_duration(text: &str) -> Option<Duration> {
         if whole.is_empty() && fraction.is_empty() {
             return None;
         }
-        let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+        let whole: u128 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().ok()?
+        };
         let mut nanos = whole.checked_mul(scale)?;
         let mut place = scale;
         for digit in fraction.chars() {
@@ -122,7 +127,15 @@ mod tests {
         assert_eq!(go_duration("1h30m"), Some(Duration::from_secs(5400)));
         assert_eq!(go_duration("2us"), Some(Duration::from_micros(2)));
         assert_eq!(go_duration("0"), Some(Duration::ZERO));
-        for bad in ["", "5", "ms", "1x", "-1s", "1.2.3s", "99999999999999999999h"] {
+        for bad in [
+            "",
+            "5",
+            "ms",
+            "1x",
+            "-1s",
+            "1.2.3s",
+            "99999999999999999999h",
+        ] {
             assert_eq!(go_duration(bad), None, "{bad}");
         }
     }

@@ -44,12 +44,16 @@ pub(super) async fn run(
         Ok(Ok(values)) => Ok(values),
         Ok(Err(failure)) => Err(RunError::from_guest(failure, limits.memory)),
         Err(error) if error.downcast_ref::<DeadlineReached>().is_some() => {
-            Err(RunError::Deadline { limit: limits.deadline })
+            Err(RunError::Deadline {
+                limit: limits.deadline,
+            })
         }
         Err(error) if error.downcast_ref::<Trap>() == Some(&Trap::StackOverflow) => {
             Err(RunError::Stack)
         }
-        Err(_) if store.data().limiter.refused => Err(RunError::Memory { limit: limits.memory }),
+        Err(_) if store.data().limiter.refused => Err(RunError::Memory {
+            limit: limits.memory,
+        }),
         Err(error) => Err(RunError::Trap(format!("{error:#}"))),
     }
 }

@@ -17,7 +17,9 @@ pub(super) fn link(linker: &mut Linker<SandboxState>) -> Result<()> {
 
 impl sys::Host for SandboxState {
     fn wall_clock(&mut self) -> wasmtime::Result<u64> {
-        let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let since_epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         Ok(u64::try_from(since_epoch.as_nanos()).unwrap_or(u64::MAX))
     }
 

@@ -51,8 +51,9 @@ fn to_std_duration(duration: &Duration) -> Result<std::time::Duration, String> {
         Duration::Nanos(nanos) => u64::try_from(*nanos)
             .map(std::time::Duration::from_nanos)
             .map_err(|_| format!("invalid duration: {nanos} ns is negative")),
-        Duration::Text(text) => go_duration(text)
-            .ok_or_else(|| format!("invalid duration {text:?} (expected e.g. \"1.5s\", \"300ms\")")),
+        Duration::Text(text) => go_duration(text).ok_or_else(|| {
+            format!("invalid duration {text:?} (expected e.g. \"1.5s\", \"300ms\")")
+        }),
     }
 }
 
@@ -70,7 +71,15 @@ mod tests {
             to_std_duration(&Duration::Text("2s".into())),
             Ok(std::time::Duration::from_secs(2))
         );
-        assert!(to_std_duration(&Duration::Nanos(-1)).unwrap_err().contains("negative"));
-        assert!(to_std_duration(&Duration::Text("soon".into())).unwrap_err().contains("soon"));
+        assert!(
+            to_std_duration(&Duration::Nanos(-1))
+                .unwrap_err()
+                .contains("negative")
+        );
+        assert!(
+            to_std_duration(&Duration::Text("soon".into()))
+                .unwrap_err()
+                .contains("soon")
+        );
     }
 }

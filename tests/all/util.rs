@@ -1,0 +1,61 @@
+//! Helpers: run the `luabox` binary, build engines and runtimes for library-level tests.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use luabox::engine::{Engine, EngineConfig, Invocation};
+
+/// What a `luabox` run printed and how it exited.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run `luabox ARGS...` with `stdin` as its input.
+pub fn luabox(args: &[&str], stdin: &str) -> Run {
+    luabox_with_env(args, stdin, &[])
+}
+
+pub fn luabox_with_env(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_luabox"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("luabox starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    Run {
+        code: status
+            .code()
+            .expect("luabox exits normally, not by a signal"),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+pub fn engine() -> Engine {
+    Engine::new(EngineConfig::default()).expect("engine starts")
+}
+
+pub fn script(source: &str) -> Invocation {
+    Invocation::script("test", source)
+}
+
+pub fn with_modules(mut invocation: Invocation, modules: &[&str]) -> Invocation {
+    invocation.modules = modules.iter().map(|m| m.to_string()).collect();
+    invocation
+}
