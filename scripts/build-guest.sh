@@ -35,7 +35,7 @@ PY
 
 target=(-target wasm32-wasi -mexec-model=reactor -mcpu=generic+exception_handling)
 cflags=("${target[@]}" -O2 -mllvm -wasm-enable-sjlj -mllvm -wasm-use-legacy-eh=false
-  -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_PROCESS_CLOCKS "-ffile-prefix-map=$lua_dir=lua" "-ffile-prefix-map=$root=."
+  -D_WASI_EMULATED_SIGNAL "-ffile-prefix-map=$lua_dir=lua" "-ffile-prefix-map=$root=."
   "-ffile-prefix-map=$build=build" -I "$lua_dir" -I "$build" -I "$root/guest-lua/glue")
 
 lua_files=(lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject lopcodes lparser lstate

@@ -3,6 +3,9 @@
  * sandbox's Lua state and runs it as task 0; `resume` delivers host completions. Both run the
  * scheduler until no task can progress and report the step: done, failed or waiting.
  *
+ * The Lua state is normally built by `wizer-initialize` before the host snapshots the instance;
+ * `start` builds it on first use otherwise.
+ *
  * Everything that touches Lua runs under lua_pcall, so even an allocation failure while building
  * the report (the sandbox at its memory limit) becomes a `failed` step instead of a Lua panic.
  */
@@ -161,6 +164,13 @@ static void guarded(lua_CFunction fn, void *arg, luabox_sandbox_types_step_t *re
                msg, msg ? strlen(msg) : 0);
   }
   lua_settop(L, 0);
+}
+
+void exports_entry_wizer_initialize(void) {
+  if (!state) state = luabox_new_state();
+  /* Leave a compact heap with no GC debt in the snapshot: a short call then touches (and
+   * copy-on-write faults) as few pages as possible. */
+  if (state) lua_gc(state, LUA_GCCOLLECT);
 }
 
 void exports_luabox_sandbox_runner_start(exports_luabox_sandbox_runner_invocation_t *inv,

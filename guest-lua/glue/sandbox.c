@@ -89,6 +89,12 @@ static int l_traceback(lua_State *L) {
   return 1;
 }
 
+/* os.clock: seconds this sandbox has run (lua-src's WASI build of loslib.c refuses clock()). */
+static int l_os_clock(lua_State *L) {
+  lua_pushnumber(L, (lua_Number)luabox_sandbox_sys_cpu_clock() / 1e9);
+  return 1;
+}
+
 /* Keep only `keep` in the table on top of the stack. */
 static void keep_fields(lua_State *L, const char *const keep[]) {
   lua_newtable(L);
@@ -113,7 +119,9 @@ static int init_state(lua_State *L) {
   open_lib(L, LUA_UTF8LIBNAME, luaopen_utf8);
 
   luaopen_os(L);
-  keep_fields(L, (const char *const[]){"time", "clock", "date", "difftime", NULL});
+  keep_fields(L, (const char *const[]){"time", "date", "difftime", NULL});
+  lua_pushcfunction(L, l_os_clock);
+  lua_setfield(L, -2, "clock");
   lua_pushvalue(L, -1);
   lua_setglobal(L, LUA_OSLIBNAME);
   lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);

@@ -2,12 +2,12 @@
  * wasi_stubs.c — the guest needs no WASI. libc references a handful of wasi_snapshot_preview1
  * functions; defining them here keeps them out of the component's imports, so it imports only
  * luabox's own interfaces (no adapter, no ambient clock or entropy). The clocks libc offers
- * (`time`, `clock_gettime`, `clock`) read the host's `sys` interface; everything else reports
+ * (`time`, `clock_gettime`) and its entropy (`arc4random`, used by table.sort's pivot) read the
+ * host's `sys` interface; everything else reports
  * that the sandbox has no files, environment or arguments.
  */
 #include <errno.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "entry.h"
 
@@ -25,10 +25,6 @@ int32_t WASI(clock_time_get)(int32_t id, int64_t precision, int32_t out) {
 int32_t WASI(clock_res_get)(int32_t id, int32_t out) {
   *(uint64_t *)(uintptr_t)out = 1000;
   return 0;
-}
-
-clock_t clock(void) {
-  return (clock_t)(luabox_sandbox_sys_cpu_clock() / (1000000000ull / CLOCKS_PER_SEC));
 }
 
 int32_t WASI(random_get)(int32_t buf, int32_t len) {

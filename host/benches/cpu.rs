@@ -6,7 +6,7 @@
 //! measures a trivial chunk in a fresh sandbox per call against a fresh native `lua_State`
 //! (new state + standard libraries + load + call), then the calls/s of both on 2 threads.
 //!
-//! `cargo bench --bench cpu` (or `scripts/bench.sh` for every benchmark).
+//! `cargo bench --bench cpu [-- cpu|call]` (or `scripts/bench.sh` for every benchmark).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -25,10 +25,17 @@ fn main() {
         .build()
         .unwrap();
     let engine = Arc::new(Engine::new(EngineConfig::default()).expect("engine"));
+    // `cargo bench` passes `--bench`; a plain word selects one group.
+    let only = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
+    let selected = |group: &str| only.as_deref().is_none_or(|only| only == group);
     println!("| benchmark | luabox | baseline (native Lua 5.4.8) | ratio | target |");
     println!("|---|---|---|---|---|");
-    cpu_scripts(&runtime, &engine);
-    call_latency(&runtime, &engine);
+    if selected("cpu") {
+        cpu_scripts(&runtime, &engine);
+    }
+    if selected("call") {
+        call_latency(&runtime, &engine);
+    }
 }
 
 fn cpu_scripts(runtime: &tokio::runtime::Runtime, engine: &Engine) {

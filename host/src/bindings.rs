@@ -12,4 +12,4 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::luabox::sandbox::runner::Invocation;
-pub use luabox::sandbox::types::{Completion, Duration, ErrorKind, LuaError, Step};
+pub use self::luabox::sandbox::types::{Completion, Duration, ErrorKind, LuaError, Step};

@@ -1,9 +1,9 @@
 //! The on-disk cache of compiled components.
 //!
-//! Compiling the Lua guest with Cranelift takes about a second; a serialized artifact loads in
-//! milliseconds. The file name is a hash of the component's bytes, this engine's compatibility
-//! hash (wasmtime version and the settings that affect code) and luabox's version, so a changed
-//! guest or engine never loads a stale artifact. Writes go through a temporary file and a rename,
+//! Pre-initialising and compiling the Lua guest takes a second or two; a serialized artifact
+//! loads in milliseconds. The file name is a hash of the source component's bytes, this engine's
+//! compatibility hash (wasmtime version and the settings that affect code) and luabox's version,
+//! so a changed guest or engine never loads a stale artifact. Writes go through a temporary file and a rename,
 //! so a crash never leaves a torn artifact behind; an unreadable artifact is recompiled.
 
 use std::hash::{Hash, Hasher};
@@ -41,9 +41,15 @@ fn artifact_name(engine: &wasmtime::Engine, bytes: &[u8]) -> String {
     format!("{}.cwasm", hex::encode(&digest.finalize()[..16]))
 }
 
-/// Load `bytes` as a component, from the cache in `dir` when an artifact is there.
-pub fn load_component(engine: &wasmtime::Engine, bytes: &[u8], dir: &Path) -> Result<Component> {
-    let path = dir.join(artifact_name(engine, bytes));
+/// Load the component that `prepare` makes from `source` (the bytes to compile), from the cache
+/// in `dir` when an artifact is there.
+pub fn load_component(
+    engine: &wasmtime::Engine,
+    source: &[u8],
+    prepare: impl FnOnce() -> Result<Vec<u8>>,
+    dir: &Path,
+) -> Result<Component> {
+    let path = dir.join(artifact_name(engine, source));
     if path.exists() {
         // SAFETY: the artifact was written by `Component::serialize` of an engine with the same
         // compatibility hash (it is part of the name) into luabox's own cache directory, which
@@ -53,7 +59,7 @@ pub fn load_component(engine: &wasmtime::Engine, bytes: &[u8], dir: &Path) -> Re
             Err(error) => tracing::warn!(path = %path.display(), "recompiling: {error:#}"),
         }
     }
-    let component = Component::new(engine, bytes)
+    let component = Component::new(engine, prepare()?)
         .map_err(anyhow::Error::from)
         .context("compiling the Lua guest component")?;
     if let Err(error) = store(&component, dir, &path) {

@@ -1,8 +1,8 @@
 //! The wasmtime side of luabox: one [`Engine`] per host process.
 //!
 //! It configures wasmtime for the Lua guest (component model, exnref exceptions for Lua's
-//! setjmp/longjmp, async exports, epoch interruption, the pooling allocator), loads the guest
-//! through the compiled-artifact cache, and keeps one instance template (`InstancePre`) per set
+//! setjmp/longjmp, async exports, epoch interruption, the pooling allocator), pre-initialises the
+//! guest's Lua state ([`snapshot`]), loads it through the compiled-artifact cache, and keeps one instance template (`InstancePre`) per set
 //! of modules: the linker behind a template holds only the interfaces of those modules, and every
 //! other import traps (DESIGN §2, allowlist at link time). [`Engine::run`] runs one invocation in
 //! a fresh instance; see [`run`] for how it drives the sandbox.
@@ -11,6 +11,7 @@ mod cache;
 pub mod limits;
 pub mod pending;
 mod run;
+mod snapshot;
 pub mod store;
 
 use std::collections::HashMap;
@@ -36,6 +37,9 @@ pub static GUEST: &[u8] = include_bytes!("../../../guest-lua/luabox-guest.wasm")
 /// How often the epoch advances; a running sandbox yields to tokio every [`SLICE_TICKS`] ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(1);
 const SLICE_TICKS: u64 = 5;
+/// Bytes at the top of each pooled fiber stack kept mapped between calls: the stack a short
+/// call uses, which would otherwise page-fault back in on every call.
+const ASYNC_STACK_KEEP_RESIDENT: usize = 128 << 10;
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -99,7 +103,12 @@ impl Engine {
     pub fn new(config: EngineConfig) -> Result<Self> {
         let wasmtime = wasmtime::Engine::new(&wasmtime_config(&config))?;
         let cache_dir = config.cache_dir.clone().unwrap_or_else(cache::default_dir);
-        let component = cache::load_component(&wasmtime, GUEST, &cache_dir)?;
+        let component = cache::load_component(
+            &wasmtime,
+            GUEST,
+            || snapshot::pre_initialise(&wasmtime, GUEST),
+            &cache_dir,
+        )?;
         let ticker = EpochTicker::start(wasmtime.clone());
         Ok(Engine {
             wasmtime,
@@ -172,6 +181,7 @@ fn wasmtime_config(config: &EngineConfig) -> Config {
         .total_tables(slots)
         .total_stacks(slots)
         .total_gc_heaps(slots)
+        .async_stack_keep_resident(ASYNC_STACK_KEEP_RESIDENT)
         .max_memory_size(usize::try_from(config.max_memory).unwrap_or(usize::MAX));
     let mut wasm = Config::new();
     wasm.wasm_component_model(true)

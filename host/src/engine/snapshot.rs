@@ -1,0 +1,41 @@
+//! Pre-initialising the guest with wasmtime-wizer.
+//!
+//! Building a Lua state (allocator, standard library, sandbox, prelude) costs more than
+//! instantiating the component. The guest's `wizer-initialize` export builds it; wizer runs that
+//! once and writes a component whose memory already holds the ready state, so each sandbox
+//! starts copy-on-write from it. The snapshot bakes in Lua's string-hash seed; `math.random` is
+//! reseeded from the host on every `start`.
+
+use anyhow::{Context, Result};
+use wasmtime::Store;
+use wasmtime::component::Linker;
+use wasmtime_wizer::Wizer;
+
+use super::{Limits, SandboxState};
+use crate::modules;
+
+/// Ticks the initialisation may run before it is treated as hung.
+const INIT_DEADLINE_TICKS: u64 = 60_000;
+
+/// The guest component with its Lua state built.
+pub fn pre_initialise(engine: &wasmtime::Engine, guest: &[u8]) -> Result<Vec<u8>> {
+    let mut store = Store::new(
+        engine,
+        SandboxState::new("luabox:snapshot", &Limits::default()),
+    );
+    store.limiter(|state| &mut state.limiter);
+    store.set_epoch_deadline(INIT_DEADLINE_TICKS);
+    let mut wizer = Wizer::new();
+    // The host's bindings expect the export; calling it again is a no-op.
+    wizer.keep_init_func(true);
+    let run = wizer.run_component(&mut store, guest, async |store, component| {
+        let mut linker = Linker::new(store.engine());
+        modules::link_base(&mut linker).map_err(wasmtime::Error::from_anyhow)?;
+        linker.define_unknown_imports_as_traps(component)?;
+        linker.instantiate_async(store, component).await
+    });
+    let (snapshot, _) = futures::executor::block_on(run)
+        .map_err(anyhow::Error::from)
+        .context("pre-initialising the Lua guest")?;
+    Ok(snapshot)
+}
