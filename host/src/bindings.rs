@@ -11,5 +11,5 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use exports::luabox::sandbox::runner::Invocation;
 pub use self::luabox::sandbox::types::{Completion, Duration, ErrorKind, LuaError, Step};
+pub use exports::luabox::sandbox::runner::Invocation;

@@ -186,3 +186,30 @@ fn deadline_covers_waiting_too() {
         .unwrap_err();
     assert!(matches!(error, RunError::Deadline { .. }), "{error}");
 }
+
+/// More sandboxes at once than the pool has slots: the extra one fails clearly, the others finish.
+#[test]
+fn a_full_pool_is_a_clear_error() {
+    let engine = Engine::new(EngineConfig {
+        max_instances: 2,
+        ..EngineConfig::default()
+    })
+    .unwrap();
+    let sleeper = || with_modules(script("require('time').sleep('100ms') return 1"), &["time"]);
+    let (a, b, c) = current_thread().block_on(async {
+        tokio::join!(
+            engine.run(sleeper()),
+            engine.run(sleeper()),
+            engine.run(sleeper())
+        )
+    });
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    let error = c.unwrap_err();
+    assert_eq!(error.kind(), "host");
+    assert!(
+        error
+            .to_string()
+            .contains("cannot create a sandbox instance"),
+        "{error}"
+    );
+}

@@ -175,10 +175,13 @@ impl Drop for Engine {
 fn wasmtime_config(config: &EngineConfig) -> Config {
     let mut pool = PoolingAllocationConfig::default();
     let slots = config.max_instances;
+    // The guest component instantiates three core modules (its code, and the shim and fixup
+    // modules `wasm-tools component new` adds) with two tables between them; its store has a
+    // linear memory and a GC heap (exception objects), both from the memory pool.
     pool.total_component_instances(slots)
-        .total_core_instances(slots)
-        .total_memories(slots)
-        .total_tables(slots)
+        .total_core_instances(slots.saturating_mul(3))
+        .total_memories(slots.saturating_mul(2))
+        .total_tables(slots.saturating_mul(2))
         .total_stacks(slots)
         .total_gc_heaps(slots)
         .async_stack_keep_resident(ASYNC_STACK_KEEP_RESIDENT)

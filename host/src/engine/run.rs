@@ -11,7 +11,7 @@ use std::time::Instant;
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use super::{Engine, Invocation, SLICE_TICKS, SandboxState};
-use crate::bindings::{self, EntryPre, LuaError, Step};
+use crate::bindings::{self, Entry, EntryPre, LuaError, Step};
 use crate::error::RunError;
 
 /// Raised from the epoch callback when the deadline has passed.
@@ -40,7 +40,19 @@ pub(super) async fn run(
         }
     });
 
-    match drive(&mut store, template, invocation, deadline).await {
+    let sandbox = match template.instantiate_async(&mut store).await {
+        Ok(sandbox) => sandbox,
+        Err(_) if store.data().limiter.refused => {
+            return Err(RunError::Memory {
+                limit: limits.memory,
+            });
+        }
+        Err(error) => {
+            let error = anyhow::Error::from(error).context("cannot create a sandbox instance");
+            return Err(RunError::Host(error));
+        }
+    };
+    match drive(&mut store, &sandbox, invocation, deadline).await {
         Ok(Ok(values)) => Ok(values),
         Ok(Err(failure)) => Err(RunError::from_guest(failure, limits.memory)),
         Err(error) if error.downcast_ref::<DeadlineReached>().is_some() => {
@@ -62,11 +74,10 @@ pub(super) async fn run(
 /// failure; the inner one the guest's report of a Lua failure.
 async fn drive(
     store: &mut Store<SandboxState>,
-    template: EntryPre<SandboxState>,
+    sandbox: &Entry,
     invocation: Invocation,
     deadline: Instant,
 ) -> wasmtime::Result<Result<Vec<u8>, LuaError>> {
-    let sandbox = template.instantiate_async(&mut *store).await?;
     let runner = sandbox.luabox_sandbox_runner();
     let start = bindings::Invocation {
         entry: invocation.entry,

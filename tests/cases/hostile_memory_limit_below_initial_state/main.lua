@@ -1,0 +1,2 @@
+--! memory: 1MiB
+return 1
