@@ -22,6 +22,17 @@ pub enum FailureKind {
     Deadlock,
 }
 
+impl FailureKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::Syntax => "syntax",
+            FailureKind::Runtime => "runtime",
+            FailureKind::Value => "value",
+            FailureKind::Deadlock => "deadlock",
+        }
+    }
+}
+
 /// A failure inside the Lua code, with Lua's own message and traceback.
 #[derive(Debug, Clone)]
 pub struct LuaFailure {
@@ -72,12 +83,7 @@ impl RunError {
     /// A short machine-readable name for the kind of error.
     pub fn kind(&self) -> &'static str {
         match self {
-            RunError::Lua(f) => match f.kind {
-                FailureKind::Syntax => "syntax",
-                FailureKind::Runtime => "runtime",
-                FailureKind::Value => "value",
-                FailureKind::Deadlock => "deadlock",
-            },
+            RunError::Lua(failure) => failure.kind.name(),
             RunError::Deadline { .. } => "deadline",
             RunError::Memory { .. } => "memory",
             RunError::Stack => "stack",

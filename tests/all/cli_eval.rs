@@ -86,6 +86,11 @@ fn json_flag_reports_results_and_errors_as_objects() {
             .contains("stack traceback")
     );
 
+    let table = eval_stdin("error({code = 42})", &["--json"]);
+    let table: serde_json::Value = serde_json::from_str(table.stdout.trim()).unwrap();
+    assert_eq!(table["error"]["message"], "(error object is a table value)");
+    assert_eq!(table["error"]["value"], serde_json::json!({"code": 42}));
+
     let limit = eval_stdin("while true do end", &["--json", "--timeout", "100ms"]);
     assert_eq!(limit.code, 2);
     let limit: serde_json::Value = serde_json::from_str(limit.stdout.trim()).unwrap();

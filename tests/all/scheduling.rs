@@ -4,11 +4,11 @@
 use std::sync::{Arc, Mutex};
 
 use luabox::codec::{json_to_values, values_to_json};
-use luabox::engine::{Engine, EngineConfig, Invocation, Limits};
+use luabox::engine::{Engine, Invocation, Limits};
 use luabox::error::RunError;
 use serde_json::json;
 
-use crate::util::{engine, script, with_modules};
+use crate::util::{engine, engine_with_slots, script, with_modules};
 
 const BUSY: &str = "local s = 0 for i = 1, 60000000 do s = s + i % 7 end return s";
 const BUSY_SUM: i64 = 179_999_998;
@@ -109,11 +109,7 @@ fn limit_breaches_leave_the_engine_healthy() {
 
 #[test]
 fn pool_slots_are_returned_after_every_kind_of_ending() {
-    let engine = Engine::new(EngineConfig {
-        max_instances: 4,
-        ..EngineConfig::default()
-    })
-    .unwrap();
+    let engine = engine_with_slots(4);
     let runtime = current_thread();
     for round in 0..60 {
         let source = match round % 3 {
@@ -190,11 +186,7 @@ fn deadline_covers_waiting_too() {
 /// More sandboxes at once than the pool has slots: the extra one fails clearly, the others finish.
 #[test]
 fn a_full_pool_is_a_clear_error() {
-    let engine = Engine::new(EngineConfig {
-        max_instances: 2,
-        ..EngineConfig::default()
-    })
-    .unwrap();
+    let engine = engine_with_slots(2);
     let sleeper = || with_modules(script("require('time').sleep('100ms') return 1"), &["time"]);
     let (a, b, c) = current_thread().block_on(async {
         tokio::join!(

@@ -51,6 +51,15 @@ pub fn engine() -> Engine {
     Engine::new(EngineConfig::default()).expect("engine starts")
 }
 
+/// An engine whose pool holds `slots` sandboxes at once.
+pub fn engine_with_slots(slots: u32) -> Engine {
+    Engine::new(EngineConfig {
+        max_instances: slots,
+        ..EngineConfig::default()
+    })
+    .expect("engine starts")
+}
+
 pub fn script(source: &str) -> Invocation {
     Invocation::script("test", source)
 }

@@ -12,7 +12,7 @@ use clap::Args;
 use serde_json::{Value as Json, json};
 
 use super::exit;
-use crate::codec::{decode_values, json_to_values, msgpack_to_json};
+use crate::codec::{decode_values, json_to_values, msgpack_to_json, values_to_json};
 use crate::engine::limits::{parse_duration, parse_size};
 use crate::engine::{Engine, EngineConfig, Invocation, Limits};
 use crate::error::RunError;
@@ -103,8 +103,30 @@ async fn execute(invocation: Invocation) -> Result<Json, Failure> {
     }
 }
 
+/// What a failed run reports: on stderr for people, as one JSON object with `--json`.
+struct Report {
+    code: u8,
+    kind: &'static str,
+    message: String,
+    traceback: String,
+    /// The raised value when it was not a string (an error table).
+    value: Option<Json>,
+}
+
+impl Report {
+    fn new(code: u8, kind: &'static str, message: String) -> Self {
+        Report {
+            code,
+            kind,
+            message,
+            traceback: String::new(),
+            value: None,
+        }
+    }
+}
+
 fn report(outcome: Result<Json, Failure>, as_json: bool) -> u8 {
-    let (code, kind, message, traceback) = match outcome {
+    let report = match outcome {
         Ok(result) => {
             if as_json {
                 println!("{}", json!({"ok": true, "result": result}));
@@ -113,34 +135,44 @@ fn report(outcome: Result<Json, Failure>, as_json: bool) -> u8 {
             }
             return 0;
         }
-        Err(Failure::Input(message)) => (exit::FAILED, "input", message, String::new()),
+        Err(Failure::Input(message)) => Report::new(exit::FAILED, "input", message),
         Err(Failure::Returned(error)) => {
             let message = match error {
                 Json::String(text) => text,
                 other => other.to_string(),
             };
-            (exit::FAILED, "returned", message, String::new())
+            Report::new(exit::FAILED, "returned", message)
         }
-        Err(Failure::Run(RunError::Lua(failure))) => {
-            let kind = RunError::Lua(failure.clone()).kind();
-            (exit::FAILED, kind, failure.message, failure.traceback)
-        }
+        Err(Failure::Run(RunError::Lua(failure))) => Report {
+            code: exit::FAILED,
+            kind: failure.kind.name(),
+            message: failure.message,
+            traceback: failure.traceback,
+            value: failure
+                .value
+                .and_then(|payload| values_to_json(&payload).ok()),
+        },
         Err(Failure::Run(error)) => {
             let code = if error.is_limit() {
                 exit::LIMIT
             } else {
                 exit::FAILED
             };
-            (code, error.kind(), error.to_string(), String::new())
+            Report::new(code, error.kind(), error.to_string())
         }
     };
     if as_json {
-        let error = json!({"kind": kind, "message": message, "traceback": traceback});
+        let error = json!({
+            "kind": report.kind,
+            "message": report.message,
+            "traceback": report.traceback,
+            "value": report.value,
+        });
         println!("{}", json!({"ok": false, "error": error}));
-    } else if traceback.is_empty() {
-        eprintln!("error: {message}");
+    } else if report.traceback.is_empty() {
+        eprintln!("error: {}", report.message);
     } else {
-        eprintln!("error: {message}\n{traceback}");
+        eprintln!("error: {}\n{}", report.message, report.traceback);
     }
-    code
+    report.code
 }
