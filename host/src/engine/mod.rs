@@ -101,6 +101,9 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(config: EngineConfig) -> Result<Self> {
+        if config.max_instances == 0 {
+            bail!("the engine needs room for at least one sandbox (max_instances is 0)");
+        }
         let wasmtime = wasmtime::Engine::new(&wasmtime_config(&config))?;
         let cache_dir = config.cache_dir.clone().unwrap_or_else(cache::default_dir);
         let component = cache::load_component(
