@@ -122,15 +122,22 @@ fn pool_slots_are_returned_after_every_kind_of_ending() {
     hostile_then_normal(&engine, &runtime);
 }
 
+/// One pool slot, so every call reuses the same memory: whatever a call wrote (globals, the
+/// standard library, the heap) is gone for the next one.
 #[test]
 fn state_never_leaks_between_calls() {
-    let engine = engine();
+    let engine = engine_with_slots(1);
     let runtime = current_thread();
+    let tamper = "secret = ('s'):rep(1000000) string.rep = nil package.loaded.string = nil \
+                  local t = {} for i = 1, 100000 do t[i] = {i} end hoard = t return true";
+    let inspect = "return {secret = secret == nil, rep = type(string.rep), hoard = hoard == nil, \
+                   loaded = package.loaded.string == string, counter = (counter or 0) + 1}";
     for _ in 0..3 {
-        let result = runtime
-            .block_on(engine.run(script("counter = (counter or 0) + 1 return counter")))
-            .unwrap();
-        assert_eq!(values_to_json(&result).unwrap(), json!(1));
+        runtime.block_on(engine.run(script(tamper))).unwrap();
+        let result = runtime.block_on(engine.run(script(inspect))).unwrap();
+        let expected =
+            json!({"secret": true, "rep": "function", "hoard": true, "loaded": true, "counter": 1});
+        assert_eq!(values_to_json(&result).unwrap(), expected);
     }
 }
 

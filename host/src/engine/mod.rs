@@ -40,6 +40,8 @@ const SLICE_TICKS: u64 = 5;
 /// Bytes at the top of each pooled fiber stack kept mapped between calls: the stack a short
 /// call uses, which would otherwise page-fault back in on every call.
 const ASYNC_STACK_KEEP_RESIDENT: usize = 128 << 10;
+/// Bytes of each pooled linear memory reset in place (only the pages written) rather than dropped.
+const LINEAR_MEMORY_KEEP_RESIDENT: usize = 4 << 20;
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -189,6 +191,14 @@ fn wasmtime_config(config: &EngineConfig) -> Config {
         .total_gc_heaps(slots)
         .async_stack_keep_resident(ASYNC_STACK_KEEP_RESIDENT)
         .max_memory_size(usize::try_from(config.max_memory).unwrap_or(usize::MAX));
+    // A freed slot normally drops its pages (madvise), so the next sandbox copy-on-write faults
+    // its way back into the Lua state, and each such fault costs a TLB shootdown across cores:
+    // most of a short call's time. Where Linux can say which pages a sandbox wrote
+    // (PAGEMAP_SCAN, 6.7+), keep the slot's pages resident and copy back just those instead.
+    if PoolingAllocationConfig::is_pagemap_scan_available() {
+        pool.pagemap_scan(wasmtime::Enabled::Yes)
+            .linear_memory_keep_resident(LINEAR_MEMORY_KEEP_RESIDENT);
+    }
     let mut wasm = Config::new();
     wasm.wasm_component_model(true)
         .wasm_exceptions(true)
