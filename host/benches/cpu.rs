@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use luabox::codec::values_to_json;
 use luabox::engine::{Engine, EngineConfig, Invocation, Limits};
 
-const RUNS: usize = 3;
+const RUNS: usize = 5;
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
