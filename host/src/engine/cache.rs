@@ -3,8 +3,9 @@
 //! Pre-initialising and compiling the Lua guest takes a second or two; a serialized artifact
 //! loads in milliseconds. The file name is a hash of the source component's bytes, this engine's
 //! compatibility hash (wasmtime version and the settings that affect code) and luabox's version,
-//! so a changed guest or engine never loads a stale artifact. Writes go through a temporary file and a rename,
-//! so a crash never leaves a torn artifact behind; an unreadable artifact is recompiled.
+//! so a changed guest or engine never loads a stale artifact. Writes go through a temporary file
+//! and a rename, so a crash never leaves a torn artifact behind; an unreadable artifact is
+//! recompiled.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};

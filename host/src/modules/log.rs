@@ -32,10 +32,7 @@ impl log::Host for SandboxState {
 
 fn truncate_line(mut message: String) -> String {
     if message.len() > MAX_LINE {
-        let cut = (0..=MAX_LINE)
-            .rev()
-            .find(|&i| message.is_char_boundary(i))
-            .unwrap_or(0);
+        let cut = message.floor_char_boundary(MAX_LINE);
         let dropped = message.len() - cut;
         message.truncate(cut);
         message.push_str(&format!("... ({dropped} more bytes)"));
