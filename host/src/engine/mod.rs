@@ -3,8 +3,9 @@
 //! It configures wasmtime for the Lua guest (component model, exnref exceptions for Lua's
 //! setjmp/longjmp, async exports, epoch interruption, the pooling allocator), pre-initialises the
 //! guest's Lua state ([`snapshot`]), loads it through the compiled-artifact cache, and keeps one
-//! instance template (`InstancePre`) per set of modules: the linker behind a template holds only the interfaces of those modules, and every
-//! other import traps (DESIGN §2, allowlist at link time). [`Engine::run`] runs one invocation in
+//! instance template (`InstancePre`) per set of modules: the linker behind a template holds only
+//! the interfaces of those modules, and every other import traps (DESIGN §2, allowlist at link
+//! time). [`Engine::run`] runs one invocation in
 //! a fresh instance; see [`run`] for how it drives the sandbox.
 
 mod cache;
