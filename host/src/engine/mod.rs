@@ -5,8 +5,8 @@
 //! guest's Lua state ([`snapshot`]), loads it through the compiled-artifact cache, and keeps one
 //! instance template (`InstancePre`) per set of modules: the linker behind a template holds only
 //! the interfaces of those modules, and every other import traps (DESIGN §2, allowlist at link
-//! time). [`Engine::run`] runs one invocation in
-//! a fresh instance; see [`run`] for how it drives the sandbox.
+//! time). [`Engine::run`] runs one invocation in a fresh instance; see [`run`] for how it drives
+//! the sandbox.
 
 mod cache;
 pub mod limits;
