@@ -29,12 +29,28 @@ lua_src=$(cargo metadata --format-version 1 --manifest-path "$root/guest-lua/Car
 lua_dir=$(ls -d "$lua_src"/lua-5.4.* | sort -V | tail -n 1)
 
 wit-bindgen c "$root/wit" --world entry --out-dir "$build" >/dev/null
-python3 - "$root/guest-lua/glue/prelude.lua" "$build/prelude.h" <<'PY'
-import sys
-data = open(sys.argv[1], 'rb').read()
-rows = ",\n".join("  " + ", ".join(str(b) for b in data[i:i + 20]) for i in range(0, len(data), 20))
-open(sys.argv[2], 'w').write("/* generated from prelude.lua by build-guest.sh */\n"
-    "static const unsigned char luabox_prelude[] = {\n" + rows + "\n};\n")
+# Lua sources compiled into the guest as byte arrays: the prelude, and the module faces
+# (glue/lua/NAME.lua, looked up by module name).
+python3 - "$root/guest-lua/glue" "$build" <<'PY'
+import os, sys
+glue, build = sys.argv[1], sys.argv[2]
+def array(name, path):
+    data = open(path, 'rb').read()
+    rows = ",\n".join("  " + ", ".join(str(b) for b in data[i:i + 20]) for i in range(0, len(data), 20))
+    return f"static const unsigned char {name}[] = {{\n{rows}\n}};\n"
+with open(os.path.join(build, "prelude.h"), "w") as out:
+    out.write("/* generated from prelude.lua by build-guest.sh */\n")
+    out.write(array("luabox_prelude", os.path.join(glue, "prelude.lua")))
+faces = sorted(f[:-4] for f in os.listdir(os.path.join(glue, "lua")) if f.endswith(".lua"))
+with open(os.path.join(build, "faces.h"), "w") as out:
+    out.write("/* generated from the Lua faces in lua/ by build-guest.sh */\n")
+    out.write("typedef struct { const char *name; const unsigned char *code; size_t len; } luabox_face;\n")
+    for f in faces:
+        out.write(array(f"face_{f}", os.path.join(glue, "lua", f + ".lua")))
+    out.write("static const luabox_face luabox_faces[] = {\n")
+    for f in faces:
+        out.write(f'  {{"{f}", face_{f}, sizeof face_{f}}},\n')
+    out.write("  {NULL, NULL, 0},\n};\n")
 PY
 
 target=(-target wasm32-wasi -mexec-model=reactor -mcpu=generic+exception_handling)

@@ -105,7 +105,7 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
 fn invocation_for(dir: &Path, source: &str) -> Result<Invocation, Failed> {
     let name = dir.file_name().unwrap().to_string_lossy();
     let mut invocation = Invocation::script(&format!("case:{name}"), source);
-    invocation.chunk_name = format!("@{name}/main.lua");
+    invocation.chunks[0].chunk_name = format!("@{name}/main.lua");
     let mut limits = Limits::default();
     for line in source.lines().map_while(|line| line.strip_prefix("--! ")) {
         let (key, value) = line.split_once(':').ok_or("directive needs `key: value`")?;
@@ -115,7 +115,10 @@ fn invocation_for(dir: &Path, source: &str) -> Result<Invocation, Failed> {
                 let args: Vec<Json> = serde_json::from_str(value)?;
                 invocation.args = json_to_values(&args);
             }
-            "modules" => invocation.modules = value.split(',').map(|m| m.trim().into()).collect(),
+            "modules" => {
+                let modules: Vec<&str> = value.split(',').map(str::trim).collect();
+                invocation = invocation.allow_modules(&modules);
+            }
             "timeout" => limits.deadline = parse_duration(value)?,
             "memory" => limits.memory = parse_size(value)?,
             "max-payload" => limits.max_payload = value.parse()?,

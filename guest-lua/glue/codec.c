@@ -7,6 +7,11 @@
  * table is the empty array), any other table a map. Functions, userdata, threads, cycles, nesting
  * deeper than LUABOX_MAX_DEPTH and output larger than the caller's limit are refused with a
  * message naming the path of the value: "args[2].cb: a function cannot cross the sandbox boundary".
+ *
+ * Error objects (tables whose metatable is the `errors` module's, registry key LUABOX_ERROR_MT)
+ * cross as MessagePack extension LUABOX_EXT_ERROR holding a map `message`, `kind`, `retryable`,
+ * `details` (their raw fields `_message`, ... in errors.lua), and come back as error objects, so
+ * `nil, err` keeps its kind across `funcs.call`.
  */
 #include <math.h>
 #include <stdio.h>
@@ -188,6 +193,47 @@ static lua_Integer array_length(lua_State *L, int idx, size_t *count) {
   return (sequence && keys == n) ? (lua_Integer)n : -1;
 }
 
+static int encode_table(encoder *e, int idx);
+
+static int is_error_object(lua_State *L, int idx) {
+  if (!lua_getmetatable(L, idx)) return 0;
+  luaL_getmetatable(L, LUABOX_ERROR_MT);
+  int same = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return same;
+}
+
+/* An error object: ext(LUABOX_EXT_ERROR, map of its data fields), encoded into a scratch buffer
+ * first because the extension header carries the inner length. */
+static const char *const error_fields[] = {"message", "kind", "retryable", "details", NULL};
+
+static int encode_error(encoder *e, int idx) {
+  lua_State *L = e->L;
+  luabox_buf *outer = e->out;
+  luabox_buf inner = {.max = outer->max};
+  e->out = &inner;
+  lua_createtable(L, 0, 4);
+  int copy = lua_gettop(L);
+  for (int i = 0; error_fields[i]; i++) {
+    lua_pushfstring(L, "_%s", error_fields[i]);
+    lua_rawget(L, idx);
+    lua_setfield(L, copy, error_fields[i]);
+  }
+  int ok = encode_table(e, copy);
+  lua_pop(L, 1);
+  e->out = outer;
+  if (ok) {
+    size_t n = inner.len;
+    if (n <= 0xff) ok = put_tagged(e, 0xc7, n, 1);
+    else if (n <= 0xffff) ok = put_tagged(e, 0xc8, n, 2);
+    else ok = put_tagged(e, 0xc9, n, 4);
+    uint8_t type = LUABOX_EXT_ERROR;
+    ok = ok && put(e, &type, 1) && put(e, inner.data, n);
+  }
+  free(inner.data);
+  return ok;
+}
+
 static int encode_table(encoder *e, int idx) {
   lua_State *L = e->L;
   const void *self = lua_topointer(L, idx);
@@ -262,7 +308,7 @@ static int encode_value(encoder *e, int idx) {
       const char *s = lua_tolstring(L, idx, &len);
       return put_string(e, s, len);
     }
-    case LUA_TTABLE: return encode_table(e, idx);
+    case LUA_TTABLE: return is_error_object(L, idx) ? encode_error(e, idx) : encode_table(e, idx);
     case LUA_TFUNCTION: fail(e, "a function cannot cross the sandbox boundary"); return 0;
     case LUA_TTHREAD: fail(e, "a coroutine cannot cross the sandbox boundary"); return 0;
     default: fail(e, "userdata cannot cross the sandbox boundary"); return 0;
@@ -361,6 +407,39 @@ static int decode_bytes(decoder *d, size_t n) {
   return 1;
 }
 
+/* ext(LUABOX_EXT_ERROR): a map of an error object's fields; other extensions are refused. */
+static int decode_ext(decoder *d, size_t n, int depth) {
+  if (!need(d, n + 1)) return 0;
+  uint8_t type = *d->p++;
+  if (type != LUABOX_EXT_ERROR) {
+    d->error = "unsupported MessagePack extension type";
+    return 0;
+  }
+  const uint8_t *end = d->end;
+  d->end = d->p + n;
+  int ok = decode_value(d, depth + 1);
+  if (ok && d->p != d->end) {
+    d->error = "malformed error object";
+    ok = 0;
+  }
+  d->end = end;
+  if (!ok) return 0;
+  lua_State *L = d->L;
+  if (!lua_istable(L, -1)) {
+    d->error = "malformed error object";
+    return 0;
+  }
+  for (int i = 0; error_fields[i]; i++) {
+    lua_pushfstring(L, "_%s", error_fields[i]);
+    lua_getfield(L, -2, error_fields[i]);
+    lua_rawset(L, -3);
+    lua_pushnil(L);
+    lua_setfield(L, -2, error_fields[i]);
+  }
+  luaL_setmetatable(L, LUABOX_ERROR_MT);
+  return 1;
+}
+
 static int decode_value(decoder *d, int depth) {
   lua_State *L = d->L;
   if (!need(d, 1)) return 0;
@@ -416,7 +495,10 @@ static int decode_value(decoder *d, int depth) {
     case 0xdd: if (!need(d, 4)) return 0; return decode_items(d, take(d, 4), 0, depth);
     case 0xde: if (!need(d, 2)) return 0; return decode_items(d, take(d, 2), 1, depth);
     case 0xdf: if (!need(d, 4)) return 0; return decode_items(d, take(d, 4), 1, depth);
-    default: d->error = "unsupported MessagePack type (extension or reserved)"; return 0;
+    case 0xc7: if (!need(d, 1)) return 0; return decode_ext(d, take(d, 1), depth);
+    case 0xc8: if (!need(d, 2)) return 0; return decode_ext(d, take(d, 2), depth);
+    case 0xc9: if (!need(d, 4)) return 0; return decode_ext(d, take(d, 4), depth);
+    default: d->error = "unsupported MessagePack type (fixed-size extension or reserved)"; return 0;
   }
 }
 

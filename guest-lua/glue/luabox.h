@@ -21,10 +21,9 @@
 lua_State *luabox_new_state(void);
 /* Reseed math.random from the host (done per instance, so snapshots do not share seeds). */
 void luabox_reseed(lua_State *L);
-/* Set the entry id (for messages) and the modules `require` may load. */
-void luabox_set_entry(lua_State *L, const char *entry, size_t entry_len,
-                      const entry_list_string_t *modules);
-/* Push the prelude's entry runner: function(chunk, ...args) -> results. */
+/* Set the entry id named in messages. */
+void luabox_set_entry(lua_State *L, const char *entry, size_t entry_len);
+/* Push the prelude's entry runner: function(scopes, method, ...args) -> results. */
 void luabox_push_run_entry(lua_State *L);
 /* The current entry id, NUL-terminated. */
 const char *luabox_entry_id(lua_State *L);
@@ -38,8 +37,17 @@ const char *luabox_entry_id(lua_State *L);
 int luabox_wait(lua_State *L, uint64_t handle, const char *what);
 /* The light-userdata key the scheduler recognises in yields (pushed by the prelude's relay). */
 void luabox_push_wait_marker(lua_State *L);
+/* Whether `handle` completed before anyone waited on it (its values are kept until awaited). */
+int luabox_is_ready(lua_State *L, uint64_t handle);
 
 /* ---- codec.c: Lua values <-> MessagePack (DESIGN §3) ---- */
+
+/* Registry key of the metatable of error objects (set from errors.lua when the state is built). */
+#define LUABOX_ERROR_MT "luabox.error"
+/* Registry key of errors.from_host(kind, message), which builds error objects for C code. */
+#define LUABOX_FROM_HOST "luabox.errors.from_host"
+/* The MessagePack extension type error objects cross as. */
+#define LUABOX_EXT_ERROR 1
 
 typedef struct {
   uint8_t *data;
@@ -57,6 +65,9 @@ int luabox_decode_values(lua_State *L, const uint8_t *data, size_t len);
 
 /* ---- modules.c: the Lua faces of host modules ---- */
 
+/* A module's C part: `open` pushes a table of raw functions over the module's WIT imports. If
+ * glue/lua/NAME.lua exists, that Lua face is run with the raw table and its result is the module;
+ * otherwise the raw table is. Module values are built once, in the snapshot. */
 typedef struct {
   const char *name;
   lua_CFunction open;
@@ -65,8 +76,26 @@ typedef struct {
 /* NULL-terminated list of the modules built into the guest. */
 extern const luabox_module luabox_modules[];
 
+/* Build every module value into the table on top of the stack (name -> value). */
+void luabox_build_modules(lua_State *L);
+/* Load the Lua face `name` (glue/lua/NAME.lua) and push it as a function; 0 if there is none. */
+int luabox_load_face(lua_State *L, const char *name);
+
 /* Push a Lua string converted from a WIT string, then free the WIT string. */
 void luabox_push_owned_string(lua_State *L, entry_string_t *s);
+/* Push the result of a failed module call: nil and an error object of the host error's kind
+ * (frees the host error). Use as `return luabox_push_host_error(L, &err);`. */
+int luabox_push_host_error(lua_State *L, luabox_sandbox_types_host_error_t *err);
+/* Push nil and an error object of `kind` with `message`; returns 2. */
+int luabox_push_error(lua_State *L, const char *kind, const char *message);
+/* Encode the `count` values from stack index `first` for a host call; on failure pushes
+ * nil + an Invalid error object and returns 0. */
+int luabox_encode_arg(lua_State *L, int first, int count, const char *what, luabox_buf *out);
+/* Decode a MessagePack array the host returned (freeing it) and push its values; on malformed
+ * data pushes nil + an Internal error object. Returns the number of values pushed. */
+int luabox_push_payload(lua_State *L, luabox_sandbox_types_payload_t *payload);
+/* The largest payload the running invocation may produce. */
+size_t luabox_max_payload(void);
 /* Read a duration argument (string "1.5s" or integer nanoseconds) for a host call. */
 void luabox_check_duration(lua_State *L, int arg, luabox_sandbox_types_duration_t *out);
 

@@ -1,13 +1,14 @@
 /*
- * mod_time.c — the Lua face of the `time` module (wit/time.wit).
- *
- *   local time = require("time")
- *   time.sleep("250ms")   -- or nanoseconds: time.sleep(250 * 1000 * 1000)
- *
- * `sleep` starts a host timer and yields its handle to the scheduler; other coroutines run and
- * the sandbox returns to the host while it waits. A malformed duration returns nil, err.
+ * mod_time.c — raw part of the `time` module (wit/time.wit); lua/time.lua is its face.
+ *   raw.now()       -> integer nanoseconds since the Unix epoch (the host's wall clock)
+ *   raw.sleep(ns)   -> waits (a host timer; other coroutines run meanwhile), or nil, err
  */
 #include "luabox.h"
+
+static int l_now(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)luabox_sandbox_sys_wall_clock());
+  return 1;
+}
 
 static int l_sleep(lua_State *L) {
   luabox_sandbox_types_duration_t d;
@@ -23,10 +24,7 @@ static int l_sleep(lua_State *L) {
 }
 
 int luabox_open_time(lua_State *L) {
-  static const luaL_Reg functions[] = {
-      {"sleep", l_sleep},
-      {NULL, NULL},
-  };
+  static const luaL_Reg functions[] = {{"now", l_now}, {"sleep", l_sleep}, {NULL, NULL}};
   luaL_newlib(L, functions);
   return 1;
 }

@@ -1,17 +1,89 @@
 /*
- * modules.c — the list of Lua modules built into the guest, and helpers their faces share.
- * Adding a module: write mod_NAME.c with `luabox_open_NAME` and add one line below.
+ * modules.c — the list of Lua modules built into the guest, how their values are built, and the
+ * helpers their C parts share (errors, payloads, durations).
+ *
+ * Adding a module: write mod_NAME.c with `luabox_open_NAME` (raw functions over the module's WIT
+ * imports), optionally lua/NAME.lua (its Lua face), and add one line below.
  */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "luabox.h"
+#include "faces.h"
 
+int luabox_open_base64(lua_State *L);
+int luabox_open_env(lua_State *L);
+int luabox_open_funcs(lua_State *L);
+int luabox_open_hash(lua_State *L);
+int luabox_open_json(lua_State *L);
+int luabox_open_logger(lua_State *L);
+int luabox_open_registry(lua_State *L);
 int luabox_open_time(lua_State *L);
+int luabox_open_uuid(lua_State *L);
 
 const luabox_module luabox_modules[] = {
-    {"time", luabox_open_time},
-    {NULL, NULL},
+    {"base64", luabox_open_base64},     {"env", luabox_open_env},
+    {"funcs", luabox_open_funcs},       {"hash", luabox_open_hash},
+    {"json", luabox_open_json},         {"logger", luabox_open_logger},
+    {"registry", luabox_open_registry}, {"time", luabox_open_time},
+    {"uuid", luabox_open_uuid},         {NULL, NULL},
 };
+
+int luabox_load_face(lua_State *L, const char *name) {
+  for (const luabox_face *f = luabox_faces; f->name; f++) {
+    if (strcmp(f->name, name) != 0) continue;
+    lua_pushfstring(L, "=[luabox:%s]", name);
+    if (luaL_loadbufferx(L, (const char *)f->code, f->len, lua_tostring(L, -1), "t") != LUA_OK)
+      lua_error(L);
+    lua_remove(L, -2);
+    return 1;
+  }
+  return 0;
+}
+
+void luabox_build_modules(lua_State *L) {
+  for (const luabox_module *m = luabox_modules; m->name; m++) {
+    int has_face = luabox_load_face(L, m->name);
+    lua_pushcfunction(L, m->open);
+    lua_call(L, 0, 1);
+    if (has_face) lua_call(L, 1, 1);
+    lua_setfield(L, -2, m->name);
+  }
+}
+
+int luabox_push_error(lua_State *L, const char *kind, const char *message) {
+  lua_pushnil(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, LUABOX_FROM_HOST);
+  lua_pushstring(L, kind);
+  lua_pushstring(L, message);
+  lua_call(L, 2, 1);
+  return 2;
+}
+
+int luabox_push_host_error(lua_State *L, luabox_sandbox_types_host_error_t *err) {
+  lua_pushnil(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, LUABOX_FROM_HOST);
+  luabox_push_owned_string(L, &err->kind);
+  luabox_push_owned_string(L, &err->message);
+  lua_call(L, 2, 1);
+  return 2;
+}
+
+int luabox_encode_arg(lua_State *L, int first, int count, const char *what, luabox_buf *out) {
+  if (luabox_encode_values(L, first, count, what, luabox_max_payload(), out)) return 1;
+  const char *message = lua_tostring(L, -1);
+  luabox_push_error(L, "Invalid", message ? message : "cannot encode the value");
+  return 0;
+}
+
+int luabox_push_payload(lua_State *L, luabox_sandbox_types_payload_t *payload) {
+  int n = luabox_decode_values(L, payload->ptr, payload->len);
+  luabox_sandbox_types_payload_free(payload);
+  if (n >= 0) return n;
+  lua_pushfstring(L, "malformed data from the host: %s", lua_tostring(L, -1));
+  return luabox_push_error(L, "Internal", lua_tostring(L, -1));
+}
 
 void luabox_check_duration(lua_State *L, int arg, luabox_sandbox_types_duration_t *out) {
   if (lua_isinteger(L, arg)) {

@@ -1,18 +1,20 @@
 -- prelude.lua: runs once in every Lua state before any entry code (compiled into the guest).
 --
--- It makes host waits pass through user coroutines. A blocking module call (time.sleep, ...)
--- yields the scheduler's WAIT marker and a handle; when it happens inside a coroutine that user
--- code resumed with coroutine.resume or coroutine.wrap, that resume relays the wait outward to
--- the scheduler and, once the host completes the operation, resumes the inner coroutine with the
--- result (the way OpenResty propagates yields). User code never sees the marker.
---
--- Returns the function that runs an entry's chunk: if the chunk returns a function, that
--- function is called with the invocation's arguments; otherwise the chunk's values are the result.
-local WAIT = ...
+-- 1. It makes host waits pass through user coroutines. A blocking module call (time.sleep, ...)
+--    yields the scheduler's WAIT marker and a handle; when it happens inside a coroutine that user
+--    code resumed with coroutine.resume or coroutine.wrap, that resume relays the wait outward to
+--    the scheduler and, once the host completes the operation, resumes the inner coroutine with
+--    the result (the way OpenResty propagates yields). User code never sees the marker.
+-- 2. It returns the function that runs an invocation: it installs a `require` per chunk scope
+--    (the entry's, and one per imported library, each with its own `modules:` and `imports:`),
+--    runs the entry's chunk, and calls what it returned (see run_entry below).
+local WAIT, load_code, modules = ...
 local co_create, co_resume, co_yield = coroutine.create, coroutine.resume, coroutine.yield
 local co_close, co_status, co_isyieldable = coroutine.close, coroutine.status, coroutine.isyieldable
-local select, type, error = select, type, error
+local select, type, error, setmetatable = select, type, error, setmetatable
+local format = string.format
 local pack, unpack = table.pack, table.unpack
+local G, package = _G, package
 
 local function relay(co, ok, ...)
   if ok and select("#", ...) > 0 and (...) == WAIT then
@@ -53,10 +55,77 @@ function load(chunk, name, mode, ...)
   return raw_load(chunk, name, "t", ...)
 end
 
-return function(chunk, ...)
-  local results = pack(chunk())
-  if type(results[1]) == "function" then
-    return results[1](...)
+-- `require` for one chunk scope. Library values are loaded on first use and shared by every
+-- scope of the invocation; `loading` catches an import cycle that slipped past the loader.
+local LOADING = {}
+local function new_require(scopes, libraries, scope)
+  local what = scope.library and "library" or "entry"
+  return function(name)
+    if type(name) ~= "string" then
+      error(format("bad argument #1 to 'require' (string expected, got %s)", type(name)), 2)
+    end
+    local target = scope.imports[name]
+    if target then
+      local value = libraries[target]
+      if value == LOADING then
+        error(format("import cycle: library '%s' requires itself (through '%s')",
+          scopes[target].id, name), 2)
+      elseif value ~= nil then
+        return value
+      end
+      local library = scopes[target]
+      local env = setmetatable({}, { __index = G })
+      env._G = env
+      env.require = new_require(scopes, libraries, library)
+      local chunk, err = load_code(library.code, library.chunk_name, env)
+      if not chunk then
+        error(err, 2)
+      end
+      libraries[target] = LOADING
+      value = chunk()
+      if value == nil then
+        value = true
+      end
+      libraries[target] = value
+      return value
+    end
+    if scope.modules[name] then
+      return modules[name]
+    end
+    if modules[name] == nil and package.loaded[name] ~= nil then
+      return package.loaded[name] -- the standard library: string, table, math, ...
+    end
+    if modules[name] ~= nil then
+      error(format("module '%s' is not allowed in %s '%s': add it to the %s's modules",
+        name, what, scope.id, what), 2)
+    end
+    error(format("module '%s' not found (%s '%s'): luabox has no such module and the %s imports "
+      .. "nothing by that name", name, what, scope.id, what), 2)
   end
-  return unpack(results, 1, results.n)
+end
+
+-- Runs an invocation's entry chunk (already loaded: `chunk`) with `scopes[1]` as its require
+-- scope. If the chunk returns a function, that function is called with the arguments; if it
+-- returns a table and the entry names a `method`, that field is called; without a method the
+-- chunk's own values are the result.
+return function(scopes, chunk, method, ...)
+  G.require = new_require(scopes, {}, scopes[1])
+  local results = pack(chunk())
+  local main = results[1]
+  if type(main) == "function" then
+    return main(...)
+  end
+  if method == nil then
+    return unpack(results, 1, results.n)
+  end
+  if type(main) ~= "table" then
+    error(format("entry '%s' names method '%s', but its chunk returned %s instead of a function "
+      .. "or a table", scopes[1].id, method, type(main)), 0)
+  end
+  local fn = main[method]
+  if type(fn) ~= "function" then
+    error(format("method '%s' not found: the table returned by entry '%s' has no function '%s'",
+      method, scopes[1].id, method), 0)
+  end
+  return fn(...)
 end

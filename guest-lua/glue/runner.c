@@ -1,7 +1,9 @@
 /*
  * runner.c — the `runner` export (wit/runner.wit): `start` loads an entry's chunk into the
  * sandbox's Lua state and runs it as task 0; `resume` delivers host completions. Both run the
- * scheduler until no task can progress and report the step: done, failed or waiting.
+ * scheduler until no task can progress and report the step: done, failed or waiting. `compile`
+ * turns source into bytecode for the host to keep, so a library used by many entries is parsed
+ * once per host rather than once per call.
  *
  * The Lua state is normally built by `wizer-initialize` before the host snapshots the instance;
  * `start` builds it on first use otherwise.
@@ -97,18 +99,62 @@ static void run_and_report(lua_State *L, luabox_sandbox_types_step_t *ret) {
   lua_settop(L, base);
 }
 
+size_t luabox_max_payload(void) { return max_payload; }
+
+static void push_wit_string(lua_State *L, const entry_string_t *s) {
+  lua_pushlstring(L, (const char *)s->ptr, s->len);
+}
+
+/* The scopes table prelude.lua's require works from: one record per chunk, {id, chunk_name,
+ * code (libraries only), modules = {name = true}, imports = {alias = index}, library}. */
+static void push_scopes(lua_State *L, const exports_luabox_sandbox_runner_list_chunk_t *chunks) {
+  lua_createtable(L, (int)chunks->len, 0);
+  for (size_t i = 0; i < chunks->len; i++) {
+    const exports_luabox_sandbox_runner_chunk_t *c = &chunks->ptr[i];
+    lua_createtable(L, 0, 6);
+    push_wit_string(L, &c->id);
+    lua_setfield(L, -2, "id");
+    push_wit_string(L, &c->chunk_name);
+    lua_setfield(L, -2, "chunk_name");
+    if (c->library) {
+      lua_pushlstring(L, (const char *)c->code.ptr, c->code.len);
+      lua_setfield(L, -2, "code");
+    }
+    lua_pushboolean(L, c->library);
+    lua_setfield(L, -2, "library");
+    lua_createtable(L, 0, (int)c->modules.len);
+    for (size_t m = 0; m < c->modules.len; m++) {
+      push_wit_string(L, &c->modules.ptr[m]);
+      lua_pushboolean(L, 1);
+      lua_rawset(L, -3);
+    }
+    lua_setfield(L, -2, "modules");
+    lua_createtable(L, 0, (int)c->imports.len);
+    for (size_t m = 0; m < c->imports.len; m++) {
+      push_wit_string(L, &c->imports.ptr[m].f0);
+      lua_pushinteger(L, (lua_Integer)c->imports.ptr[m].f1 + 1);
+      lua_rawset(L, -3);
+    }
+    lua_setfield(L, -2, "imports");
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+}
+
 static int protected_start(lua_State *L) {
   exports_luabox_sandbox_runner_invocation_t *inv = lua_touserdata(L, 1);
   luabox_sandbox_types_step_t *ret = lua_touserdata(L, 2);
   lua_settop(L, 0);
   max_payload = inv->max_payload;
-  luabox_set_entry(L, (const char *)inv->entry.ptr, inv->entry.len, &inv->modules);
+  luabox_set_entry(L, (const char *)inv->entry.ptr, inv->entry.len);
   luabox_sched_reset(L);
   luabox_reseed(L);
+  if (inv->chunks.len == 0) return luaL_error(L, "the invocation has no chunk to run");
+  const exports_luabox_sandbox_runner_chunk_t *entry = &inv->chunks.ptr[0];
   luabox_push_run_entry(L);
-  lua_pushlstring(L, (const char *)inv->chunk_name.ptr, inv->chunk_name.len);
-  int status = luaL_loadbufferx(L, (const char *)inv->source.ptr, inv->source.len,
-                                lua_tostring(L, -1), "t");
+  push_scopes(L, &inv->chunks);
+  push_wit_string(L, &entry->chunk_name);
+  int status = luaL_loadbufferx(L, (const char *)entry->code.ptr, entry->code.len,
+                                lua_tostring(L, -1), "bt");
   lua_remove(L, -2);
   if (status != LUA_OK) {
     size_t len;
@@ -118,9 +164,11 @@ static int protected_start(lua_State *L) {
                msg, len);
     return 0;
   }
+  if (inv->method.is_some) push_wit_string(L, &inv->method.val);
+  else lua_pushnil(L);
   int nargs = luabox_decode_values(L, inv->args.ptr, inv->args.len);
   if (nargs < 0) return lua_error(L);
-  luabox_sched_spawn(L, nargs + 1);
+  luabox_sched_spawn(L, nargs + 3);
   run_and_report(L, ret);
   return 0;
 }
@@ -164,6 +212,74 @@ static void guarded(lua_CFunction fn, void *arg, luabox_sandbox_types_step_t *re
                msg, msg ? strlen(msg) : 0);
   }
   lua_settop(L, 0);
+}
+
+/* lua_dump writer: append to a luabox_buf (no size cap: the source it came from was accepted). */
+static int append_dump(lua_State *L, const void *p, size_t n, void *ud) {
+  luabox_buf *b = ud;
+  if (b->len + n > b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 4096;
+    while (cap < b->len + n) cap *= 2;
+    uint8_t *data = realloc(b->data, cap);
+    if (!data) return 1;
+    b->data = data;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+  return 0;
+}
+
+typedef struct {
+  entry_string_t *chunk_name;
+  entry_list_u8_t *source;
+  luabox_buf out;
+} compile_job;
+
+/* Compile under lua_pcall; on failure the message is left on the stack and returns non-zero. */
+static int protected_compile(lua_State *L) {
+  compile_job *job = lua_touserdata(L, 1);
+  lua_settop(L, 0);
+  push_wit_string(L, job->chunk_name);
+  if (luaL_loadbufferx(L, (const char *)job->source->ptr, job->source->len, lua_tostring(L, 1),
+                       "t") != LUA_OK)
+    return lua_error(L);
+  if (lua_dump(L, append_dump, &job->out, 0) != 0) return luaL_error(L, "not enough memory");
+  return 0;
+}
+
+bool exports_luabox_sandbox_runner_compile(entry_string_t *chunk_name, entry_list_u8_t *source,
+                                           entry_list_u8_t *ret, entry_string_t *err) {
+  if (!state) state = luabox_new_state();
+  compile_job job = {.chunk_name = chunk_name, .source = source};
+  bool ok = false;
+  if (!state) {
+    static const char msg[] = "cannot create the Lua state: not enough memory";
+    set_string(err, msg, sizeof msg - 1);
+  } else {
+    lua_State *L = state;
+    lua_settop(L, 0);
+    lua_pushcfunction(L, protected_compile);
+    lua_pushlightuserdata(L, &job);
+    if (lua_pcall(L, 1, 0, 0) == LUA_OK) {
+      ok = true;
+      *ret = (entry_list_u8_t){job.out.data, job.out.len};
+      job.out.data = NULL;
+    } else {
+      size_t len = 0;
+      const char *msg = lua_tolstring(L, -1, &len);
+      if (!msg) {
+        msg = "cannot compile the chunk";
+        len = strlen(msg);
+      }
+      set_string(err, msg, len);
+    }
+    lua_settop(L, 0);
+  }
+  free(job.out.data);
+  entry_string_free(chunk_name);
+  entry_list_u8_free(source);
+  return ok;
 }
 
 void exports_entry_wizer_initialize(void) {

@@ -3,8 +3,9 @@
  *
  * The standard library minus: `io`, `os` except time/clock/date/difftime, `package.loadlib`,
  * `dofile`/`loadfile`, binary chunks (`load` takes text only), `debug` except `traceback`.
- * `print` writes to the host log, `require` resolves only the entry's `modules:` allowlist, and
- * the clocks and random seed come from host imports (see wasi_stubs.c).
+ * `print` writes to the host log, the clocks and random seed come from host imports (see
+ * wasi_stubs.c), `errors` is a global, and every module value is built here, once, so that the
+ * snapshot holds them ready; `require` (prelude.lua) hands out only those a chunk's scope allows.
  */
 #include <string.h>
 
@@ -13,7 +14,6 @@
 #include "prelude.h"
 
 #define ENTRY_KEY "luabox.entry"
-#define ALLOWED_KEY "luabox.allowed"
 #define RANDOMSEED_KEY "luabox.randomseed"
 #define RUN_ENTRY_KEY "luabox.run_entry"
 
@@ -41,36 +41,6 @@ static int l_print(lua_State *L) {
   return 0;
 }
 
-static const luabox_module *find_module(const char *name) {
-  for (const luabox_module *m = luabox_modules; m->name; m++)
-    if (strcmp(m->name, name) == 0) return m;
-  return NULL;
-}
-
-static int l_require(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
-  lua_settop(L, 1);
-  lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE); /* 2 */
-  if (lua_getfield(L, 2, name) != LUA_TNIL) return 1;
-  lua_pop(L, 1);
-  lua_getfield(L, LUA_REGISTRYINDEX, ALLOWED_KEY);
-  int allowed = lua_getfield(L, -1, name) != LUA_TNIL;
-  lua_pop(L, 2);
-  const luabox_module *module = find_module(name);
-  if (!allowed && module)
-    return luaL_error(L, "module '%s' is not allowed in entry '%s': add it to the entry's modules",
-                      name, luabox_entry_id(L));
-  if (!module)
-    return luaL_error(L, "module '%s' not found (entry '%s'): luabox has no such module", name,
-                      luabox_entry_id(L));
-  lua_pushcfunction(L, module->open);
-  lua_pushstring(L, name);
-  lua_call(L, 1, 1);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, 2, name);
-  return 1;
-}
-
 /* debug.traceback([thread,] [message [, level]]), as in ldblib.c. */
 static int l_traceback(lua_State *L) {
   lua_State *L1 = L;
@@ -85,6 +55,25 @@ static int l_traceback(lua_State *L) {
   } else {
     int level = (int)luaL_optinteger(L, arg + 2, (L == L1) ? 1 : 0);
     luaL_traceback(L, L1, msg, level);
+  }
+  return 1;
+}
+
+/* load_code(code, chunk_name [, env]): load a chunk the host sent (source text, or bytecode from
+ * the `compile` export), optionally with `env` as its globals. Only the prelude holds it: user code
+ * gets the text-only `load`. */
+static int l_load_code(lua_State *L) {
+  size_t len;
+  const char *code = luaL_checklstring(L, 1, &len);
+  const char *name = luaL_checkstring(L, 2);
+  if (luaL_loadbufferx(L, code, len, name, "bt") != LUA_OK) {
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+  }
+  if (!lua_isnoneornil(L, 3)) {
+    lua_pushvalue(L, 3);
+    if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
   }
   return 1;
 }
@@ -146,7 +135,13 @@ static int init_state(lua_State *L) {
   lua_pushnil(L);
   lua_setglobal(L, "loadfile");
   lua_register(L, "print", l_print);
-  lua_register(L, "require", l_require);
+
+  if (!luabox_load_face(L, "errors")) return luaL_error(L, "the errors face is missing");
+  lua_call(L, 0, 2);
+  lua_setfield(L, LUA_REGISTRYINDEX, LUABOX_ERROR_MT);
+  lua_getfield(L, -1, "from_host");
+  lua_setfield(L, LUA_REGISTRYINDEX, LUABOX_FROM_HOST);
+  lua_setglobal(L, "errors");
 
   lua_getglobal(L, LUA_MATHLIBNAME);
   lua_getfield(L, -1, "randomseed");
@@ -157,7 +152,10 @@ static int init_state(lua_State *L) {
                        "t") != LUA_OK)
     return lua_error(L);
   luabox_push_wait_marker(L);
-  lua_call(L, 1, 1);
+  lua_pushcfunction(L, l_load_code);
+  lua_newtable(L);
+  luabox_build_modules(L);
+  lua_call(L, 3, 1);
   lua_setfield(L, LUA_REGISTRYINDEX, RUN_ENTRY_KEY);
   return 0;
 }
@@ -182,17 +180,9 @@ void luabox_reseed(lua_State *L) {
   lua_call(L, 2, 0);
 }
 
-void luabox_set_entry(lua_State *L, const char *entry, size_t entry_len,
-                      const entry_list_string_t *modules) {
+void luabox_set_entry(lua_State *L, const char *entry, size_t entry_len) {
   lua_pushlstring(L, entry, entry_len);
   lua_setfield(L, LUA_REGISTRYINDEX, ENTRY_KEY);
-  lua_createtable(L, 0, (int)modules->len);
-  for (size_t i = 0; i < modules->len; i++) {
-    lua_pushlstring(L, (const char *)modules->ptr[i].ptr, modules->ptr[i].len);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, -3);
-  }
-  lua_setfield(L, LUA_REGISTRYINDEX, ALLOWED_KEY);
 }
 
 void luabox_push_run_entry(lua_State *L) { lua_getfield(L, LUA_REGISTRYINDEX, RUN_ENTRY_KEY); }

@@ -6,6 +6,8 @@
  * host delivers that handle's completion through `resume`. A plain `coroutine.yield()` at task
  * level just lets the other runnable tasks go first. When the run queue is empty the export call
  * returns to the host with the handles the tasks wait on: no native stack is held between events.
+ * A completion that arrives before anyone waits on its handle (a `funcs.async` future not yet
+ * awaited) is kept in `ready` until a wait claims it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,41 @@ static char wait_marker;
 
 void luabox_push_wait_marker(lua_State *L) { lua_pushlightuserdata(L, &wait_marker); }
 
+static int ready_table(lua_State *L);
+
+int luabox_is_ready(lua_State *L, uint64_t handle) {
+  ready_table(L);
+  int ready = lua_rawgeti(L, -1, (lua_Integer)handle) != LUA_TNIL;
+  lua_pop(L, 2);
+  return ready;
+}
+
+/* Push the values of a completion that arrived before this wait; -1 if there is none. */
+static int take_ready(lua_State *L, uint64_t handle) {
+  ready_table(L);
+  if (lua_rawgeti(L, -1, (lua_Integer)handle) == LUA_TNIL) {
+    lua_pop(L, 2);
+    return -1;
+  }
+  lua_pushnil(L);
+  lua_rawseti(L, -3, (lua_Integer)handle);
+  size_t len;
+  const char *values = lua_tolstring(L, -1, &len);
+  int top = lua_gettop(L);
+  int n = luabox_decode_values(L, (const uint8_t *)values, len);
+  if (n < 0) {
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    n = 2;
+  }
+  lua_rotate(L, top - 1, n); /* drop the ready table and the string below the values */
+  lua_pop(L, 2);
+  return n;
+}
+
 int luabox_wait(lua_State *L, uint64_t handle, const char *what) {
+  int n = take_ready(L, handle);
+  if (n >= 0) return n;
   if (!lua_isyieldable(L))
     return luaL_error(L,
                       "%s cannot wait here: it was called inside a C call (such as a table.sort "
@@ -39,7 +75,10 @@ static struct {
   int *runq;
   int nrun, runcap;
   int waits; /* registry ref: handle -> task id */
+  int ready; /* registry ref: handle -> MessagePack values nobody has waited for yet */
 } S;
+
+static int ready_table(lua_State *L) { return lua_rawgeti(L, LUA_REGISTRYINDEX, S.ready); }
 
 static int ensure_capacity(void **items, int *cap, int want, size_t size) {
   if (want <= *cap) return 1;
@@ -64,8 +103,11 @@ void luabox_sched_reset(lua_State *L) {
   S.ntasks = 0;
   S.nrun = 0;
   if (S.waits) luaL_unref(L, LUA_REGISTRYINDEX, S.waits);
+  if (S.ready) luaL_unref(L, LUA_REGISTRYINDEX, S.ready);
   lua_newtable(L);
   S.waits = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_newtable(L);
+  S.ready = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 int luabox_sched_spawn(lua_State *L, int nargs) {
@@ -88,7 +130,11 @@ int luabox_sched_complete(lua_State *L, uint64_t handle, const uint8_t *values, 
   lua_pop(L, 1);
   if (!isnum || id < 0 || id >= S.ntasks || !S.tasks[id].co) {
     lua_pop(L, 1);
-    return 0; /* a stale completion: the waiter is gone */
+    ready_table(L);
+    lua_pushlstring(L, (const char *)values, len);
+    lua_rawseti(L, -2, (lua_Integer)handle);
+    lua_pop(L, 1);
+    return 0;
   }
   lua_pushnil(L);
   lua_rawseti(L, -2, (lua_Integer)handle);

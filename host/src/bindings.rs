@@ -11,5 +11,6 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
+pub use self::luabox::sandbox::types::HostError;
 pub use self::luabox::sandbox::types::{Completion, Duration, ErrorKind, LuaError, Step};
-pub use exports::luabox::sandbox::runner::Invocation;
+pub use exports::luabox::sandbox::runner::{Chunk, Invocation};

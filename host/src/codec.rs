@@ -12,6 +12,10 @@
 //!
 //! JSON has no place for some Lua values: non-string map keys become their decimal or textual
 //! form, NaN and infinities become `null`, and byte strings that are not UTF-8 are shown lossily.
+//!
+//! Error objects (the `errors` module's) cross as MessagePack extension [`ERROR_EXT`] holding a
+//! map of their fields; [`ErrorObject`] reads and writes that form, and their JSON form is
+//! `{"kind": ..., "message": ..., ...}`.
 
 use anyhow::{Context, Result, bail};
 use rmpv::Value;
@@ -19,10 +23,7 @@ use serde_json::Value as Json;
 
 /// Encode JSON values as the MessagePack array the guest expects for call arguments.
 pub fn json_to_values(values: &[Json]) -> Vec<u8> {
-    let array = Value::Array(values.iter().map(json_to_msgpack).collect());
-    let mut out = Vec::new();
-    rmpv::encode::write_value(&mut out, &array).expect("writing to a Vec cannot fail");
-    out
+    encode_values(values.iter().map(json_to_msgpack).collect())
 }
 
 /// Decode a MessagePack array of values.
@@ -67,9 +68,108 @@ pub fn json_to_msgpack(json: &Json) -> Value {
     }
 }
 
+/// The MessagePack extension type of error objects (`LUABOX_EXT_ERROR` in the guest).
+pub const ERROR_EXT: i8 = 1;
+
+/// A Lua error object: `errors.new{kind = ..., message = ...}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorObject {
+    /// One of the `errors` kinds ("NotFound", "Invalid", "Internal", ...), "" when unknown.
+    pub kind: String,
+    pub message: String,
+    pub retryable: Option<bool>,
+    pub details: Option<Value>,
+}
+
+impl ErrorObject {
+    pub fn new(kind: &str, message: impl Into<String>) -> Self {
+        ErrorObject {
+            kind: kind.to_owned(),
+            message: message.into(),
+            retryable: None,
+            details: None,
+        }
+    }
+
+    /// The extension value the guest decodes into an error object.
+    pub fn to_msgpack(&self) -> Value {
+        let mut fields = vec![
+            (Value::from("message"), Value::from(self.message.as_str())),
+            (Value::from("kind"), Value::from(self.kind.as_str())),
+        ];
+        if let Some(retryable) = self.retryable {
+            fields.push((Value::from("retryable"), Value::Boolean(retryable)));
+        }
+        if let Some(details) = &self.details {
+            fields.push((Value::from("details"), details.clone()));
+        }
+        let mut bytes = Vec::new();
+        rmpv::encode::write_value(&mut bytes, &Value::Map(fields))
+            .expect("writing to a Vec cannot fail");
+        Value::Ext(ERROR_EXT, bytes)
+    }
+
+    /// Read an error object from its extension form; `None` for any other value.
+    pub fn from_msgpack(value: &Value) -> Option<Self> {
+        let Value::Ext(ERROR_EXT, bytes) = value else {
+            return None;
+        };
+        let Value::Map(fields) = rmpv::decode::read_value(&mut bytes.as_slice()).ok()? else {
+            return None;
+        };
+        let field = |name: &str| fields.iter().find(|(k, _)| k.as_str() == Some(name));
+        let text = |name: &str| {
+            field(name)
+                .and_then(|(_, v)| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Some(ErrorObject {
+            kind: text("kind"),
+            message: text("message"),
+            retryable: field("retryable").and_then(|(_, v)| v.as_bool()),
+            details: field("details")
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.is_nil()),
+        })
+    }
+
+    pub fn to_json(&self) -> Json {
+        let mut object = serde_json::Map::new();
+        object.insert("kind".into(), Json::from(self.kind.as_str()));
+        object.insert("message".into(), Json::from(self.message.as_str()));
+        if let Some(retryable) = self.retryable {
+            object.insert("retryable".into(), Json::Bool(retryable));
+        }
+        if let Some(details) = &self.details {
+            object.insert("details".into(), msgpack_to_json(details));
+        }
+        Json::Object(object)
+    }
+}
+
+impl std::fmt::Display for ErrorObject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.kind.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{} ({})", self.message, self.kind)
+        }
+    }
+}
+
+/// Encode values as the MessagePack array the guest reads.
+pub fn encode_values(values: Vec<Value>) -> Vec<u8> {
+    let mut out = Vec::new();
+    rmpv::encode::write_value(&mut out, &Value::Array(values))
+        .expect("writing to a Vec cannot fail");
+    out
+}
+
 pub fn msgpack_to_json(value: &Value) -> Json {
     match value {
-        Value::Nil | Value::Ext(..) => Json::Null,
+        Value::Ext(..) => ErrorObject::from_msgpack(value).map_or(Json::Null, |e| e.to_json()),
+        Value::Nil => Json::Null,
         Value::Boolean(b) => Json::Bool(*b),
         Value::Integer(i) => match (i.as_i64(), i.as_u64()) {
             (Some(i), _) => Json::from(i),
@@ -138,5 +238,18 @@ mod tests {
         assert!(decode_values(&[0xc1]).is_err());
         assert!(decode_values(&[0x01]).is_err());
         assert!(decode_values(&[0x90, 0x00]).is_err());
+    }
+
+    #[test]
+    fn error_objects_round_trip_and_show_as_json() {
+        let mut error = ErrorObject::new("NotFound", "no such user");
+        error.retryable = Some(false);
+        let value = error.to_msgpack();
+        assert_eq!(ErrorObject::from_msgpack(&value), Some(error));
+        assert_eq!(
+            msgpack_to_json(&value),
+            json!({"kind": "NotFound", "message": "no such user", "retryable": false})
+        );
+        assert_eq!(ErrorObject::from_msgpack(&Value::from("text")), None);
     }
 }

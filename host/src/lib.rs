@@ -4,6 +4,10 @@
 //! wasmtime. The only way out of a sandbox is through the WIT interfaces in `wit/`, and an entry
 //! is linked only with the interfaces of the modules it lists.
 //!
+//! - [`config`]: YAML app directories → typed entries, validated with file:line errors.
+//! - [`registry`]: the entry store and its `find` filters.
+//! - [`app`]: a loaded app (registry + compiled Lua entries) and calls into its functions.
+//! - [`kinds`]: what each entry kind means at run time (`function.lua`, `library.lua`).
 //! - [`engine`]: the wasmtime engine, the compiled-component cache, per-module-set linkers and
 //!   instance templates, limits, and the driver that runs a sandbox from start to result while it
 //!   waits on host operations between export calls (DESIGN §2b).
@@ -23,9 +27,13 @@
 //! # Ok(()) }
 //! ```
 
+pub mod app;
 pub mod bindings;
 pub mod cli;
 pub mod codec;
+pub mod config;
 pub mod engine;
 pub mod error;
+pub mod kinds;
 pub mod modules;
+pub mod registry;

@@ -1,6 +1,8 @@
 //! End-to-end tests through luabox's public surface: the `luabox` binary and the library API.
 //! Lua behaviour case by case lives in `tests/cases/` (run by `tests/lua.rs`).
 
+mod allowlist;
+mod cli_app;
 mod cli_eval;
 mod compile_cache;
 mod scheduling;

@@ -64,7 +64,31 @@ pub fn script(source: &str) -> Invocation {
     Invocation::script("test", source)
 }
 
-pub fn with_modules(mut invocation: Invocation, modules: &[&str]) -> Invocation {
-    invocation.modules = modules.iter().map(|m| m.to_string()).collect();
-    invocation
+pub fn with_modules(invocation: Invocation, modules: &[&str]) -> Invocation {
+    invocation.allow_modules(modules)
+}
+
+/// A path inside the repository (tests run from `host/`).
+pub fn repo(path: &str) -> String {
+    format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temporary app directory holding `files` (relative path, content).
+pub fn app_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, content) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    dir
+}
+
+/// A multi-threaded tokio runtime like the one the CLI runs sandboxes on.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .event_interval(1)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
 }

@@ -78,14 +78,13 @@ fn prepare(args: EvalArgs) -> Result<Invocation, String> {
         deadline: parse_duration(&args.timeout).map_err(|e| format!("--timeout: {e:#}"))?,
         ..Limits::default()
     };
-    Ok(Invocation {
-        entry,
-        chunk_name,
-        source,
-        modules: args.modules,
-        args: json_to_values(&arguments),
-        limits,
-    })
+    let modules: Vec<&str> = args.modules.iter().map(String::as_str).collect();
+    let mut invocation = Invocation::script(&entry, "").allow_modules(&modules);
+    invocation.chunks[0].chunk_name = chunk_name;
+    invocation.chunks[0].code = source.into();
+    invocation.args = json_to_values(&arguments);
+    invocation.limits = limits;
+    Ok(invocation)
 }
 
 async fn execute(invocation: Invocation) -> Result<Json, Failure> {

@@ -1,7 +1,12 @@
 //! The `luabox` command line: clap types and one function per subcommand. No business logic
 //! lives here; each subcommand turns its arguments into library calls and an exit code.
 
+mod app;
+mod call;
+mod check;
 mod eval;
+mod registry;
+mod test;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -23,6 +28,14 @@ pub struct Cli {
 enum Command {
     /// Run a Lua file in a fresh sandbox and print its result as JSON.
     Eval(eval::EvalArgs),
+    /// Call a function entry of an app and print its result as JSON.
+    Call(call::CallArgs),
+    /// Validate an app: YAML, entries, references and Lua syntax, with file:line errors.
+    Check(check::CheckArgs),
+    /// Inspect an app's registry.
+    Registry(registry::RegistryArgs),
+    /// Run an app's test functions (`meta.type: test`).
+    Test(test::TestArgs),
 }
 
 /// Exit codes shared by the subcommands.
@@ -51,6 +64,10 @@ pub fn main() -> ExitCode {
     let code = runtime.block_on(async {
         match cli.command {
             Command::Eval(args) => eval::run(args).await,
+            Command::Call(args) => call::run(args).await,
+            Command::Check(args) => check::run(args).await,
+            Command::Registry(args) => registry::run(args).await,
+            Command::Test(args) => test::run(args).await,
         }
     });
     ExitCode::from(code)

@@ -107,7 +107,7 @@ pub fn go_duration(text: &str) -> Option<Duration> {
         let mut place = scale;
         for digit in fraction.chars() {
             place /= 10;
-            nanos += u128::from(digit.to_digit(10)?) * place;
+            nanos = nanos.checked_add(u128::from(digit.to_digit(10)?) * place)?;
         }
         total_nanos = total_nanos.checked_add(nanos)?;
         rest = after;
@@ -123,6 +123,10 @@ mod tests {
     #[test]
     fn go_durations() {
         assert_eq!(go_duration("300ms"), Some(Duration::from_millis(300)));
+        assert_eq!(
+            go_duration("340282366920938463463374607431768211.999us"),
+            None
+        );
         assert_eq!(go_duration("1.5s"), Some(Duration::from_millis(1500)));
         assert_eq!(go_duration("1h30m"), Some(Duration::from_secs(5400)));
         assert_eq!(go_duration("2us"), Some(Duration::from_micros(2)));

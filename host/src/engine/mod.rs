@@ -64,20 +64,39 @@ impl Default for EngineConfig {
     }
 }
 
-/// What to run: an entry's chunk, the modules it may use, its arguments and limits.
+/// What to run: an entry's chunks (its own and the libraries it imports), the modules linked into
+/// its sandbox, its arguments and limits.
 #[derive(Debug, Clone)]
 pub struct Invocation {
     /// The entry's id, named in logs and error messages.
     pub entry: String,
-    /// The chunk's name as Lua shows it ("@path/main.lua" for a file, "=name" for anything else).
-    pub chunk_name: String,
-    /// Lua source text.
-    pub source: Vec<u8>,
-    /// Modules the entry may `require`; only their interfaces are linked.
-    pub modules: Vec<String>,
+    /// The field to call when the entry's chunk returns a table (see `wit/runner.wit`).
+    pub method: Option<String>,
+    /// The entry's chunk first, then the libraries it can reach.
+    pub chunks: Vec<Chunk>,
+    /// Modules whose interfaces are linked into the sandbox; every other import traps. Normally
+    /// the union of the chunks' `modules` ([`Invocation::link_modules_of_chunks`]).
+    pub linked: Vec<String>,
     /// Arguments for the function the chunk returns, as a MessagePack array.
     pub args: Vec<u8>,
     pub limits: Limits,
+}
+
+/// One Lua chunk of an invocation, with its own `require` scope.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    /// The entry id that owns the chunk (named in `require` errors).
+    pub id: String,
+    /// The chunk's name as Lua shows it ("@path/main.lua" for a file, "=name" for anything else).
+    pub chunk_name: String,
+    /// Source text, or bytecode from [`Engine::compile`].
+    pub code: Arc<[u8]>,
+    /// Modules `require` may load inside this chunk.
+    pub modules: Vec<String>,
+    /// `require(alias)` returns the value of the chunk at this index of the invocation's chunks.
+    pub imports: Vec<(String, u32)>,
+    /// A library runs on its first `require`, with its own globals.
+    pub library: bool,
 }
 
 impl Invocation {
@@ -85,13 +104,49 @@ impl Invocation {
     pub fn script(entry: &str, source: &str) -> Self {
         Invocation {
             entry: entry.to_owned(),
-            chunk_name: format!("={entry}"),
-            source: source.as_bytes().to_vec(),
-            modules: Vec::new(),
+            method: None,
+            chunks: vec![Chunk {
+                id: entry.to_owned(),
+                chunk_name: format!("={entry}"),
+                code: source.as_bytes().into(),
+                modules: Vec::new(),
+                imports: Vec::new(),
+                library: false,
+            }],
+            linked: Vec::new(),
             args: crate::codec::json_to_values(&[]),
             limits: Limits::default(),
         }
     }
+
+    /// Let the entry's chunk `require` these modules, and link them.
+    pub fn allow_modules(mut self, modules: &[&str]) -> Self {
+        if let Some(chunk) = self.chunks.first_mut() {
+            chunk.modules = modules.iter().map(|m| m.to_string()).collect();
+        }
+        self.link_modules_of_chunks();
+        self
+    }
+
+    /// Set `linked` to the union of the chunks' modules.
+    pub fn link_modules_of_chunks(&mut self) {
+        let mut linked: Vec<String> = self
+            .chunks
+            .iter()
+            .flat_map(|chunk| chunk.modules.iter().cloned())
+            .collect();
+        linked.sort();
+        linked.dedup();
+        self.linked = linked;
+    }
+}
+
+/// Who runs a sandbox: the app whose registry and functions its modules reach (none for a bare
+/// script), and how deep in a chain of `funcs.call`s it is.
+#[derive(Clone, Default)]
+pub struct Caller {
+    pub app: Option<Arc<crate::app::App>>,
+    pub depth: u32,
 }
 
 pub struct Engine {
@@ -128,6 +183,15 @@ impl Engine {
     /// Run one invocation in a fresh sandbox; the result is the MessagePack array of the values
     /// the chunk (or the function it returned) returned.
     pub async fn run(&self, invocation: Invocation) -> Result<Vec<u8>, RunError> {
+        self.run_as(invocation, Caller::default()).await
+    }
+
+    /// [`Engine::run`] on behalf of `caller`.
+    pub async fn run_as(
+        &self,
+        invocation: Invocation,
+        caller: Caller,
+    ) -> Result<Vec<u8>, RunError> {
         if invocation.limits.memory > self.config.max_memory {
             return Err(RunError::Host(anyhow::anyhow!(
                 "memory limit {} is above this host's maximum of {}",
@@ -135,8 +199,18 @@ impl Engine {
                 crate::error::format_size(self.config.max_memory)
             )));
         }
-        let template = self.template(&invocation.modules)?;
-        run::run(self, template, invocation).await
+        let template = self.template(&invocation.linked)?;
+        run::run(self, template, invocation, caller).await
+    }
+
+    /// Compile Lua sources to bytecode in one sandbox without running them: `(chunk name,
+    /// source)` in, per source the bytecode or Lua's syntax message out.
+    pub async fn compile(
+        &self,
+        sources: &[(&str, &[u8])],
+    ) -> Result<Vec<Result<Vec<u8>, String>>, RunError> {
+        let template = self.template(&[])?;
+        run::compile(self, template, sources).await
     }
 
     /// The instance template for a set of modules, built once per set.

@@ -10,8 +10,9 @@ use std::time::Instant;
 
 use wasmtime::{Store, Trap, UpdateDeadline};
 
-use super::{Engine, Invocation, SLICE_TICKS, SandboxState};
+use super::{Caller, Engine, Invocation, SLICE_TICKS, SandboxState};
 use crate::bindings::{self, Entry, EntryPre, LuaError, Step};
+use crate::engine::Limits;
 use crate::error::RunError;
 
 /// Raised from the epoch callback when the deadline has passed.
@@ -23,11 +24,12 @@ pub(super) async fn run(
     engine: &Engine,
     template: EntryPre<SandboxState>,
     invocation: Invocation,
+    caller: Caller,
 ) -> Result<Vec<u8>, RunError> {
     let limits = invocation.limits;
     let mut store = Store::new(
         engine.wasmtime(),
-        SandboxState::new(&invocation.entry, &limits),
+        SandboxState::new(&invocation.entry, &limits, caller),
     );
     store.limiter(|state| &mut state.limiter);
     let deadline = Instant::now() + limits.deadline;
@@ -40,18 +42,7 @@ pub(super) async fn run(
         }
     });
 
-    let sandbox = match template.instantiate_async(&mut store).await {
-        Ok(sandbox) => sandbox,
-        Err(_) if store.data().limiter.refused => {
-            return Err(RunError::Memory {
-                limit: limits.memory,
-            });
-        }
-        Err(error) => {
-            let error = anyhow::Error::from(error).context("cannot create a sandbox instance");
-            return Err(RunError::Host(error));
-        }
-    };
+    let sandbox = instantiate(&mut store, &template, &limits).await?;
     match drive(&mut store, &sandbox, invocation, deadline).await {
         Ok(Ok(values)) => Ok(values),
         Ok(Err(failure)) => Err(RunError::from_guest(failure, limits.memory)),
@@ -70,6 +61,50 @@ pub(super) async fn run(
     }
 }
 
+async fn instantiate(
+    store: &mut Store<SandboxState>,
+    template: &EntryPre<SandboxState>,
+    limits: &Limits,
+) -> Result<Entry, RunError> {
+    match template.instantiate_async(&mut *store).await {
+        Ok(sandbox) => Ok(sandbox),
+        Err(_) if store.data().limiter.refused => Err(RunError::Memory {
+            limit: limits.memory,
+        }),
+        Err(error) => {
+            let error = anyhow::Error::from(error).context("cannot create a sandbox instance");
+            Err(RunError::Host(error))
+        }
+    }
+}
+
+/// Compile each source in one sandbox (see [`Engine::compile`]).
+pub(super) async fn compile(
+    engine: &Engine,
+    template: EntryPre<SandboxState>,
+    sources: &[(&str, &[u8])],
+) -> Result<Vec<Result<Vec<u8>, String>>, RunError> {
+    let limits = Limits::default();
+    let mut store = Store::new(
+        engine.wasmtime(),
+        SandboxState::new("luabox:compile", &limits, Caller::default()),
+    );
+    store.limiter(|state| &mut state.limiter);
+    store.set_epoch_deadline(SLICE_TICKS);
+    store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(SLICE_TICKS)));
+    let sandbox = instantiate(&mut store, &template, &limits).await?;
+    let runner = sandbox.luabox_sandbox_runner();
+    let mut compiled = Vec::with_capacity(sources.len());
+    for (chunk_name, source) in sources {
+        let result = runner
+            .call_compile(&mut store, chunk_name, source)
+            .await
+            .map_err(|error| RunError::Trap(format!("{error:#}")))?;
+        compiled.push(result);
+    }
+    Ok(compiled)
+}
+
 /// Start the chunk and feed completions until it finishes. The outer error is a trap or a host
 /// failure; the inner one the guest's report of a Lua failure.
 async fn drive(
@@ -81,9 +116,19 @@ async fn drive(
     let runner = sandbox.luabox_sandbox_runner();
     let start = bindings::Invocation {
         entry: invocation.entry,
-        chunk_name: invocation.chunk_name,
-        source: invocation.source,
-        modules: invocation.modules,
+        method: invocation.method,
+        chunks: invocation
+            .chunks
+            .into_iter()
+            .map(|chunk| bindings::Chunk {
+                id: chunk.id,
+                chunk_name: chunk.chunk_name,
+                code: chunk.code.to_vec(),
+                modules: chunk.modules,
+                imports: chunk.imports,
+                library: chunk.library,
+            })
+            .collect(),
         args: invocation.args,
         max_payload: invocation.limits.max_payload,
     };

@@ -21,7 +21,7 @@ const INIT_DEADLINE_TICKS: u64 = 60_000;
 pub fn pre_initialise(engine: &wasmtime::Engine, guest: &[u8]) -> Result<Vec<u8>> {
     let mut store = Store::new(
         engine,
-        SandboxState::new("luabox:snapshot", &Limits::default()),
+        SandboxState::new("luabox:snapshot", &Limits::default(), Default::default()),
     );
     store.limiter(|state| &mut state.limiter);
     store.set_epoch_deadline(INIT_DEADLINE_TICKS);

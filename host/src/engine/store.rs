@@ -1,25 +1,29 @@
-//! The data a wasmtime `Store` holds for one sandbox instance: who it runs, its memory limiter,
-//! the host operations it has started, and when it began (what `os.clock` measures). Host module
-//! implementations (`modules/*.rs`) are written against this type.
+//! The data a wasmtime `Store` holds for one sandbox instance: who it runs and for whom, its
+//! memory limiter, the host operations it has started, and when it began (what `os.clock`
+//! measures). Host module implementations (`modules/*.rs`) are written against this type.
 
 use std::time::Instant;
 
 use wasmtime::ResourceLimiter;
 
+use super::Caller;
 use super::limits::Limits;
 use super::pending::Pending;
+use crate::app::App;
 
 pub struct SandboxState {
     entry: String,
+    caller: Caller,
     started: Instant,
     pub(crate) limiter: MemoryLimiter,
     pub(crate) pending: Pending,
 }
 
 impl SandboxState {
-    pub(crate) fn new(entry: &str, limits: &Limits) -> Self {
+    pub(crate) fn new(entry: &str, limits: &Limits, caller: Caller) -> Self {
         SandboxState {
             entry: entry.to_owned(),
+            caller,
             started: Instant::now(),
             limiter: MemoryLimiter {
                 limit: limits.memory,
@@ -32,6 +36,21 @@ impl SandboxState {
     /// The id of the entry this sandbox runs, for logs and messages.
     pub fn entry(&self) -> &str {
         &self.entry
+    }
+
+    /// The namespace of the entry ("app" for "app:hello"), where references without ':' resolve.
+    pub fn namespace(&self) -> &str {
+        self.entry.split_once(':').map_or("", |(ns, _)| ns)
+    }
+
+    /// The app this sandbox runs in; `None` for a bare script (`luabox eval`).
+    pub fn app(&self) -> Option<&std::sync::Arc<App>> {
+        self.caller.app.as_ref()
+    }
+
+    /// How many `funcs.call`s deep this sandbox runs (0 for a call from outside).
+    pub fn depth(&self) -> u32 {
+        self.caller.depth
     }
 
     /// When this sandbox was created.

@@ -30,7 +30,7 @@ impl log::Host for SandboxState {
     }
 }
 
-fn truncate_line(mut message: String) -> String {
+pub(super) fn truncate_line(mut message: String) -> String {
     if message.len() > MAX_LINE {
         let cut = message.floor_char_boundary(MAX_LINE);
         let dropped = message.len() - cut;

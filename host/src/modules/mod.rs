@@ -2,20 +2,33 @@
 //!
 //! Each module is one WIT interface (`wit/NAME.wit`), one file here implementing its generated
 //! `Host` trait for [`SandboxState`] plus [`HostModule`], and its Lua face in the guest
-//! (`guest-lua/glue/mod_NAME.c`). A module's interface is linked into an entry's sandbox only
-//! when the entry lists the module; otherwise its imports trap. Adding a module means adding
-//! those three files and one line in [`ALL`].
+//! (`guest-lua/glue/mod_NAME.c`, optionally with `guest-lua/glue/lua/NAME.lua`). A module's
+//! interface is linked into an entry's sandbox only when the entry (or a library it imports)
+//! lists the module; otherwise its imports trap. Adding a module means adding those files, the
+//! import in `wit/world.wit`, and one line in [`ALL`] and in the guest's `modules.c`.
+//!
+//! Expected failures are results ([`HostError`], which Lua sees as `nil, err` with an error
+//! object of that kind); a trap is only for host bugs.
 //!
 //! The base interfaces `log` and `sys` are not modules: every sandbox gets them, since `print`,
 //! `os.time` and the random seed need them.
 
+mod base64;
+mod env;
+mod funcs;
+mod hash;
+mod json;
 mod log;
+mod logger;
+mod registry;
 mod sys;
 mod time;
+mod uuid;
 
 use anyhow::Result;
 use wasmtime::component::Linker;
 
+use crate::bindings::HostError;
 use crate::engine::SandboxState;
 
 /// A module that an entry can list in `modules:` and `require`.
@@ -27,7 +40,17 @@ pub trait HostModule: Send + Sync {
 }
 
 /// Every module luabox provides, in the order `luabox` lists them.
-pub static ALL: &[&dyn HostModule] = &[&time::Time];
+pub static ALL: &[&dyn HostModule] = &[
+    &base64::Base64,
+    &env::Env,
+    &funcs::Funcs,
+    &hash::Hash,
+    &json::Json_,
+    &logger::Logger,
+    &registry::Registry,
+    &time::Time,
+    &uuid::Uuid,
+];
 
 pub fn find(name: &str) -> Option<&'static dyn HostModule> {
     ALL.iter().copied().find(|module| module.name() == name)
@@ -41,4 +64,31 @@ pub fn names() -> Vec<&'static str> {
 pub fn link_base(linker: &mut Linker<SandboxState>) -> Result<()> {
     log::link(linker)?;
     sys::link(linker)
+}
+
+fn host_error(kind: &str, message: impl Into<String>) -> HostError {
+    HostError {
+        kind: kind.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The failure of a module that reads the app (registry, env, funcs) in a bare script.
+fn no_app(call: &str) -> HostError {
+    host_error(
+        "Unavailable",
+        format!("{call}: this sandbox runs outside an app (luabox eval), so there is no registry"),
+    )
+}
+
+/// The single value in a MessagePack array the guest sent.
+fn one_value(payload: &[u8]) -> Result<rmpv::Value, HostError> {
+    match crate::codec::decode_values(payload) {
+        Ok(mut values) if values.len() == 1 => Ok(values.remove(0)),
+        Ok(values) => Err(host_error(
+            "Internal",
+            format!("expected one value from the sandbox, got {}", values.len()),
+        )),
+        Err(error) => Err(host_error("Internal", format!("{error:#}"))),
+    }
 }

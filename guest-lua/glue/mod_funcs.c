@@ -1,0 +1,56 @@
+/*
+ * mod_funcs.c — raw part of the `funcs` module (wit/funcs.wit). Every call starts a host
+ * operation and returns its handle; waiting goes through the scheduler (DESIGN §2b).
+ *   raw.call(target, ...)    -> the callee's results, or nil, err   (waits)
+ *   raw.start(target, ...)   -> handle                              (does not wait)
+ *   raw.await(handle)        -> the callee's results, or nil, err   (waits unless already done)
+ *   raw.is_ready(handle)     -> boolean
+ *   raw.cancel(handle)
+ * lua/funcs.lua builds `funcs.call` / `funcs.async` and Future objects on these.
+ */
+#include <stdlib.h>
+
+#include "luabox.h"
+
+/* Start a call of target (arg 1) with args 2..top. Pushes the handle, or nil + err (returns 0). */
+static int start_call(lua_State *L) {
+  size_t len;
+  const char *target = luaL_checklstring(L, 1, &len);
+  luabox_buf buf;
+  if (!luabox_encode_arg(L, 2, lua_gettop(L) - 1, "args", &buf)) return 0;
+  entry_string_t wit_target = {(uint8_t *)target, len};
+  luabox_sandbox_funcs_payload_t args = {buf.data, buf.len};
+  uint64_t handle = luabox_sandbox_funcs_call(&wit_target, &args);
+  free(buf.data);
+  lua_pushinteger(L, (lua_Integer)handle);
+  return 1;
+}
+
+static int l_call(lua_State *L) {
+  if (!start_call(L)) return 2;
+  return luabox_wait(L, (uint64_t)lua_tointeger(L, -1), "funcs.call");
+}
+
+static int l_start(lua_State *L) { return start_call(L) ? 1 : 2; }
+
+static int l_await(lua_State *L) {
+  return luabox_wait(L, (uint64_t)luaL_checkinteger(L, 1), "future:result");
+}
+
+static int l_is_ready(lua_State *L) {
+  lua_pushboolean(L, luabox_is_ready(L, (uint64_t)luaL_checkinteger(L, 1)));
+  return 1;
+}
+
+static int l_cancel(lua_State *L) {
+  luabox_sandbox_funcs_cancel((uint64_t)luaL_checkinteger(L, 1));
+  return 0;
+}
+
+int luabox_open_funcs(lua_State *L) {
+  static const luaL_Reg functions[] = {{"call", l_call},         {"start", l_start},
+                                       {"await", l_await},       {"is_ready", l_is_ready},
+                                       {"cancel", l_cancel},     {NULL, NULL}};
+  luaL_newlib(L, functions);
+  return 1;
+}

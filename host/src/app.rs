@@ -1,0 +1,241 @@
+//! A loaded app: the registry built from a directory of YAML files, every Lua entry compiled
+//! once, and the engine that runs them. [`App::call`] is how anything (the CLI, `funcs.call`,
+//! later HTTP routes and processes) calls a `function.lua` entry.
+//!
+//! Loading collects every problem before failing: the configuration errors of [`config::load`]
+//! and Lua syntax errors, each with the file and line they come from.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::codec::ErrorObject;
+use crate::config::{self, ConfigError, EntryId, LuaKind, Spec};
+use crate::engine::{Caller, Engine};
+use crate::error::RunError;
+use crate::kinds::function::{Function, returned_error};
+use crate::kinds::library::CompiledLua;
+use crate::modules;
+use crate::registry::Registry;
+
+/// How many `funcs.call`s may be nested before a call fails (a guard against unbounded recursion
+/// between entries, each level of which holds a sandbox).
+pub const MAX_CALL_DEPTH: u32 = 32;
+
+pub struct App {
+    root: PathBuf,
+    engine: Engine,
+    registry: Registry,
+    functions: HashMap<EntryId, Function>,
+}
+
+/// Why an app could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{} error(s) in the app", .0.len())]
+    Config(Vec<ConfigError>),
+    #[error("{0:#}")]
+    Host(anyhow::Error),
+}
+
+/// Why a call did not produce values.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("no entry '{0}' in the registry")]
+    NotFound(EntryId),
+    #[error("entry '{id}' is a {kind}, not a function.lua")]
+    NotCallable { id: EntryId, kind: String },
+    #[error("{0}")]
+    BadTarget(String),
+    #[error("calls are nested more than {MAX_CALL_DEPTH} deep (funcs.call recursion?)")]
+    TooDeep,
+    #[error("this sandbox runs outside an app (luabox eval), so it cannot call entries")]
+    NoApp,
+    /// The function returned `nil, err`.
+    #[error("{0}")]
+    Returned(ErrorObject),
+    #[error("{0}")]
+    Run(RunError),
+}
+
+impl CallError {
+    /// The error object a calling Lua sandbox receives.
+    pub fn to_error_object(&self) -> ErrorObject {
+        match self {
+            CallError::NotFound(_) => ErrorObject::new("NotFound", self.to_string()),
+            CallError::NotCallable { .. } | CallError::BadTarget(_) => {
+                ErrorObject::new("Invalid", self.to_string())
+            }
+            CallError::TooDeep | CallError::NoApp => ErrorObject::new("Internal", self.to_string()),
+            CallError::Returned(error) => error.clone(),
+            CallError::Run(RunError::Lua(failure)) => failure
+                .value
+                .as_deref()
+                .and_then(|values| crate::codec::decode_values(values).ok())
+                .and_then(|values| values.first().and_then(ErrorObject::from_msgpack))
+                .unwrap_or_else(|| ErrorObject::new("Internal", failure.message.clone())),
+            CallError::Run(error @ RunError::Deadline { .. }) => {
+                let mut timeout = ErrorObject::new("Timeout", error.to_string());
+                timeout.retryable = Some(true);
+                timeout
+            }
+            CallError::Run(error) => ErrorObject::new("Internal", error.to_string()),
+        }
+    }
+}
+
+impl App {
+    /// Load the app in `dir`: read and validate its YAML, compile every Lua entry.
+    pub async fn load(dir: &Path, engine: Engine) -> Result<Arc<App>, LoadError> {
+        let loaded = config::load(dir, &modules::names()).map_err(LoadError::Config)?;
+        let compiled = compile_all(dir, &engine, &loaded.entries).await?;
+        let functions = compiled
+            .values()
+            .filter(|lua| lua.spec.kind == LuaKind::Function)
+            .map(|lua| (lua.id.clone(), Function::new(lua, |id| compiled.get(id))))
+            .collect();
+        Ok(Arc::new(App {
+            root: loaded.root,
+            engine,
+            registry: Registry::new(loaded.entries),
+            functions,
+        }))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Call `function.lua` entry `id` with `args` (a MessagePack array) in a fresh sandbox;
+    /// `depth` is how many calls deep this one is (0 from outside). Returns the MessagePack array
+    /// of the function's results.
+    pub async fn call(
+        self: &Arc<Self>,
+        id: &EntryId,
+        args: Vec<u8>,
+        depth: u32,
+    ) -> Result<Vec<u8>, CallError> {
+        if depth > MAX_CALL_DEPTH {
+            return Err(CallError::TooDeep);
+        }
+        let Some(function) = self.functions.get(id) else {
+            return Err(match self.registry.get(id) {
+                Some(entry) => CallError::NotCallable {
+                    id: id.clone(),
+                    kind: entry.kind.clone(),
+                },
+                None => CallError::NotFound(id.clone()),
+            });
+        };
+        let _permit = function.admit().await;
+        let caller = Caller {
+            app: Some(self.clone()),
+            depth,
+        };
+        let values = self
+            .engine
+            .run_as(function.invocation(args), caller)
+            .await
+            .map_err(CallError::Run)?;
+        match returned_error(&values) {
+            Some(error) => Err(CallError::Returned(error)),
+            None => Ok(values),
+        }
+    }
+}
+
+/// Compile every Lua entry's source in one sandbox; syntax errors become configuration errors at
+/// the Lua line.
+async fn compile_all(
+    dir: &Path,
+    engine: &Engine,
+    entries: &[config::Entry],
+) -> Result<HashMap<EntryId, CompiledLua>, LoadError> {
+    let lua: Vec<_> = entries
+        .iter()
+        .filter_map(|entry| match &entry.spec {
+            Spec::Lua(spec) => Some((entry, spec)),
+            _ => None,
+        })
+        .collect();
+    let sources: Vec<(&str, &[u8])> = lua
+        .iter()
+        .map(|(_, spec)| (spec.source.chunk_name.as_str(), spec.source.text.as_bytes()))
+        .collect();
+    let results = engine
+        .compile(&sources)
+        .await
+        .map_err(|error| LoadError::Host(anyhow::anyhow!("compiling Lua sources: {error}")))?;
+    let mut compiled = HashMap::new();
+    let mut errors = Vec::new();
+    for ((entry, spec), result) in lua.into_iter().zip(results) {
+        match result {
+            Ok(code) => {
+                compiled.insert(
+                    entry.id.clone(),
+                    CompiledLua {
+                        id: entry.id.clone(),
+                        chunk_name: spec.source.chunk_name.clone(),
+                        code: code.into(),
+                        spec: spec.clone(),
+                    },
+                );
+            }
+            Err(message) => errors.push(syntax_error(dir, entry, &spec.source, &message)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(compiled)
+    } else {
+        Err(LoadError::Config(errors))
+    }
+}
+
+/// Place Lua's syntax message ("src/a.lua:3: unexpected symbol near 'x'") at its file and line.
+fn syntax_error(
+    dir: &Path,
+    entry: &config::Entry,
+    source: &config::LuaSource,
+    message: &str,
+) -> ConfigError {
+    let shown = source
+        .chunk_name
+        .strip_prefix('@')
+        .or_else(|| source.chunk_name.strip_prefix('='))
+        .unwrap_or(&source.chunk_name);
+    let parsed = message
+        .strip_prefix(shown)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .and_then(|rest| rest.split_once(": "))
+        .and_then(|(line, text)| Some((line.parse::<usize>().ok()?, text)));
+    let (location, text) = match parsed {
+        Some((line, text)) if source.chunk_name.starts_with('@') => (
+            config::Location {
+                file: dir.join(shown),
+                line,
+            },
+            text.to_owned(),
+        ),
+        Some((line, text)) => (
+            config::Location {
+                file: source.location.file.clone(),
+                line: source.first_line + line - 1,
+            },
+            format!("inline source line {line}: {text}"),
+        ),
+        None => (source.location.clone(), message.to_owned()),
+    };
+    ConfigError::new(
+        location,
+        Some(entry.id.to_string()),
+        format!("Lua syntax error: {text}"),
+    )
+}

@@ -1,0 +1,148 @@
+//! The typed entries the loader produces: [`Entry`] with its kind-specific [`Spec`].
+//!
+//! `data` and `meta` keep everything as written (after `${env:..}` interpolation) for the Lua
+//! `registry` module; `spec` holds what luabox itself needs to run the entry, already checked:
+//! sources read, modules known, imports resolved to existing libraries, limits parsed.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::error::Location;
+use super::id::EntryId;
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: EntryId,
+    pub kind: String,
+    /// File-level meta with the entry's own meta over it (entry keys win).
+    pub meta: Map<String, Value>,
+    /// Every key besides `name`, `kind` and `meta` (or the explicit `data:` mapping).
+    pub data: Map<String, Value>,
+    /// The line of the entry's `name:`.
+    pub location: Location,
+    pub spec: Spec,
+}
+
+#[derive(Debug, Clone)]
+pub enum Spec {
+    Lua(LuaEntry),
+    EnvVariable(EnvVariable),
+    EnvStorageOs,
+    /// `registry.entry`: data only, read through the `registry` module.
+    Data,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LuaKind {
+    Function,
+    Library,
+    Process,
+    Workflow,
+}
+
+impl LuaKind {
+    pub fn from_kind(kind: &str) -> Option<LuaKind> {
+        match kind {
+            "function.lua" => Some(LuaKind::Function),
+            "library.lua" => Some(LuaKind::Library),
+            "process.lua" => Some(LuaKind::Process),
+            "workflow.lua" => Some(LuaKind::Workflow),
+            _ => None,
+        }
+    }
+
+    pub fn kind(self) -> &'static str {
+        match self {
+            LuaKind::Function => "function.lua",
+            LuaKind::Library => "library.lua",
+            LuaKind::Process => "process.lua",
+            LuaKind::Workflow => "workflow.lua",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LuaEntry {
+    pub kind: LuaKind,
+    pub source: LuaSource,
+    /// The function to call in the table the chunk returns; `None` runs what the chunk returns
+    /// (or the chunk itself). Workflows default to `main`.
+    pub method: Option<String>,
+    /// Deduplicated, in the order written.
+    pub modules: Vec<String>,
+    /// `require` alias -> an existing `library.lua` entry.
+    pub imports: BTreeMap<String, EntryId>,
+    pub pool: Pool,
+    pub limits: LimitOverrides,
+}
+
+#[derive(Debug, Clone)]
+pub struct LuaSource {
+    /// The `.lua` file (app dir joined with its path in the app), or the YAML file for inline code.
+    pub path: PathBuf,
+    /// `@src/hello.lua` for a file, `=ns:name` for inline code: the name Lua shows in messages.
+    pub chunk_name: String,
+    pub text: Arc<str>,
+    /// The line of the `source:` field.
+    pub location: Location,
+    /// The line of `path` holding the text's first line: 1 for a file, the YAML line where an
+    /// inline text starts (so Lua's line N is `path:first_line + N - 1`).
+    pub first_line: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pool {
+    /// Run in the caller's turn, one fresh instance per call (the default).
+    Inline,
+    Bounded {
+        kind: PoolKind,
+        size: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolKind {
+    Lazy,
+    Static,
+    Adaptive,
+}
+
+/// Per-entry overrides of the engine's limits; `None` keeps the default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LimitOverrides {
+    pub memory: Option<u64>,
+    pub timeout: Option<Duration>,
+    pub max_payload: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnvVariable {
+    /// The name Lua code asks `env.get` for.
+    pub variable: String,
+    /// An `env.storage.os` entry; `None` means the OS environment.
+    pub storage: Option<EntryId>,
+    pub default: Option<String>,
+    pub readonly: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lua_kinds_round_trip() {
+        for kind in [
+            LuaKind::Function,
+            LuaKind::Library,
+            LuaKind::Process,
+            LuaKind::Workflow,
+        ] {
+            assert_eq!(LuaKind::from_kind(kind.kind()), Some(kind));
+        }
+        assert_eq!(LuaKind::from_kind("registry.entry"), None);
+    }
+}

@@ -1,0 +1,328 @@
+//! The fields of the Lua kinds (`function.lua`, `library.lua`, `process.lua`, `workflow.lua`)
+//! → [`LuaEntry`].
+//!
+//! Checked here, entry by entry: the source is readable, every `modules:` name is one luabox
+//! provides, every import alias is usable with `require` and does not shadow a module, and
+//! every import reference is a well-formed id. Whether the imported entry exists and is a
+//! library is checked once all files are read (`validate.rs`), from the returned [`Reference`]s.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::build::Reference;
+use super::entry::{LuaEntry, LuaKind, Pool};
+use super::fields::{self, problem};
+use super::id::EntryId;
+use super::kinds::suggest;
+use super::source::{Site, Sources};
+use super::yaml::{Key, Node, Problem};
+use super::{limits, pool};
+
+pub struct Context<'a> {
+    pub id: &'a EntryId,
+    pub yaml: &'a Path,
+    pub yaml_dir: &'a Path,
+    /// The modules luabox provides.
+    pub modules: &'a [&'a str],
+    pub sources: &'a mut Sources,
+}
+
+/// The entry, when all its fields are valid, and its references to other entries.
+pub fn build(
+    kind: LuaKind,
+    fields: &[(Key, Node)],
+    cx: Context<'_>,
+    problems: &mut Vec<Problem>,
+) -> (Option<LuaEntry>, Vec<Reference>) {
+    let before = problems.len();
+    let field = |name: &str| fields.iter().find(|(k, _)| k.text == name);
+    let mut refs = Vec::new();
+
+    let source = field("source").and_then(|(key, node)| {
+        let text = fields::string("source", node)
+            .map_err(|p| problems.push(p))
+            .ok()?;
+        let site = Site {
+            id: cx.id,
+            yaml: cx.yaml,
+            yaml_dir: cx.yaml_dir,
+            line: key.line,
+            value_line: node.line,
+        };
+        cx.sources
+            .resolve(&text, &site)
+            .map_err(|m| problems.push(problem(node.line, m)))
+            .ok()
+    });
+
+    let mut method = None;
+    if let Some((_, node)) = field("method") {
+        match fields::non_empty_string("method", node) {
+            Ok(m) => method = Some(m),
+            Err(p) => problems.push(p),
+        }
+    } else if kind == LuaKind::Workflow {
+        method = Some("main".to_string());
+    }
+
+    let mut modules: Vec<String> = Vec::new();
+    if let Some((_, node)) = field("modules").filter(|(_, n)| !n.is_null()) {
+        match fields::string_list("modules", node) {
+            Ok(names) => {
+                for (name, line) in names {
+                    if !cx.modules.contains(&name.as_str()) {
+                        problems.push(problem(line, unknown_module(&name, cx.modules)));
+                    } else if !modules.contains(&name) {
+                        modules.push(name);
+                    }
+                }
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+
+    let mut imports = BTreeMap::new();
+    if let Some((_, node)) = field("imports").filter(|(_, n)| !n.is_null()) {
+        match fields::mapping("imports", node) {
+            Ok(entries) => {
+                for (alias, target) in entries {
+                    match import(alias, target, cx.id, cx.modules) {
+                        Ok(reference) => {
+                            imports.insert(alias.text.clone(), reference.target.clone());
+                            refs.push(reference);
+                        }
+                        Err(p) => problems.push(p),
+                    }
+                }
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+
+    let pool = match field("pool") {
+        Some((_, node)) => pool::parse(node).map_err(|ps| problems.extend(ps)).ok(),
+        None => Some(Pool::Inline),
+    };
+    let limits = match field("limits") {
+        Some((_, node)) => limits::parse(node).map_err(|ps| problems.extend(ps)).ok(),
+        None => Some(Default::default()),
+    };
+
+    let entry = match (source, pool, limits) {
+        (Some(source), Some(pool), Some(limits)) if problems.len() == before => Some(LuaEntry {
+            kind,
+            source,
+            method,
+            modules,
+            imports,
+            pool,
+            limits,
+        }),
+        _ => None,
+    };
+    (entry, refs)
+}
+
+fn unknown_module(name: &str, provided: &[&str]) -> String {
+    let mut message = format!(
+        "unknown module '{name}' (luabox provides: {})",
+        provided.join(", ")
+    );
+    if let Some(near) = suggest(name, provided.iter().copied()) {
+        message.push_str(&format!("; did you mean '{near}'?"));
+    }
+    message
+}
+
+fn import(
+    alias: &Key,
+    target: &Node,
+    id: &EntryId,
+    modules: &[&str],
+) -> Result<Reference, Problem> {
+    let name = alias.text.as_str();
+    let usable = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if !usable {
+        return Err(problem(
+            alias.line,
+            format!("invalid import alias '{name}' (use letters, digits, '_' and '.')"),
+        ));
+    }
+    if modules.contains(&name) {
+        return Err(problem(
+            alias.line,
+            format!("import alias '{name}' would shadow the luabox module '{name}'"),
+        ));
+    }
+    let reference = fields::non_empty_string(&format!("imports.{name}"), target)?;
+    let target_id = EntryId::resolve(&reference, &id.ns)
+        .map_err(|e| problem(target.line, format!("import '{name}': {e}")))?;
+    Ok(Reference {
+        label: format!("import '{name}'"),
+        target: target_id,
+        line: alias.line,
+        expect: "library.lua",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::config::testing::*;
+    use crate::config::{EntryId, LimitOverrides, LuaKind, Pool, PoolKind, load_with_env};
+
+    #[test]
+    fn lua_entry_fields() {
+        let app = one_file(
+            "  - name: f\n    kind: function.lua\n    source: file://main.lua\n    method: main\n\
+             \x20   modules: [json, time, json]\n    imports: {helpers: lib, other: app:lib}\n\
+             \x20   pool: {type: static, size: 4}\n    limits: {memory: 32MiB, timeout: 5s, max_payload: 1KiB}\n\
+             \x20 - name: lib\n    kind: library.lua\n    source: file://lib.lua\n\
+             \x20 - name: w\n    kind: workflow.lua\n    source: file://main.lua\n",
+        );
+        let loaded = app.app();
+        let f = lua(entry(&loaded, "app:f"));
+        assert_eq!(f.kind, LuaKind::Function);
+        assert_eq!(f.method.as_deref(), Some("main"));
+        assert_eq!(f.modules, ["json", "time"]);
+        let lib: EntryId = "app:lib".parse().unwrap();
+        assert_eq!(f.imports.get("helpers"), Some(&lib));
+        assert_eq!(f.imports.get("other"), Some(&lib));
+        assert_eq!(
+            f.pool,
+            Pool::Bounded {
+                kind: PoolKind::Static,
+                size: 4
+            }
+        );
+        assert_eq!(
+            f.limits,
+            LimitOverrides {
+                memory: Some(32 << 20),
+                timeout: Some(Duration::from_secs(5)),
+                max_payload: Some(1024),
+            }
+        );
+        assert_eq!(f.source.chunk_name, "@main.lua");
+        assert_eq!(&*f.source.text, "return { main = function() end }");
+        assert_eq!(f.source.path, app.root().join("main.lua"));
+        let w = lua(entry(&loaded, "app:w"));
+        assert_eq!(w.kind, LuaKind::Workflow);
+        assert_eq!(w.method.as_deref(), Some("main"));
+        assert_eq!(w.pool, Pool::Inline);
+        assert_eq!(w.limits, LimitOverrides::default());
+    }
+
+    #[test]
+    fn inline_source() {
+        let loaded = one_file(
+            "  - name: f\n    kind: function.lua\n    method: main\n    source: |\n      return 1\n",
+        )
+        .app();
+        let source = &lua(entry(&loaded, "app:f")).source;
+        assert_eq!(source.chunk_name, "=app:f");
+        assert_eq!(&*source.text, "return 1\n");
+        assert_eq!(source.location.line, 6);
+        assert_eq!(source.first_line, 7);
+    }
+
+    #[test]
+    fn source_errors() {
+        let app = TestApp::new(&[
+            (
+                "app/sub/_index.yaml",
+                "namespace: app\nentries:\n\
+                 \x20 - {name: a, kind: library.lua, source: \"file://../../outside.lua\"}\n\
+                 \x20 - {name: b, kind: library.lua, source: \"file:///etc/passwd\"}\n\
+                 \x20 - {name: c, kind: library.lua, source: \"file://nothere.lua\"}\n\
+                 \x20 - {name: d, kind: library.lua, source: \"file://../ok.lua\"}\n\
+                 \x20 - {name: e, kind: library.lua, source: \"file://link.lua\"}\n",
+            ),
+            ("app/ok.lua", "return {}"),
+            ("outside.lua", "return {}"),
+        ]);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(
+            app.root().join("outside.lua"),
+            app.root().join("app/sub/link.lua"),
+        )
+        .unwrap();
+        let errors = load_with_env(&app.root().join("app"), MODULES, &env).unwrap_err();
+        let shown: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                e.to_string()
+                    .replace(&format!("{}/", app.root().display()), "")
+            })
+            .collect();
+        let mut expected = vec![
+            "app/sub/_index.yaml:3: entry 'app:a': source path '../../outside.lua' leaves the app directory",
+            "app/sub/_index.yaml:4: entry 'app:b': source path '/etc/passwd' is absolute; give a path relative to the YAML file",
+            "app/sub/_index.yaml:5: entry 'app:c': source file 'nothere.lua' not found",
+        ];
+        if cfg!(unix) {
+            expected.push(
+                "app/sub/_index.yaml:7: entry 'app:e': source file 'link.lua' resolves outside the app directory (through a symlink)",
+            );
+        }
+        assert_eq!(shown, expected);
+    }
+
+    #[test]
+    fn module_errors() {
+        let app = one_file(
+            "  - name: f\n    kind: function.lua\n    source: file://main.lua\n    method: main\n\
+             \x20   modules:\n      - json\n      - jsn\n      - sql\n",
+        );
+        assert_eq!(
+            app.errors(),
+            [
+                "_index.yaml:9: entry 'app:f': unknown module 'jsn' (luabox provides: json, time, \
+                 funcs, registry); did you mean 'json'?",
+                "_index.yaml:10: entry 'app:f': unknown module 'sql' (luabox provides: json, time, \
+                 funcs, registry)",
+            ]
+        );
+    }
+
+    #[test]
+    fn import_alias_and_reference_syntax() {
+        let app = one_file(
+            "  - name: f\n    kind: function.lua\n    source: file://main.lua\n    method: main\n\
+             \x20   imports:\n      json: lib\n      my-lib: lib\n      bad: \"a:b:c\"\n      ok: lib\n\
+             \x20 - name: lib\n    kind: library.lua\n    source: file://lib.lua\n",
+        );
+        assert_eq!(
+            app.errors(),
+            [
+                "_index.yaml:8: entry 'app:f': import alias 'json' would shadow the luabox module 'json'",
+                "_index.yaml:9: entry 'app:f': invalid import alias 'my-lib' (use letters, digits, '_' \
+                 and '.')",
+                "_index.yaml:10: entry 'app:f': import 'bad': invalid entry id 'a:b:c': invalid name \
+                 'b:c' (use letters, digits, '.', '_' and '-')",
+            ]
+        );
+    }
+
+    #[test]
+    fn pool_and_limits_errors() {
+        let app = one_file(
+            "  - name: f\n    kind: function.lua\n    source: file://main.lua\n    method: main\n\
+             \x20   pool:\n      type: eager\n    limits:\n      memory: lots\n      cpu: 1\n",
+        );
+        assert_eq!(
+            app.errors(),
+            [
+                "_index.yaml:8: entry 'app:f': unknown pool type 'eager' (expected inline, lazy, static \
+                 or adaptive)",
+                "_index.yaml:10: entry 'app:f': limits.memory: invalid size \"lots\" (expected e.g. 32MiB)",
+                "_index.yaml:11: entry 'app:f': unknown field 'limits.cpu' (expected one of: memory, \
+                 timeout, max_payload)",
+            ]
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! Loading an app: the YAML definition files under a directory → typed, checked [`Entry`]s.
+//!
+//! [`load`] reads every `.yaml`/`.yml` file below the app directory whose top level has a
+//! `namespace:` (other YAML files are not luabox's and are skipped), and checks everything that
+//! can be checked before any Lua runs: kinds and their fields, sources, `modules:` against what
+//! luabox provides, imports (they must name existing libraries, without cycles), references,
+//! pool and limits, `${env:..}` values. It does not stop at the first problem: the error list
+//! holds every one, sorted by file and line, each naming `file:line` and the entry.
+//!
+//! ```no_run
+//! # use std::path::Path;
+//! match luabox::config::load(Path::new("examples/hello"), &["json", "time"]) {
+//!     Ok(app) => println!("{} entries", app.entries.len()),
+//!     Err(errors) => errors.iter().for_each(|e| eprintln!("{e}")),
+//! }
+//! ```
+//!
+//! The files, one job each:
+//! - `discover`: which files; `yaml`: text → tree of nodes with lines; `file`: the two file
+//!   forms → raw entries; `interpolate`: `${env:..}`;
+//! - `kinds`: the field schema of each kind; `fields`: typed reads of one field; `lua`, `env`,
+//!   `pool`, `limits`, `source`: the fields of the kinds luabox runs;
+//! - `build`: one raw entry → [`Entry`]; `validate`: checks across entries;
+//! - `entry`, `id`, `error`: the public types.
+
+mod build;
+mod discover;
+mod entry;
+mod env;
+mod error;
+mod fields;
+mod file;
+mod id;
+mod interpolate;
+mod kinds;
+mod limits;
+mod lua;
+mod pool;
+mod source;
+mod validate;
+mod yaml;
+
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub use entry::{
+    Entry, EnvVariable, LimitOverrides, LuaEntry, LuaKind, LuaSource, Pool, PoolKind, Spec,
+};
+pub use error::{ConfigError, Location};
+pub use id::{EntryId, check_name, check_namespace};
+pub use interpolate::Env;
+
+use build::{AppContext, Candidate, FileContext};
+use source::Sources;
+
+/// A loaded app.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// The app directory, as given to [`load`].
+    pub root: PathBuf,
+    /// In load order: files sorted by path, entries in file order.
+    pub entries: Vec<Entry>,
+}
+
+/// The kinds the loader accepts, in the order messages list them.
+pub fn known_kinds() -> impl Iterator<Item = &'static str> {
+    kinds::KINDS.iter().map(|schema| schema.kind)
+}
+
+/// Loads the app in `dir`; `modules` are the module names luabox provides. `${env:..}` reads
+/// the process environment.
+pub fn load(dir: &Path, modules: &[&str]) -> Result<App, Vec<ConfigError>> {
+    load_with_env(dir, modules, &|name| std::env::var(name).ok())
+}
+
+/// [`load`] with `${env:NAME}` looked up through `env`.
+pub fn load_with_env(dir: &Path, modules: &[&str], env: Env<'_>) -> Result<App, Vec<ConfigError>> {
+    let canonical_root = match fs::canonicalize(dir) {
+        Ok(path) if path.is_dir() => path,
+        Ok(_) => return Err(vec![ConfigError::at(dir, 0, "not a directory")]),
+        Err(e) => {
+            return Err(vec![ConfigError::at(
+                dir,
+                0,
+                format!("cannot open the app directory: {e}"),
+            )]);
+        }
+    };
+    let mut errors = Vec::new();
+    let files = discover::yaml_files(dir, &canonical_root, &mut errors);
+    let mut app = AppContext {
+        modules,
+        env,
+        sources: Sources::new(dir, &canonical_root),
+    };
+    let mut candidates = Vec::new();
+    for relative in &files {
+        load_file(dir, relative, &mut app, &mut candidates, &mut errors);
+    }
+    validate::check(&candidates, &mut errors);
+
+    if errors.is_empty() {
+        let mut entries = Vec::with_capacity(candidates.len());
+        for candidate in candidates {
+            match candidate.entry {
+                Some(entry) => entries.push(entry),
+                // Every path that drops an entry reports why; this guards that promise.
+                None => errors.push(ConfigError::new(
+                    candidate.location,
+                    Some(candidate.id.to_string()),
+                    "the entry could not be loaded (luabox bug: no reason was recorded)",
+                )),
+            }
+        }
+        if errors.is_empty() {
+            return Ok(App {
+                root: dir.to_path_buf(),
+                entries,
+            });
+        }
+    }
+    error::sort(&mut errors);
+    Err(errors)
+}
+
+fn load_file(
+    dir: &Path,
+    relative: &Path,
+    app: &mut AppContext<'_>,
+    candidates: &mut Vec<Candidate>,
+    errors: &mut Vec<ConfigError>,
+) {
+    let path = dir.join(relative);
+    let text = match fs::read(&path).map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        Ok(Err(_)) => {
+            errors.push(ConfigError::at(&path, 0, "the file is not valid UTF-8"));
+            return;
+        }
+        Err(e) => {
+            errors.push(ConfigError::at(
+                &path,
+                0,
+                format!("cannot read the file: {e}"),
+            ));
+            return;
+        }
+    };
+    let document = match yaml::parse(&text) {
+        Ok(document) => document,
+        Err(problem) => {
+            errors.push(ConfigError::at(&path, problem.line, problem.message));
+            return;
+        }
+    };
+    let Some(root) = document.root.filter(|r| r.get("namespace").is_some()) else {
+        return;
+    };
+    for problem in document.problems {
+        errors.push(ConfigError::at(&path, problem.line, problem.message));
+    }
+    let Some(raw) = file::read(&root, &path, errors) else {
+        return;
+    };
+
+    let mut meta = serde_json::Map::new();
+    if let Some(mut node) = raw.meta {
+        let mut problems = Vec::new();
+        interpolate::node(&mut node, app.env, &mut problems);
+        for problem in problems {
+            errors.push(ConfigError::at(&path, problem.line, problem.message));
+        }
+        if let Some(map) = node.as_map() {
+            meta = yaml::map_to_json(map);
+        }
+    }
+    let cx = FileContext {
+        yaml: &path,
+        yaml_dir: relative.parent().unwrap_or(Path::new("")),
+        namespace: &raw.namespace,
+        meta: &meta,
+    };
+    for raw_entry in raw.entries {
+        candidates.extend(build::entry(raw_entry, &cx, app, errors));
+    }
+}

@@ -1,0 +1,188 @@
+//! Whole-loader tests: order, locations, error collection, and the fixture apps under
+//! `tests/apps/` (`config_ok` must load; `broken` must give exactly its six messages).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::testing::*;
+use super::*;
+
+const FUNCTION: &str =
+    "  - name: f\n    kind: function.lua\n    source: file://main.lua\n    method: main\n";
+
+#[test]
+fn entries_keep_file_order() {
+    let app = TestApp::new(&[
+        ("b.yaml", "namespace: b\nentries:\n  - {name: z, kind: registry.entry}\n  - {name: a, kind: registry.entry}\n"),
+        ("a/x.yaml", "namespace: a\nentries:\n  - {name: only, kind: registry.entry}\n"),
+    ])
+    .app();
+    let ids: Vec<String> = app.entries.iter().map(|e| e.id.to_string()).collect();
+    assert_eq!(ids, ["a:only", "b:z", "b:a"]);
+}
+
+#[test]
+fn locations_use_the_directory_as_given() {
+    let app = one_file(FUNCTION);
+    let loaded = app.app();
+    let f = entry(&loaded, "app:f");
+    assert_eq!(f.location, Location::new(app.root().join("_index.yaml"), 3));
+    assert_eq!(loaded.root, app.root());
+    assert_eq!(
+        lua(f).source.location,
+        Location::new(app.root().join("_index.yaml"), 5)
+    );
+}
+
+#[test]
+fn yaml_syntax_error_names_the_line() {
+    let app = TestApp::new(&[("bad.yaml", "namespace: app\nentries:\n  - name: [x\n")]);
+    let errors = app.errors();
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].starts_with("bad.yaml:4: invalid YAML: "),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn missing_directory() {
+    let errors = load(Path::new("/nonexistent/luabox-app"), MODULES).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0]
+            .to_string()
+            .starts_with("/nonexistent/luabox-app: cannot open the app directory"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn collects_every_error_sorted_by_file_then_line() {
+    let app = TestApp::new(&[
+        (
+            "b.yaml",
+            "namespace: b\nentries:\n  - {name: x, kind: nope}\n",
+        ),
+        (
+            "a.yaml",
+            "namespace: a\nentries:\n  - {name: y, kind: nope2}\n  - {name: z, kind: nope3}\n",
+        ),
+    ]);
+    let errors = app.errors();
+    let places: Vec<&str> = errors
+        .iter()
+        .map(|e| e.split(": ").next().unwrap())
+        .collect();
+    assert_eq!(places, ["a.yaml:3", "a.yaml:4", "b.yaml:3"]);
+}
+
+// ---- the fixture apps ----
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/apps")
+        .join(name)
+}
+
+#[test]
+fn config_ok_loads() {
+    let app = load_with_env(&fixture("config_ok"), MODULES, &|_| None).unwrap_or_else(|errors| {
+        panic!(
+            "{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    let ids: Vec<String> = app.entries.iter().map(|e| e.id.to_string()).collect();
+    assert_eq!(
+        ids,
+        [
+            "app:hello",
+            "app:inline",
+            "app:order",
+            "app:settings",
+            "app:os",
+            "app:db_url",
+            "app.lib:text",
+            "app.lib:fmt",
+            "app.workers:worker",
+        ]
+    );
+    let hello = entry(&app, "app:hello");
+    assert_eq!(
+        serde_json::Value::Object(hello.meta.clone()),
+        json!({"team": "core", "tier": "silver", "type": "handler", "tags": ["api", "greet"]})
+    );
+    let spec = lua(hello);
+    assert_eq!(spec.source.chunk_name, "@src/hello.lua");
+    assert_eq!(spec.modules, ["json", "time"]);
+    assert_eq!(
+        spec.imports.get("text"),
+        Some(&"app.lib:text".parse().unwrap())
+    );
+    assert_eq!(
+        spec.pool,
+        Pool::Bounded {
+            kind: PoolKind::Static,
+            size: 4
+        }
+    );
+    assert_eq!(spec.limits.timeout, Some(Duration::from_secs(5)));
+    assert_eq!(
+        lua(entry(&app, "app.lib:text")).source.chunk_name,
+        "@lib/text.lua"
+    );
+    assert_eq!(
+        lua(entry(&app, "app.workers:worker")).kind,
+        LuaKind::Process
+    );
+    assert_eq!(
+        lua(entry(&app, "app:order")).method.as_deref(),
+        Some("main")
+    );
+    let settings = entry(&app, "app:settings");
+    assert_eq!(settings.data.get("greeting"), Some(&json!("hello")));
+    assert_eq!(
+        settings.data.get("price"),
+        Some(&json!("${not_interpolated}"))
+    );
+
+    let with_env = load_with_env(&fixture("config_ok"), MODULES, &env).unwrap();
+    assert_eq!(
+        entry(&with_env, "app:settings").data.get("greeting"),
+        Some(&json!("bonjour"))
+    );
+}
+
+#[test]
+fn broken_gives_exactly_six_messages() {
+    // Relative, as a user would type it: cargo runs tests in the package directory.
+    let errors = load(Path::new("../tests/apps/broken"), MODULES).unwrap_err();
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "../tests/apps/broken/_index.yaml:9: entry 'broken:typo_kind': unknown kind \
+             'function.lau' (luabox knows: function.lua, library.lua, process.lua, workflow.lua, \
+             registry.entry, env.variable, env.storage.os)",
+            "../tests/apps/broken/_index.yaml:13: entry 'broken:no_method': missing required \
+             field 'method' for kind function.lua",
+            "../tests/apps/broken/_index.yaml:20: entry 'broken:typo_field': unknown field \
+             'mehtod' for kind function.lua (expected one of: source, method, modules, imports, \
+             pool, limits); did you mean 'method'?",
+            "../tests/apps/broken/more.yaml:3: duplicate entry id 'broken:helper' (first defined \
+             at ../tests/apps/broken/_index.yaml:4)",
+            "../tests/apps/broken/more.yaml:12: entry 'broken:uses_helper': import 'helpers' \
+             refers to 'broken:helpres', which does not exist; did you mean 'broken:helper'?",
+            "../tests/apps/broken/more.yaml:16: entry 'broken:lost': source file 'nothere.lua' \
+             not found",
+        ]
+    );
+}

@@ -1,0 +1,296 @@
+//! Checks across entries, once every file is read: duplicate ids, references that must name an
+//! existing entry of the right kind (imports → `library.lua`, `storage` → `env.storage.os`),
+//! and import cycles among libraries.
+//!
+//! ```text
+//! lib.yaml:4: entry 'app:a': import cycle: app:a -> app:b -> app:a
+//! ```
+
+use std::collections::{HashMap, HashSet};
+
+use super::build::Candidate;
+use super::error::{ConfigError, Location};
+use super::id::EntryId;
+use super::kinds::{suggest_within, typo_budget};
+
+pub fn check(candidates: &[Candidate], errors: &mut Vec<ConfigError>) {
+    let index = first_definitions(candidates, errors);
+    references(candidates, &index, errors);
+    cycles(candidates, &index, errors);
+}
+
+/// Id → the candidate that defines it first; later definitions are errors.
+fn first_definitions<'a>(
+    candidates: &'a [Candidate],
+    errors: &mut Vec<ConfigError>,
+) -> HashMap<&'a EntryId, usize> {
+    let mut index = HashMap::new();
+    for (at, candidate) in candidates.iter().enumerate() {
+        if let Some(&first) = index.get(&candidate.id) {
+            let first: &Candidate = &candidates[first];
+            errors.push(ConfigError::new(
+                candidate.location.clone(),
+                None,
+                format!(
+                    "duplicate entry id '{}' (first defined at {})",
+                    candidate.id, first.location
+                ),
+            ));
+        } else {
+            index.insert(&candidate.id, at);
+        }
+    }
+    index
+}
+
+fn references(
+    candidates: &[Candidate],
+    index: &HashMap<&EntryId, usize>,
+    errors: &mut Vec<ConfigError>,
+) {
+    for candidate in candidates {
+        for reference in &candidate.refs {
+            let problem = match index.get(&reference.target).map(|&t| &candidates[t]) {
+                None => {
+                    let mut message = format!(
+                        "{} refers to '{}', which does not exist",
+                        reference.label, reference.target
+                    );
+                    let wanted = reference.target.to_string();
+                    let names: Vec<String> = candidates
+                        .iter()
+                        .filter(|c| c.kind.as_deref() == Some(reference.expect))
+                        .map(|c| c.id.to_string())
+                        .collect();
+                    // The budget comes from the name alone: a shared namespace would make any
+                    // two short names look alike.
+                    let budget = typo_budget(&reference.target.name);
+                    let near = suggest_within(&wanted, names.iter().map(String::as_str), budget);
+                    if let Some(near) = near {
+                        message.push_str(&format!("; did you mean '{near}'?"));
+                    }
+                    Some(message)
+                }
+                Some(target) => match target.kind.as_deref() {
+                    Some(kind) if kind == reference.expect => None,
+                    Some(kind) => Some(format!(
+                        "{} refers to '{}', which is a {kind}, not a {}",
+                        reference.label, reference.target, reference.expect
+                    )),
+                    None => Some(format!(
+                        "{} refers to '{}', which has no valid kind",
+                        reference.label, reference.target
+                    )),
+                },
+            };
+            if let Some(message) = problem {
+                errors.push(ConfigError::new(
+                    Location::new(&candidate.location.file, reference.line),
+                    Some(candidate.id.to_string()),
+                    message,
+                ));
+            }
+        }
+    }
+}
+
+/// Reports each import cycle among libraries once, at the import made by the cycle's entry
+/// that comes first in load order.
+fn cycles(
+    candidates: &[Candidate],
+    index: &HashMap<&EntryId, usize>,
+    errors: &mut Vec<ConfigError>,
+) {
+    let is_library = |at: usize| candidates[at].kind.as_deref() == Some("library.lua");
+    // Edges of first definitions only: a duplicate is already an error of its own.
+    let edges: Vec<Vec<(usize, usize)>> = candidates
+        .iter()
+        .enumerate()
+        .map(|(at, candidate)| {
+            if !is_library(at) || index.get(&candidate.id) != Some(&at) {
+                return Vec::new();
+            }
+            candidate
+                .refs
+                .iter()
+                .filter(|r| r.expect == "library.lua")
+                .filter_map(|r| index.get(&r.target).map(|&t| (t, r.line)))
+                .filter(|&(t, _)| is_library(t))
+                .collect()
+        })
+        .collect();
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        New,
+        OnPath,
+        Done,
+    }
+    let mut state = vec![State::New; candidates.len()];
+    let mut seen: HashSet<Vec<usize>> = HashSet::new();
+    for start in 0..candidates.len() {
+        if state[start] != State::New || edges[start].is_empty() {
+            continue;
+        }
+        // An explicit stack: import chains may be long, the thread's stack is not.
+        let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+        state[start] = State::OnPath;
+        while let Some(&mut (node, ref mut next)) = path.last_mut() {
+            let Some(&(target, _)) = edges[node].get(*next) else {
+                state[node] = State::Done;
+                path.pop();
+                continue;
+            };
+            *next += 1;
+            match state[target] {
+                State::New => {
+                    state[target] = State::OnPath;
+                    path.push((target, 0));
+                }
+                State::OnPath => {
+                    let from = path.iter().position(|&(n, _)| n == target).unwrap_or(0);
+                    let cycle: Vec<usize> = path[from..].iter().map(|&(n, _)| n).collect();
+                    report_cycle(candidates, &edges, cycle, &mut seen, errors);
+                }
+                State::Done => {}
+            }
+        }
+    }
+}
+
+fn report_cycle(
+    candidates: &[Candidate],
+    edges: &[Vec<(usize, usize)>],
+    mut cycle: Vec<usize>,
+    seen: &mut HashSet<Vec<usize>>,
+    errors: &mut Vec<ConfigError>,
+) {
+    let Some(first) = cycle
+        .iter()
+        .enumerate()
+        .min_by_key(|&(_, &n)| n)
+        .map(|(i, _)| i)
+    else {
+        return;
+    };
+    cycle.rotate_left(first);
+    if !seen.insert(cycle.clone()) {
+        return;
+    }
+    let head = cycle[0];
+    let next = cycle.get(1).copied().unwrap_or(head);
+    let line = edges[head]
+        .iter()
+        .find(|&&(t, _)| t == next)
+        .map_or(candidates[head].location.line, |&(_, line)| line);
+    let names: Vec<String> = cycle
+        .iter()
+        .chain(std::iter::once(&head))
+        .map(|&n| candidates[n].id.to_string())
+        .collect();
+    errors.push(ConfigError::new(
+        Location::new(&candidates[head].location.file, line),
+        Some(candidates[head].id.to_string()),
+        format!("import cycle: {}", names.join(" -> ")),
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::testing::*;
+
+    #[test]
+    fn import_references_must_name_libraries() {
+        let app = one_file(
+            "  - name: f\n    kind: function.lua\n    source: file://main.lua\n    method: main\n\
+             \x20   imports:\n      helpers: helpres\n      fn: g\n      far: other.ns:lib\n      ok: lib\n\
+             \x20 - name: g\n    kind: function.lua\n    source: file://main.lua\n    method: main\n\
+             \x20 - name: helpers\n    kind: library.lua\n    source: file://lib.lua\n\
+             \x20 - name: lib\n    kind: library.lua\n    source: file://lib.lua\n",
+        );
+        assert_eq!(
+            app.errors(),
+            [
+                "_index.yaml:8: entry 'app:f': import 'helpers' refers to 'app:helpres', which does \
+                 not exist; did you mean 'app:helpers'?",
+                "_index.yaml:9: entry 'app:f': import 'fn' refers to 'app:g', which is a function.lua, \
+                 not a library.lua",
+                "_index.yaml:10: entry 'app:f': import 'far' refers to 'other.ns:lib', which does not \
+                 exist",
+            ]
+        );
+    }
+
+    #[test]
+    fn storage_must_name_an_os_storage() {
+        let app = one_file(
+            "  - {name: r, kind: registry.entry}\n\
+             \x20 - {name: a, kind: env.variable, variable: A, storage: nope}\n\
+             \x20 - {name: b, kind: env.variable, variable: B, storage: r}\n\
+             \x20 - {name: c, kind: env.variable, variable: C, storage: other:os}\n\
+             \x20 - {name: os, kind: env.storage.os}\n",
+        );
+        assert_eq!(
+            app.errors(),
+            [
+                "_index.yaml:4: entry 'app:a': storage refers to 'app:nope', which does not exist",
+                "_index.yaml:5: entry 'app:b': storage refers to 'app:r', which is a registry.entry, \
+                 not a env.storage.os",
+                "_index.yaml:6: entry 'app:c': storage refers to 'other:os', which does not exist",
+            ]
+        );
+    }
+
+    #[test]
+    fn import_cycles() {
+        let app = TestApp::new(&[
+            (
+                "_index.yaml",
+                "namespace: app\nentries:\n\
+                 \x20 - {name: a, kind: library.lua, source: x, imports: {b: b}}\n\
+                 \x20 - {name: b, kind: library.lua, source: x, imports: {a: a, c: c}}\n\
+                 \x20 - {name: c, kind: library.lua, source: x, imports: {a: a}}\n\
+                 \x20 - {name: self, kind: library.lua, source: x, imports: {me: self}}\n\
+                 \x20 - {name: ok, kind: library.lua, source: x, imports: {c: c}}\n\
+                 \x20 - {name: f, kind: function.lua, source: x, method: m, imports: {a: a}}\n",
+            ),
+            (
+                "other.yaml",
+                "namespace: other\nentries:\n\
+                 \x20 - name: x\n    kind: library.lua\n    source: x\n    imports:\n      y: y\n\
+                 \x20 - name: y\n    kind: library.lua\n    source: x\n    imports:\n      x: x\n",
+            ),
+        ]);
+        assert_eq!(
+            app.errors(),
+            [
+                "_index.yaml:3: entry 'app:a': import cycle: app:a -> app:b -> app:a",
+                "_index.yaml:3: entry 'app:a': import cycle: app:a -> app:b -> app:c -> app:a",
+                "_index.yaml:6: entry 'app:self': import cycle: app:self -> app:self",
+                "other.yaml:7: entry 'other:x': import cycle: other:x -> other:y -> other:x",
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_across_files() {
+        let app = TestApp::new(&[
+            (
+                "a.yaml",
+                "namespace: app\nentries:\n  - {name: x, kind: registry.entry}\n",
+            ),
+            (
+                "b.yaml",
+                "namespace: app\nentries:\n\n  - name: x\n    kind: env.storage.os\n",
+            ),
+        ]);
+        let root = app.root().display().to_string();
+        assert_eq!(
+            app.errors(),
+            [
+                format!("b.yaml:4: duplicate entry id 'app:x' (first defined at {root}/a.yaml:3)")
+                    .replace(&format!("{root}/"), "")
+            ]
+        );
+    }
+}

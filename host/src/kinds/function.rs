@@ -1,0 +1,95 @@
+//! `function.lua`: a stateless entry; every call runs in a fresh sandbox instance (copy-on-write
+//! from the snapshot), so no state leaks between calls or tenants.
+//!
+//! The chunk returns a function (called with the arguments) or a table (its `method` is called).
+//! The call returns `value`, or fails: with `nil, err` (a string or an error object as the second
+//! value), or by raising an error. `pool:` bounds how many calls of the entry run at once
+//! (`inline`, the default, does not).
+
+use std::sync::Arc;
+
+use rmpv::Value;
+use tokio::sync::Semaphore;
+
+use super::library::{CompiledLua, closure};
+use crate::codec::{ErrorObject, decode_values};
+use crate::config::{EntryId, Pool};
+use crate::engine::{Chunk, Invocation, Limits};
+
+/// A callable `function.lua` entry, ready to run.
+#[derive(Debug)]
+pub struct Function {
+    pub id: EntryId,
+    method: Option<String>,
+    chunks: Vec<Chunk>,
+    linked: Vec<String>,
+    limits: Limits,
+    pool: Option<Arc<Semaphore>>,
+}
+
+impl Function {
+    pub fn new<'a>(
+        compiled: &'a CompiledLua,
+        lookup: impl Fn(&EntryId) -> Option<&'a CompiledLua>,
+    ) -> Self {
+        let spec = &compiled.spec;
+        let defaults = Limits::default();
+        let limits = Limits {
+            memory: spec.limits.memory.unwrap_or(defaults.memory),
+            deadline: spec.limits.timeout.unwrap_or(defaults.deadline),
+            max_payload: spec.limits.max_payload.unwrap_or(defaults.max_payload),
+        };
+        let pool = match spec.pool {
+            Pool::Inline => None,
+            Pool::Bounded { size, .. } => Some(Arc::new(Semaphore::new(size as usize))),
+        };
+        let mut invocation = Invocation {
+            entry: compiled.id.to_string(),
+            method: spec.method.clone(),
+            chunks: closure(compiled, lookup),
+            linked: Vec::new(),
+            args: Vec::new(),
+            limits,
+        };
+        invocation.link_modules_of_chunks();
+        Function {
+            id: compiled.id.clone(),
+            method: invocation.method,
+            chunks: invocation.chunks,
+            linked: invocation.linked,
+            limits,
+            pool,
+        }
+    }
+
+    /// The invocation for one call with `args` (a MessagePack array).
+    pub fn invocation(&self, args: Vec<u8>) -> Invocation {
+        Invocation {
+            entry: self.id.to_string(),
+            method: self.method.clone(),
+            chunks: self.chunks.clone(),
+            linked: self.linked.clone(),
+            args,
+            limits: self.limits,
+        }
+    }
+
+    /// Wait for room in the entry's pool (immediately for `inline`).
+    pub async fn admit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let pool = self.pool.clone()?;
+        pool.acquire_owned().await.ok()
+    }
+}
+
+/// Whether the values a function returned mean failure: a second value that is a string or an
+/// error object (`return nil, err`).
+pub fn returned_error(values: &[u8]) -> Option<ErrorObject> {
+    let values = decode_values(values).ok()?;
+    match values.get(1)? {
+        Value::String(text) => Some(ErrorObject::new(
+            "",
+            String::from_utf8_lossy(text.as_bytes()).into_owned(),
+        )),
+        other => ErrorObject::from_msgpack(other),
+    }
+}

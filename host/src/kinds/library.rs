@@ -1,0 +1,64 @@
+//! `library.lua`: shared code that entries import by alias (`imports: {alias: ns:name}`).
+//!
+//! A library runs inside the importing entry's sandbox, on its first `require`, with its own
+//! globals and its own `require` scope: its `modules:` and `imports:` apply inside it, the
+//! importer's do not. The host compiles each library once (to bytecode, at load) however many
+//! entries import it; [`closure`] lays out the chunks one invocation needs.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::config::{EntryId, LuaEntry};
+use crate::engine::Chunk;
+
+/// A Lua entry's compiled chunk and its scope, as the app holds it.
+#[derive(Debug, Clone)]
+pub struct CompiledLua {
+    pub id: EntryId,
+    pub chunk_name: String,
+    /// Bytecode from [`crate::engine::Engine::compile`].
+    pub code: Arc<[u8]>,
+    pub spec: LuaEntry,
+}
+
+/// The chunks of one invocation: `root` first, then every library it reaches through imports,
+/// each once, with imports turned into indexes. `lookup` gives the compiled form of an id; ids
+/// it does not know are skipped (the loader has already rejected dangling imports).
+pub fn closure<'a>(
+    root: &'a CompiledLua,
+    lookup: impl Fn(&EntryId) -> Option<&'a CompiledLua>,
+) -> Vec<Chunk> {
+    let mut order: Vec<&CompiledLua> = vec![root];
+    let mut index: HashMap<&EntryId, u32> = HashMap::from([(&root.id, 0)]);
+    let mut next = 0;
+    while next < order.len() {
+        let current = order[next];
+        next += 1;
+        for target in current.spec.imports.values() {
+            if index.contains_key(target) {
+                continue;
+            }
+            if let Some(library) = lookup(target) {
+                index.insert(&library.id, order.len() as u32);
+                order.push(library);
+            }
+        }
+    }
+    order
+        .iter()
+        .enumerate()
+        .map(|(position, compiled)| Chunk {
+            id: compiled.id.to_string(),
+            chunk_name: compiled.chunk_name.clone(),
+            code: compiled.code.clone(),
+            modules: compiled.spec.modules.clone(),
+            imports: compiled
+                .spec
+                .imports
+                .iter()
+                .filter_map(|(alias, target)| Some((alias.clone(), *index.get(target)?)))
+                .collect(),
+            library: position > 0,
+        })
+        .collect()
+}

@@ -1,0 +1,90 @@
+//! `wit/hash.wit`, the `hash` Lua module: MD5, SHA-1, SHA-256 and SHA-512 digests and HMACs
+//! (RustCrypto crates), hex by default, and FNV-1a.
+//!
+//! ```lua
+//! local hash = require("hash")
+//! hash.sha256("abc")                 --> "ba7816bf..."
+//! hash.hmac_sha256("data", "secret") --> hex HMAC
+//! hash.md5("abc", true)              --> 16 raw bytes
+//! ```
+
+use anyhow::Result;
+use hmac::{Hmac, Mac};
+use sha2::Digest;
+use wasmtime::component::{HasSelf, Linker};
+
+use super::HostModule;
+use crate::bindings::luabox::sandbox::hash::{self, Algorithm};
+use crate::engine::SandboxState;
+
+pub(super) struct Hash;
+
+impl HostModule for Hash {
+    fn name(&self) -> &'static str {
+        "hash"
+    }
+
+    fn link(&self, linker: &mut Linker<SandboxState>) -> Result<()> {
+        hash::add_to_linker::<_, HasSelf<SandboxState>>(linker, |state| state)?;
+        Ok(())
+    }
+}
+
+impl hash::Host for SandboxState {
+    fn digest(
+        &mut self,
+        algorithm: Algorithm,
+        data: Vec<u8>,
+        raw: bool,
+    ) -> wasmtime::Result<Vec<u8>> {
+        let digest = match algorithm {
+            Algorithm::Md5 => md5::Md5::digest(&data).to_vec(),
+            Algorithm::Sha1 => sha1::Sha1::digest(&data).to_vec(),
+            Algorithm::Sha256 => sha2::Sha256::digest(&data).to_vec(),
+            Algorithm::Sha512 => sha2::Sha512::digest(&data).to_vec(),
+        };
+        Ok(output(digest, raw))
+    }
+
+    fn hmac(
+        &mut self,
+        algorithm: Algorithm,
+        data: Vec<u8>,
+        key: Vec<u8>,
+        raw: bool,
+    ) -> wasmtime::Result<Vec<u8>> {
+        fn mac<M: Mac + hmac::digest::KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
+            let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(key)
+                .expect("HMAC accepts keys of any length");
+            mac.update(data);
+            mac.finalize().into_bytes().to_vec()
+        }
+        let tag = match algorithm {
+            Algorithm::Md5 => mac::<Hmac<md5::Md5>>(&key, &data),
+            Algorithm::Sha1 => mac::<Hmac<sha1::Sha1>>(&key, &data),
+            Algorithm::Sha256 => mac::<Hmac<sha2::Sha256>>(&key, &data),
+            Algorithm::Sha512 => mac::<Hmac<sha2::Sha512>>(&key, &data),
+        };
+        Ok(output(tag, raw))
+    }
+
+    fn fnv32(&mut self, data: Vec<u8>) -> wasmtime::Result<u32> {
+        Ok(data.iter().fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+        }))
+    }
+
+    fn fnv64(&mut self, data: Vec<u8>) -> wasmtime::Result<u64> {
+        Ok(data.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+        }))
+    }
+}
+
+fn output(bytes: Vec<u8>, raw: bool) -> Vec<u8> {
+    if raw {
+        bytes
+    } else {
+        hex::encode(bytes).into_bytes()
+    }
+}

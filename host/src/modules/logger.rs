@@ -1,0 +1,60 @@
+//! `wit/logger.wit`, the `logger` Lua module: structured records on the host's `tracing` output
+//! under the target `lua`, tagged with the entry id, the logger's name and the record's fields
+//! as one JSON object. The message is cut like `print` lines (see [`super::log::MAX_LINE`]).
+//!
+//! ```lua
+//! local logger = require("logger")
+//! logger:info("order placed", {id = 42})
+//! logger:named("billing"):with({tenant = "a"}):warn("slow")
+//! ```
+
+use anyhow::Result;
+use wasmtime::component::{HasSelf, Linker};
+
+use super::HostModule;
+use super::log::truncate_line;
+use crate::bindings::luabox::sandbox::log::Level;
+use crate::bindings::luabox::sandbox::logger;
+use crate::codec::values_to_json;
+use crate::engine::SandboxState;
+
+pub(super) struct Logger;
+
+impl HostModule for Logger {
+    fn name(&self) -> &'static str {
+        "logger"
+    }
+
+    fn link(&self, linker: &mut Linker<SandboxState>) -> Result<()> {
+        logger::add_to_linker::<_, HasSelf<SandboxState>>(linker, |state| state)?;
+        Ok(())
+    }
+}
+
+impl logger::Host for SandboxState {
+    fn write(
+        &mut self,
+        level: Level,
+        name: String,
+        message: String,
+        fields: Vec<u8>,
+    ) -> wasmtime::Result<()> {
+        let message = truncate_line(message);
+        let fields = match values_to_json(&fields) {
+            // An empty Lua table crosses as an empty array.
+            Ok(serde_json::Value::Array(items)) if items.is_empty() => "{}".to_owned(),
+            Ok(json) => truncate_line(json.to_string()),
+            Err(error) => format!("(unreadable fields: {error})"),
+        };
+        let entry = self.entry();
+        let logger = name.as_str();
+        match level {
+            Level::Trace => tracing::trace!(target: "lua", entry, logger, %fields, "{message}"),
+            Level::Debug => tracing::debug!(target: "lua", entry, logger, %fields, "{message}"),
+            Level::Info => tracing::info!(target: "lua", entry, logger, %fields, "{message}"),
+            Level::Warn => tracing::warn!(target: "lua", entry, logger, %fields, "{message}"),
+            Level::Error => tracing::error!(target: "lua", entry, logger, %fields, "{message}"),
+        }
+        Ok(())
+    }
+}

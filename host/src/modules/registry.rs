@@ -1,0 +1,82 @@
+//! `wit/registry.wit`, the `registry` Lua module: `registry.get(id)` and `registry.find(filter)`
+//! over the app's entries, each as `{id, kind, meta, data}`. Filters are those of
+//! [`crate::registry::Filter`]: `.kind`/`.ns`/`.name`/`.id`, `meta.*` with globs and operator
+//! prefixes, and the plain keys of DESIGN §5 (`{type = "test"}` matches `meta.type`).
+//!
+//! ```lua
+//! local registry = require("registry")
+//! local entry, err = registry.get("app:hello")
+//! local tests = registry.find({type = "test", [".kind"] = "function.lua"})
+//! ```
+
+use anyhow::Result;
+use wasmtime::component::{HasSelf, Linker};
+
+use super::{HostModule, host_error, one_value};
+use crate::bindings::HostError;
+use crate::bindings::luabox::sandbox::registry;
+use crate::codec::{encode_values, json_to_msgpack, msgpack_to_json};
+use crate::config::EntryId;
+use crate::engine::SandboxState;
+use crate::registry::{Filter, entry_to_json};
+
+pub(super) struct Registry;
+
+impl HostModule for Registry {
+    fn name(&self) -> &'static str {
+        "registry"
+    }
+
+    fn link(&self, linker: &mut Linker<SandboxState>) -> Result<()> {
+        registry::add_to_linker::<_, HasSelf<SandboxState>>(linker, |state| state)?;
+        Ok(())
+    }
+}
+
+impl registry::Host for SandboxState {
+    fn get(&mut self, id: String) -> wasmtime::Result<Result<Vec<u8>, HostError>> {
+        let Some(app) = self.app() else {
+            return Ok(Err(super::no_app("registry.get")));
+        };
+        let id = match EntryId::resolve(&id, self.namespace()) {
+            Ok(id) => id,
+            Err(message) => return Ok(Err(host_error("Invalid", message))),
+        };
+        Ok(match app.registry().get(&id) {
+            Some(entry) => Ok(encode_values(vec![json_to_msgpack(&entry_to_json(entry))])),
+            None => Err(host_error(
+                "NotFound",
+                format!("no entry '{id}' in the registry"),
+            )),
+        })
+    }
+
+    fn find(&mut self, filter: Vec<u8>) -> wasmtime::Result<Result<Vec<u8>, HostError>> {
+        let Some(app) = self.app() else {
+            return Ok(Err(super::no_app("registry.find")));
+        };
+        let filter = match one_value(&filter) {
+            Ok(value) => msgpack_to_json(&value),
+            Err(error) => return Ok(Err(error)),
+        };
+        let filter = match filter {
+            serde_json::Value::Object(map) => Filter::from_json(&map),
+            // An empty Lua table crosses as an empty array.
+            serde_json::Value::Array(items) if items.is_empty() => {
+                Filter::from_json(&Default::default())
+            }
+            _ => Err("registry.find expects a table of filters".to_owned()),
+        };
+        let filter = match filter {
+            Ok(filter) => filter,
+            Err(message) => return Ok(Err(host_error("Invalid", message))),
+        };
+        let entries = app
+            .registry()
+            .find(&filter)
+            .into_iter()
+            .map(|entry| json_to_msgpack(&entry_to_json(entry)))
+            .collect();
+        Ok(Ok(encode_values(vec![rmpv::Value::Array(entries)])))
+    }
+}

@@ -1,0 +1,3 @@
+return {
+  wrap = function(s) return "<" .. s .. ">" end,
+}

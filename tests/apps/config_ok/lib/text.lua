@@ -1,0 +1,5 @@
+local fmt = require("fmt")
+
+return {
+  greet = function(name) return fmt.wrap("hello, " .. name) end,
+}

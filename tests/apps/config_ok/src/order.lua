@@ -1,0 +1,5 @@
+local function main(order)
+  return { id = order and order.id, status = "done" }
+end
+
+return { main = main }

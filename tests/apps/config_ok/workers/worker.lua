@@ -1,0 +1,5 @@
+local text = require("text")
+
+return {
+  main = function() return text.greet("worker") end,
+}

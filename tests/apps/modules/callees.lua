@@ -1,0 +1,43 @@
+-- Functions that funcs_test calls: results, each way of failing, waiting, and recursion.
+local M = {}
+
+function M.add(a, b)
+  return a + b
+end
+
+function M.fail_returned()
+  return nil, errors.new({ kind = errors.NOT_FOUND, message = "no such thing", retryable = false,
+    details = { id = 7 } })
+end
+
+function M.fail_string()
+  return nil, "plain failure"
+end
+
+function M.fail_raised()
+  error("boom")
+end
+
+function M.encode(value)
+  return require("json").encode(value)
+end
+
+function M.sleepy(ms)
+  require("time").sleep(ms * 1000000)
+  return ms
+end
+
+function M.slow()
+  require("time").sleep("10s")
+  return "never"
+end
+
+function M.recurse(n)
+  local value, err = require("funcs").call("recurse", (n or 0) + 1)
+  if err then
+    return nil, err
+  end
+  return value
+end
+
+return M

@@ -1,0 +1,56 @@
+local funcs = require("funcs")
+
+local function main()
+  -- values, relative and absolute ids
+  assert(funcs.call("add", 2, 3) == 5)
+  assert(funcs.call("suite:add", 1.5, 1) == 2.5)
+  -- the callee's own modules apply: this entry does not list json
+  assert(funcs.call("encode", { 1, 2 }) == "[1,2]")
+  local ok = pcall(require, "json")
+  assert(not ok, "the caller still cannot require json")
+
+  -- failures arrive as error objects
+  local v, err = funcs.call("fail_returned")
+  assert(v == nil and errors.is(err, errors.NOT_FOUND), tostring(err))
+  assert(err:message() == "no such thing" and err:retryable() == false)
+  assert(err:details().id == 7)
+  v, err = funcs.call("fail_string")
+  assert(v == nil and errors.is_error(err) and err:message() == "plain failure")
+  v, err = funcs.call("fail_raised")
+  assert(v == nil and errors.is(err, errors.INTERNAL) and err:message():find("boom"), tostring(err))
+  v, err = funcs.call("no_such_function")
+  assert(v == nil and errors.is(err, errors.NOT_FOUND), tostring(err))
+  assert(tostring(err):find("suite:no_such_function", 1, true))
+  v, err = funcs.call("settings")
+  assert(v == nil and errors.is(err, errors.INVALID), tostring(err))
+  v, err = funcs.call("")
+  assert(v == nil and errors.is(err, errors.INVALID))
+  v, err = funcs.call("encode", print)
+  assert(v == nil and errors.is(err, errors.INVALID) and tostring(err):find("function"))
+  v, err = funcs.call("slow")
+  assert(v == nil and errors.is(err, errors.TIMEOUT), tostring(err))
+
+  -- runaway recursion between entries is cut off
+  v, err = funcs.call("recurse")
+  assert(v == nil and tostring(err):find("nested more than"), tostring(err))
+
+  -- futures
+  local f1 = funcs.async("add", 20, 22)
+  local f2 = funcs.async("sleepy", 5)
+  assert(f1:result() == 42 and f2:result() == 5)
+  assert(f1:is_complete() and f1:result() == 42, "a result can be read again")
+  local e, failed = funcs.async("fail_returned"):error()
+  assert(failed and errors.is(e, errors.NOT_FOUND))
+  local slow = funcs.async("sleepy", 5000)
+  assert(not slow:is_complete())
+  assert(slow:cancel() and slow:is_canceled())
+  v, err = slow:result()
+  assert(v == nil and errors.is(err, errors.CANCELED))
+
+  -- a call that waits inside a user coroutine
+  local co = coroutine.wrap(function() return funcs.call("add", 1, 1) end)
+  assert(co() == 2)
+  return true
+end
+
+return { main = main }

@@ -1,0 +1,7 @@
+local util = {}
+
+function util.upper(s)
+  return string.upper(s)
+end
+
+return util
