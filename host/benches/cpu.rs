@@ -6,14 +6,20 @@
 //! measures a trivial chunk in a fresh sandbox per call against a fresh native `lua_State`
 //! (new state + standard libraries + load + call), then the calls/s of both on 2 threads.
 //!
-//! `cargo bench --bench cpu [-- cpu|call]` (or `scripts/bench.sh` for every benchmark).
+//! The `funcs` part measures `funcs.call` from one entry to another (each call a fresh sandbox
+//! for the callee), beside a direct Lua call of the same function in the same run.
+//!
+//! `cargo bench --bench cpu [-- cpu|call|funcs]` (or `scripts/bench.sh` for every benchmark).
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use luabox::codec::values_to_json;
+use luabox::app::App;
+use luabox::codec::{json_to_values, values_to_json};
+use luabox::config::EntryId;
 use luabox::engine::{Engine, EngineConfig, Invocation, Limits};
+use serde_json::json;
 
 const RUNS: usize = 5;
 
@@ -36,6 +42,47 @@ fn main() {
     if selected("call") {
         call_latency(&runtime, &engine);
     }
+    if selected("funcs") {
+        funcs_call(&runtime);
+    }
+}
+
+fn funcs_call(runtime: &tokio::runtime::Runtime) {
+    const CALLS: i64 = 20_000;
+    const WAVE: i64 = 16;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/apps/funcs");
+    let engine = Engine::new(EngineConfig::default()).expect("engine");
+    let app = runtime
+        .block_on(App::load(&dir, engine))
+        .expect("bench app loads");
+    let caller: EntryId = "bench:caller".parse().unwrap();
+    let args = json_to_values(&[json!(CALLS), json!(WAVE)]);
+    let result = runtime
+        .block_on(app.call(&caller, args, 0))
+        .expect("caller runs");
+    let result = values_to_json(&result).unwrap();
+    let seconds = |path: &str| result.pointer(path).and_then(|v| v.as_f64()).unwrap();
+    for (label, field, target) in [("p50", "p50", ""), ("p99", "p99", "")] {
+        let call = seconds(&format!("/sequential/{field}"));
+        let direct = seconds(&format!("/direct/{field}"));
+        println!(
+            "| funcs.call {label} (baseline: direct Lua call) | {:.1} us | {:.3} us | {:.0}x | {target} |",
+            call * 1e6,
+            direct * 1e6,
+            call / direct
+        );
+    }
+    let sequential = seconds("/sequential/per_second");
+    let direct = seconds("/direct/per_second");
+    println!(
+        "| funcs.call calls/s, one after another (baseline: direct) | {sequential:.0} | {direct:.0} | {:.0}x | |",
+        direct / sequential
+    );
+    let concurrent = seconds("/concurrent");
+    println!(
+        "| funcs.call calls/s, waves of {WAVE} funcs.async (baseline: direct) | {concurrent:.0} | {direct:.0} | {:.0}x | |",
+        direct / concurrent
+    );
 }
 
 fn cpu_scripts(runtime: &tokio::runtime::Runtime, engine: &Engine) {

@@ -9,26 +9,13 @@
 
 use ::base64::Engine as _;
 use ::base64::engine::general_purpose::STANDARD;
-use anyhow::Result;
-use wasmtime::component::{HasSelf, Linker};
 
-use super::{HostModule, host_error};
+use super::host_error;
 use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::base64;
 use crate::engine::SandboxState;
 
-pub(super) struct Base64;
-
-impl HostModule for Base64 {
-    fn name(&self) -> &'static str {
-        "base64"
-    }
-
-    fn link(&self, linker: &mut Linker<SandboxState>) -> Result<()> {
-        base64::add_to_linker::<_, HasSelf<SandboxState>>(linker, |state| state)?;
-        Ok(())
-    }
-}
+host_module!(Base64, "base64", base64);
 
 impl base64::Host for SandboxState {
     fn encode(&mut self, data: Vec<u8>) -> wasmtime::Result<String> {

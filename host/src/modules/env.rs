@@ -12,29 +12,16 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::Result;
 use rmpv::Value;
-use wasmtime::component::{HasSelf, Linker};
 
-use super::{HostModule, host_error};
+use super::host_error;
 use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::env;
 use crate::config::{EntryId, EnvVariable, Spec};
 use crate::engine::SandboxState;
 use crate::registry::Registry;
 
-pub(super) struct Env;
-
-impl HostModule for Env {
-    fn name(&self) -> &'static str {
-        "env"
-    }
-
-    fn link(&self, linker: &mut Linker<SandboxState>) -> Result<()> {
-        env::add_to_linker::<_, HasSelf<SandboxState>>(linker, |state| state)?;
-        Ok(())
-    }
-}
+host_module!(Env, "env", env);
 
 impl env::Host for SandboxState {
     fn get(&mut self, name: String) -> wasmtime::Result<Result<String, HostError>> {

@@ -8,27 +8,13 @@
 //! hash.md5("abc", true)              --> 16 raw bytes
 //! ```
 
-use anyhow::Result;
 use hmac::{Hmac, Mac};
 use sha2::Digest;
-use wasmtime::component::{HasSelf, Linker};
 
-use super::HostModule;
 use crate::bindings::luabox::sandbox::hash::{self, Algorithm};
 use crate::engine::SandboxState;
 
-pub(super) struct Hash;
-
-impl HostModule for Hash {
-    fn name(&self) -> &'static str {
-        "hash"
-    }
-
-    fn link(&self, linker: &mut Linker<SandboxState>) -> Result<()> {
-        hash::add_to_linker::<_, HasSelf<SandboxState>>(linker, |state| state)?;
-        Ok(())
-    }
-}
+host_module!(Hash, "hash", hash);
 
 impl hash::Host for SandboxState {
     fn digest(

@@ -13,29 +13,16 @@
 //! local v, err = json.decode("[1,")  --> nil, error(Invalid)
 //! ```
 
-use anyhow::Result;
 use rmpv::Value;
-use serde_json::Value as Json;
-use wasmtime::component::{HasSelf, Linker};
+use serde_json::Value as JsonValue;
 
-use super::{HostModule, host_error, one_value};
+use super::{host_error, one_value};
 use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::json;
 use crate::codec::{encode_values, json_to_msgpack};
 use crate::engine::SandboxState;
 
-pub(super) struct Json_;
-
-impl HostModule for Json_ {
-    fn name(&self) -> &'static str {
-        "json"
-    }
-
-    fn link(&self, linker: &mut Linker<SandboxState>) -> Result<()> {
-        json::add_to_linker::<_, HasSelf<SandboxState>>(linker, |state| state)?;
-        Ok(())
-    }
-}
+host_module!(Json, "json", json);
 
 impl json::Host for SandboxState {
     fn encode(&mut self, value: Vec<u8>) -> wasmtime::Result<Result<String, HostError>> {
@@ -52,26 +39,26 @@ impl json::Host for SandboxState {
         if text.trim().is_empty() {
             return Ok(Err(host_error("Invalid", "json.decode: empty input")));
         }
-        Ok(serde_json::from_str::<Json>(&text)
+        Ok(serde_json::from_str::<JsonValue>(&text)
             .map(|json| encode_values(vec![json_to_msgpack(&json)]))
             .map_err(|error| host_error("Invalid", format!("json.decode: {error}"))))
     }
 }
 
 /// The JSON form of a Lua value, or why it has none; `path` names the value in messages.
-fn to_json(value: &Value, path: &mut String) -> Result<Json, String> {
+fn to_json(value: &Value, path: &mut String) -> Result<JsonValue, String> {
     Ok(match value {
-        Value::Nil => Json::Null,
-        Value::Boolean(b) => Json::Bool(*b),
+        Value::Nil => JsonValue::Null,
+        Value::Boolean(b) => JsonValue::Bool(*b),
         Value::Integer(i) => i
             .as_i64()
-            .map(Json::from)
-            .or_else(|| i.as_u64().map(Json::from))
-            .unwrap_or(Json::Null),
+            .map(JsonValue::from)
+            .or_else(|| i.as_u64().map(JsonValue::from))
+            .unwrap_or(JsonValue::Null),
         Value::F32(f) => float(f64::from(*f)),
         Value::F64(f) => float(*f),
         Value::String(s) => match s.as_str() {
-            Some(text) => Json::from(text),
+            Some(text) => JsonValue::from(text),
             None => {
                 return Err(format!(
                     "{path}: a byte string that is not UTF-8 has no JSON form"
@@ -91,7 +78,7 @@ fn to_json(value: &Value, path: &mut String) -> Result<Json, String> {
                 out.push(to_json(item, path)?);
                 path.truncate(len);
             }
-            Json::Array(out)
+            JsonValue::Array(out)
         }
         Value::Map(pairs) => {
             let mut out = serde_json::Map::with_capacity(pairs.len());
@@ -108,7 +95,7 @@ fn to_json(value: &Value, path: &mut String) -> Result<Json, String> {
                 out.insert(key.to_owned(), to_json(item, path)?);
                 path.truncate(len);
             }
-            Json::Object(out)
+            JsonValue::Object(out)
         }
         Value::Ext(..) => match crate::codec::ErrorObject::from_msgpack(value) {
             Some(error) => error.to_json(),
@@ -117,8 +104,8 @@ fn to_json(value: &Value, path: &mut String) -> Result<Json, String> {
     })
 }
 
-fn float(f: f64) -> Json {
-    serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number)
+fn float(f: f64) -> JsonValue {
+    serde_json::Number::from_f64(f).map_or(JsonValue::Null, JsonValue::Number)
 }
 
 #[cfg(test)]
@@ -126,7 +113,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn encode(value: Value) -> Result<Json, String> {
+    fn encode(value: Value) -> Result<JsonValue, String> {
         to_json(&value, &mut String::from("value"))
     }
 

@@ -8,28 +8,13 @@
 //! logger:named("billing"):with({tenant = "a"}):warn("slow")
 //! ```
 
-use anyhow::Result;
-use wasmtime::component::{HasSelf, Linker};
-
-use super::HostModule;
 use super::log::truncate_line;
 use crate::bindings::luabox::sandbox::log::Level;
 use crate::bindings::luabox::sandbox::logger;
 use crate::codec::values_to_json;
 use crate::engine::SandboxState;
 
-pub(super) struct Logger;
-
-impl HostModule for Logger {
-    fn name(&self) -> &'static str {
-        "logger"
-    }
-
-    fn link(&self, linker: &mut Linker<SandboxState>) -> Result<()> {
-        logger::add_to_linker::<_, HasSelf<SandboxState>>(linker, |state| state)?;
-        Ok(())
-    }
-}
+host_module!(Logger, "logger", logger);
 
 impl logger::Host for SandboxState {
     fn write(

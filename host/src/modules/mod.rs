@@ -13,6 +13,31 @@
 //! The base interfaces `log` and `sys` are not modules: every sandbox gets them, since `print`,
 //! `os.time` and the random seed need them.
 
+/// Declares a module whose link step is just adding its WIT interface:
+/// `host_module!(Json, "json", json)` with the interface's bindings module in scope.
+macro_rules! host_module {
+    ($type:ident, $name:literal, $interface:ident) => {
+        pub(super) struct $type;
+
+        impl super::HostModule for $type {
+            fn name(&self) -> &'static str {
+                $name
+            }
+
+            fn link(
+                &self,
+                linker: &mut wasmtime::component::Linker<crate::engine::SandboxState>,
+            ) -> anyhow::Result<()> {
+                $interface::add_to_linker::<
+                    _,
+                    wasmtime::component::HasSelf<crate::engine::SandboxState>,
+                >(linker, |state| state)?;
+                Ok(())
+            }
+        }
+    };
+}
+
 mod base64;
 mod env;
 mod funcs;
@@ -45,7 +70,7 @@ pub static ALL: &[&dyn HostModule] = &[
     &env::Env,
     &funcs::Funcs,
     &hash::Hash,
-    &json::Json_,
+    &json::Json,
     &logger::Logger,
     &registry::Registry,
     &time::Time,

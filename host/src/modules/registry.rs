@@ -9,10 +9,7 @@
 //! local tests = registry.find({type = "test", [".kind"] = "function.lua"})
 //! ```
 
-use anyhow::Result;
-use wasmtime::component::{HasSelf, Linker};
-
-use super::{HostModule, host_error, one_value};
+use super::{host_error, one_value};
 use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::registry;
 use crate::codec::{encode_values, json_to_msgpack, msgpack_to_json};
@@ -20,18 +17,7 @@ use crate::config::EntryId;
 use crate::engine::SandboxState;
 use crate::registry::{Filter, entry_to_json};
 
-pub(super) struct Registry;
-
-impl HostModule for Registry {
-    fn name(&self) -> &'static str {
-        "registry"
-    }
-
-    fn link(&self, linker: &mut Linker<SandboxState>) -> Result<()> {
-        registry::add_to_linker::<_, HasSelf<SandboxState>>(linker, |state| state)?;
-        Ok(())
-    }
-}
+host_module!(Registry, "registry", registry);
 
 impl registry::Host for SandboxState {
     fn get(&mut self, id: String) -> wasmtime::Result<Result<Vec<u8>, HostError>> {

@@ -6,28 +6,13 @@
 //! time.sleep("250ms")
 //! ```
 
-use anyhow::Result;
-use wasmtime::component::{HasSelf, Linker};
-
-use super::HostModule;
 use crate::bindings::Duration;
 use crate::bindings::luabox::sandbox::{time, types};
 use crate::codec::json_to_values;
 use crate::engine::SandboxState;
 use crate::engine::limits::go_duration;
 
-pub(super) struct Time;
-
-impl HostModule for Time {
-    fn name(&self) -> &'static str {
-        "time"
-    }
-
-    fn link(&self, linker: &mut Linker<SandboxState>) -> Result<()> {
-        time::add_to_linker::<_, HasSelf<SandboxState>>(linker, |state| state)?;
-        Ok(())
-    }
-}
+host_module!(Time, "time", time);
 
 impl types::Host for SandboxState {}
 

@@ -1,25 +1,10 @@
 //! `wit/uuid.wit`, the `uuid` Lua module: random v4 and time-ordered v7 UUIDs from the `uuid`
 //! crate; validation and inspection live in the Lua face (`guest-lua/glue/lua/uuid.lua`).
 
-use anyhow::Result;
-use wasmtime::component::{HasSelf, Linker};
-
-use super::HostModule;
 use crate::bindings::luabox::sandbox::uuid;
 use crate::engine::SandboxState;
 
-pub(super) struct Uuid;
-
-impl HostModule for Uuid {
-    fn name(&self) -> &'static str {
-        "uuid"
-    }
-
-    fn link(&self, linker: &mut Linker<SandboxState>) -> Result<()> {
-        uuid::add_to_linker::<_, HasSelf<SandboxState>>(linker, |state| state)?;
-        Ok(())
-    }
-}
+host_module!(Uuid, "uuid", uuid);
 
 impl uuid::Host for SandboxState {
     fn v4(&mut self) -> wasmtime::Result<String> {

@@ -1,17 +1,7 @@
 -- errors_test.lua: a luabox test function for the `errors` global (guest-lua/glue/lua/errors.lua).
 -- Returns true when every assertion holds; raises on the first failure.
-local function eq(actual, expected, what)
-  assert(actual == expected,
-    what .. ": expected " .. tostring(expected) .. ", got " .. tostring(actual))
-end
-
--- pcall(fn, ...) must fail with a message containing `needle` (plain text).
-local function raises(needle, fn, ...)
-  local ok, msg = pcall(fn, ...)
-  assert(not ok, "expected an error mentioning " .. needle)
-  assert(tostring(msg):find(needle, 1, true), "error should mention " .. needle .. ", got: "
-    .. tostring(msg))
-end
+local check = require("check")
+local eq, raises = check.eq, check.raises
 
 local function make_it(message)
   local err = errors.new(message) -- not a tail call, so this frame is in the traceback

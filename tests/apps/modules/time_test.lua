@@ -3,18 +3,8 @@
 -- dates. Returns true when every assertion holds; raises on the first failure.
 local time = require("time")
 
-local function eq(actual, expected, what)
-  assert(actual == expected,
-    what .. ": expected " .. tostring(expected) .. ", got " .. tostring(actual))
-end
-
--- pcall(fn, ...) must fail with a message containing `needle` (plain text).
-local function raises(needle, fn, ...)
-  local ok, msg = pcall(fn, ...)
-  assert(not ok, "expected an error mentioning " .. needle)
-  assert(tostring(msg):find(needle, 1, true), "error should mention " .. needle .. ", got: "
-    .. tostring(msg))
-end
+local check = require("check")
+local eq, raises = check.eq, check.raises
 
 -- fn(...) must return nil and a string message containing every needle.
 local function fails(fn, args, ...)
