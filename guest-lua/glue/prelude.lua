@@ -64,7 +64,7 @@ local function new_require(scopes, libraries, scope)
     if type(name) ~= "string" then
       error(format("bad argument #1 to 'require' (string expected, got %s)", type(name)), 2)
     end
-    local target = scope.imports[name]
+    local target = scope.imports and scope.imports[name]
     if target then
       local value = libraries[target]
       if value == LOADING then
@@ -89,7 +89,7 @@ local function new_require(scopes, libraries, scope)
       libraries[target] = value
       return value
     end
-    if scope.modules[name] then
+    if scope.modules and scope.modules[name] then
       return modules[name]
     end
     if modules[name] == nil and package.loaded[name] ~= nil then

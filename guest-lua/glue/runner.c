@@ -106,7 +106,8 @@ static void push_wit_string(lua_State *L, const entry_string_t *s) {
 }
 
 /* The scopes table prelude.lua's require works from: one record per chunk, {id, chunk_name,
- * code (libraries only), modules = {name = true}, imports = {alias = index}, library}. */
+ * code (libraries only), modules = {name = true}, imports = {alias = index}, library}; empty
+ * modules and imports are left out. */
 static void push_scopes(lua_State *L, const exports_luabox_sandbox_runner_list_chunk_t *chunks) {
   lua_createtable(L, (int)chunks->len, 0);
   for (size_t i = 0; i < chunks->len; i++) {
@@ -122,20 +123,24 @@ static void push_scopes(lua_State *L, const exports_luabox_sandbox_runner_list_c
     }
     lua_pushboolean(L, c->library);
     lua_setfield(L, -2, "library");
-    lua_createtable(L, 0, (int)c->modules.len);
-    for (size_t m = 0; m < c->modules.len; m++) {
-      push_wit_string(L, &c->modules.ptr[m]);
-      lua_pushboolean(L, 1);
-      lua_rawset(L, -3);
+    if (c->modules.len) {
+      lua_createtable(L, 0, (int)c->modules.len);
+      for (size_t m = 0; m < c->modules.len; m++) {
+        push_wit_string(L, &c->modules.ptr[m]);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -3);
+      }
+      lua_setfield(L, -2, "modules");
     }
-    lua_setfield(L, -2, "modules");
-    lua_createtable(L, 0, (int)c->imports.len);
-    for (size_t m = 0; m < c->imports.len; m++) {
-      push_wit_string(L, &c->imports.ptr[m].f0);
-      lua_pushinteger(L, (lua_Integer)c->imports.ptr[m].f1 + 1);
-      lua_rawset(L, -3);
+    if (c->imports.len) {
+      lua_createtable(L, 0, (int)c->imports.len);
+      for (size_t m = 0; m < c->imports.len; m++) {
+        push_wit_string(L, &c->imports.ptr[m].f0);
+        lua_pushinteger(L, (lua_Integer)c->imports.ptr[m].f1 + 1);
+        lua_rawset(L, -3);
+      }
+      lua_setfield(L, -2, "imports");
     }
-    lua_setfield(L, -2, "imports");
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
 }

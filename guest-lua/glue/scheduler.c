@@ -97,17 +97,28 @@ static void make_runnable(lua_State *L, int id) {
   S.runq[S.nrun++] = id;
 }
 
+/* Make registry ref `*ref` an empty table, reusing it when it is already empty: the common case
+ * after a run, and the state the snapshot holds, so a short call allocates nothing here. */
+static void fresh_table(lua_State *L, int *ref) {
+  if (*ref) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, *ref);
+    lua_pushnil(L);
+    int empty = !lua_next(L, -2);
+    lua_settop(L, lua_gettop(L) - (empty ? 1 : 3));
+    if (empty) return;
+    luaL_unref(L, LUA_REGISTRYINDEX, *ref);
+  }
+  lua_newtable(L);
+  *ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
 void luabox_sched_reset(lua_State *L) {
   for (int i = 0; i < S.ntasks; i++)
     if (S.tasks[i].co) luaL_unref(L, LUA_REGISTRYINDEX, S.tasks[i].ref);
   S.ntasks = 0;
   S.nrun = 0;
-  if (S.waits) luaL_unref(L, LUA_REGISTRYINDEX, S.waits);
-  if (S.ready) luaL_unref(L, LUA_REGISTRYINDEX, S.ready);
-  lua_newtable(L);
-  S.waits = luaL_ref(L, LUA_REGISTRYINDEX);
-  lua_newtable(L);
-  S.ready = luaL_ref(L, LUA_REGISTRYINDEX);
+  fresh_table(L, &S.waits);
+  fresh_table(L, &S.ready);
 }
 
 int luabox_sched_spawn(lua_State *L, int nargs) {
