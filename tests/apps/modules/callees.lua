@@ -5,6 +5,12 @@ function M.add(a, b)
   return a + b
 end
 
+-- A global counter: every call gets a fresh sandbox, so it always returns 1.
+function M.counter()
+  calls = (calls or 0) + 1
+  return calls
+end
+
 function M.fail_returned()
   return nil, errors.new({ kind = errors.NOT_FOUND, message = "no such thing", retryable = false,
     details = { id = 7 } })

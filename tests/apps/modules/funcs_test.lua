@@ -4,6 +4,8 @@ local function main()
   -- values, relative and absolute ids
   assert(funcs.call("add", 2, 3) == 5)
   assert(funcs.call("suite:add", 1.5, 1) == 2.5)
+  -- every call runs in a fresh sandbox: no state survives between calls
+  assert(funcs.call("counter") == 1 and funcs.call("counter") == 1)
   -- the callee's own modules apply: this entry does not list json
   assert(funcs.call("encode", { 1, 2 }) == "[1,2]")
   local ok = pcall(require, "json")
