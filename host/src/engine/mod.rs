@@ -134,15 +134,19 @@ impl Invocation {
 
     /// Set `linked` to the union of the chunks' modules.
     pub fn link_modules_of_chunks(&mut self) {
-        let mut linked: Vec<String> = self
-            .chunks
-            .iter()
-            .flat_map(|chunk| chunk.modules.iter().cloned())
-            .collect();
-        linked.sort();
-        linked.dedup();
-        self.linked = linked;
+        self.linked = modules_of(&self.chunks);
     }
+}
+
+/// The union of the modules of `chunks`, sorted: what their sandbox must link.
+pub fn modules_of(chunks: &[Chunk]) -> Vec<String> {
+    let mut modules: Vec<String> = chunks
+        .iter()
+        .flat_map(|chunk| chunk.modules.iter().cloned())
+        .collect();
+    modules.sort();
+    modules.dedup();
+    modules
 }
 
 /// Who runs a sandbox: the app whose registry and functions its modules reach (none for a bare

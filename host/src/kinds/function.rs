@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use super::library::{CompiledLua, closure};
 use crate::codec::{ErrorObject, decode_values};
 use crate::config::{EntryId, Pool};
-use crate::engine::{Chunk, Invocation, Limits};
+use crate::engine::{Chunk, Invocation, Limits, modules_of};
 
 /// A callable `function.lua` entry, ready to run.
 #[derive(Debug)]
@@ -43,20 +43,12 @@ impl Function {
             Pool::Inline => None,
             Pool::Bounded { size, .. } => Some(Arc::new(Semaphore::new(size as usize))),
         };
-        let mut invocation = Invocation {
-            entry: compiled.id.to_string(),
-            method: spec.method.clone(),
-            chunks: closure(compiled, lookup),
-            linked: Vec::new(),
-            args: Vec::new(),
-            limits,
-        };
-        invocation.link_modules_of_chunks();
+        let chunks = closure(compiled, lookup);
         Function {
             id: compiled.id.clone(),
-            method: invocation.method,
-            chunks: invocation.chunks,
-            linked: invocation.linked,
+            method: spec.method.clone(),
+            linked: modules_of(&chunks),
+            chunks,
             limits,
             pool,
         }
