@@ -66,7 +66,8 @@ int luabox_decode_values(lua_State *L, const uint8_t *data, size_t len);
 /* ---- modules.c: the Lua faces of host modules ---- */
 
 /* A module's C part: `open` pushes a table of raw functions over the module's WIT imports. If
- * glue/lua/NAME.lua exists, that Lua face is run with the raw table and its result is the module;
+ * glue/lua/NAME.lua exists, that Lua face is run with the raw table and `load_part` (which returns
+ * the chunk of another glue/lua file, for a face split into parts) and its result is the module;
  * otherwise the raw table is. Module values are built once, in the snapshot. */
 typedef struct {
   const char *name;

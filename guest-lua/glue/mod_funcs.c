@@ -1,8 +1,8 @@
 /*
  * mod_funcs.c — raw part of the `funcs` module (wit/funcs.wit). Every call starts a host
  * operation and returns its handle; waiting goes through the scheduler (DESIGN §2b).
- *   raw.call(target, ...)    -> the callee's results, or nil, err   (waits)
- *   raw.start(target, ...)   -> handle                              (does not wait)
+ *   raw.call(target, options, ...)   -> the callee's results, or nil, err   (waits)
+ *   raw.start(target, options, ...)  -> handle                              (does not wait)
  *   raw.await(handle)        -> the callee's results, or nil, err   (waits unless already done)
  *   raw.is_ready(handle)     -> boolean
  *   raw.cancel(handle)
@@ -12,16 +12,28 @@
 
 #include "luabox.h"
 
-/* Start a call of target (arg 1) with args 2..top. Pushes the handle, or nil + err (returns 0). */
+/* Start a call of target (arg 1) with options (arg 2, a table or nil) and args 3..top. Pushes
+ * the handle, or nil + err (returns 0). */
 static int start_call(lua_State *L) {
   size_t len;
   const char *target = luaL_checklstring(L, 1, &len);
-  luabox_buf buf;
-  if (!luabox_encode_arg(L, 2, lua_gettop(L) - 1, "args", &buf)) return 0;
+  if (lua_isnoneornil(L, 2)) {
+    lua_newtable(L);
+    lua_replace(L, 2);
+  }
+  luaL_checktype(L, 2, LUA_TTABLE);
+  luabox_buf options_buf, args_buf;
+  if (!luabox_encode_arg(L, 2, 1, "options", &options_buf)) return 0;
+  if (!luabox_encode_arg(L, 3, lua_gettop(L) - 2, "args", &args_buf)) {
+    free(options_buf.data);
+    return 0;
+  }
   entry_string_t wit_target = {(uint8_t *)target, len};
-  luabox_sandbox_funcs_payload_t args = {buf.data, buf.len};
-  uint64_t handle = luabox_sandbox_funcs_call(&wit_target, &args);
-  free(buf.data);
+  luabox_sandbox_funcs_payload_t args = {args_buf.data, args_buf.len};
+  luabox_sandbox_funcs_payload_t options = {options_buf.data, options_buf.len};
+  uint64_t handle = luabox_sandbox_funcs_call(&wit_target, &args, &options);
+  free(args_buf.data);
+  free(options_buf.data);
   lua_pushinteger(L, (lua_Integer)handle);
   return 1;
 }

@@ -42,12 +42,22 @@ int luabox_load_face(lua_State *L, const char *name) {
   return 0;
 }
 
+/* load_part(name) -> function: the chunk of glue/lua/NAME.lua, for a face split into parts. */
+static int l_load_part(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  if (!luabox_load_face(L, name)) return luaL_error(L, "no Lua face part named '%s'", name);
+  return 1;
+}
+
 void luabox_build_modules(lua_State *L) {
   for (const luabox_module *m = luabox_modules; m->name; m++) {
     int has_face = luabox_load_face(L, m->name);
     lua_pushcfunction(L, m->open);
     lua_call(L, 0, 1);
-    if (has_face) lua_call(L, 1, 1);
+    if (has_face) {
+      lua_pushcfunction(L, l_load_part);
+      lua_call(L, 2, 1);
+    }
     lua_setfield(L, -2, m->name);
   }
 }

@@ -46,9 +46,11 @@ pub enum CallError {
     #[error("entry '{id}' is a {kind}, not a function.lua")]
     NotCallable { id: EntryId, kind: String },
     #[error("{0}")]
-    BadTarget(String),
+    Invalid(String),
     #[error("calls are nested more than {MAX_CALL_DEPTH} deep (funcs.call recursion?)")]
     TooDeep,
+    #[error("the call did not finish within its {} timeout", humantime::format_duration(*.0))]
+    TimedOut(std::time::Duration),
     #[error("this sandbox runs outside an app (luabox eval), so it cannot call entries")]
     NoApp,
     /// The function returned `nil, err`.
@@ -63,7 +65,7 @@ impl CallError {
     pub fn to_error_object(&self) -> ErrorObject {
         match self {
             CallError::NotFound(_) => ErrorObject::new("NotFound", self.to_string()),
-            CallError::NotCallable { .. } | CallError::BadTarget(_) => {
+            CallError::NotCallable { .. } | CallError::Invalid(_) => {
                 ErrorObject::new("Invalid", self.to_string())
             }
             CallError::TooDeep | CallError::NoApp => ErrorObject::new("Internal", self.to_string()),
@@ -74,8 +76,8 @@ impl CallError {
                 .and_then(|values| crate::codec::decode_values(values).ok())
                 .and_then(|values| values.first().and_then(ErrorObject::from_msgpack))
                 .unwrap_or_else(|| ErrorObject::new("Internal", failure.message.clone())),
-            CallError::Run(error @ RunError::Deadline { .. }) => {
-                let mut timeout = ErrorObject::new("Timeout", error.to_string());
+            CallError::Run(RunError::Deadline { .. }) | CallError::TimedOut(_) => {
+                let mut timeout = ErrorObject::new("Timeout", self.to_string());
                 timeout.retryable = Some(true);
                 timeout
             }

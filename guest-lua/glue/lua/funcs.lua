@@ -3,15 +3,17 @@
 --   local v, err = funcs.call("app:add", 1, 2)     -- waits; other coroutines run meanwhile
 --   local f = funcs.async("app:slow", x)           -- starts the call and returns a Future
 --   local v, err = f:result()                      -- waits for it (at most once)
+--   funcs.new():with_options({timeout = 500}):call("app:slow")   -- milliseconds or "1.5s"
 --
 -- The callee runs in a fresh sandbox with its own modules and limits; a failure comes back as
 -- `nil, err` with an error object (kind preserved across the call, "Internal" for a raised Lua
 -- error, "Timeout" for a deadline, "NotFound" for an unknown entry).
 -- Deviations from the reference: Future:result() returns the plain values (no Payload wrapper);
--- Future:channel() arrives with channels, and funcs.new() executors are not provided.
+-- Future:channel() arrives with channels; executors take options (`timeout`) but not yet a
+-- context (`with_context` arrives with the `ctx` module). An unknown option is an Invalid error.
 local raw = ...
 local errors = errors
-local type, select, setmetatable = type, select, setmetatable
+local type, pairs, error, setmetatable = type, pairs, error, setmetatable
 local pack, unpack = table.pack, table.unpack
 
 local function check_target(target)
@@ -23,28 +25,67 @@ end
 
 local funcs = {}
 
-function funcs.call(target, ...)
-  local err = check_target(target)
-  if err then
-    return nil, err
-  end
-  return raw.call(target, ...)
-end
-
 local Future = {}
 Future.__index = Future
 Future.__name = "Future"
 
-function funcs.async(target, ...)
+local function call(options, target, ...)
   local err = check_target(target)
   if err then
     return nil, err
   end
-  local handle, start_err = raw.start(target, ...)
+  return raw.call(target, options, ...)
+end
+
+local function async(options, target, ...)
+  local err = check_target(target)
+  if err then
+    return nil, err
+  end
+  local handle, start_err = raw.start(target, options, ...)
   if not handle then
     return nil, start_err
   end
   return setmetatable({ handle = handle }, Future)
+end
+
+function funcs.call(target, ...)
+  return call(nil, target, ...)
+end
+
+function funcs.async(target, ...)
+  return async(nil, target, ...)
+end
+
+-- Executors: immutable call builders carrying options.
+local Executor = {}
+Executor.__index = Executor
+Executor.__name = "Executor"
+
+function funcs.new()
+  return setmetatable({ options = {} }, Executor)
+end
+
+function Executor:with_options(options)
+  if type(options) ~= "table" then
+    error("bad argument #1 to 'with_options' (table expected, got " .. type(options) .. ")", 2)
+  end
+  local merged = {}
+  for k, v in pairs(self.options) do
+    merged[k] = v
+  end
+  for k, v in pairs(options) do
+    merged[k] = v
+  end
+  return setmetatable({ options = merged }, Executor)
+end
+
+function Executor:call(target, ...)
+  return call(self.options, target, ...)
+end
+
+function Executor:async(target, ...)
+  return async(self.options, target, ...)
 end
 
 -- Wait for the call (once) and return its results: the callee's values, or nil, err.

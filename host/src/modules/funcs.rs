@@ -11,10 +11,17 @@
 //! Lua error, `Timeout` for a deadline, `NotFound` for an unknown target (see
 //! [`crate::app::CallError`]). A target without ':' is looked up in the caller's namespace.
 //!
+//! Call options (`funcs.new():with_options{...}`): `timeout`, in milliseconds or as a duration
+//! string, bounds the call on top of the callee's own deadline (`Timeout` when it fires). Any
+//! other option is an `Invalid` error, so a misspelt option does not pass silently.
+//!
 //! ```lua
 //! local funcs = require("funcs")
 //! local sum, err = funcs.call("app:add", 1, 2)
+//! local v, err = funcs.new():with_options({timeout = 200}):call("app:slow")
 //! ```
+
+use std::time::Duration;
 
 use rmpv::Value;
 
@@ -23,19 +30,28 @@ use crate::bindings::luabox::sandbox::funcs;
 use crate::codec::encode_values;
 use crate::config::EntryId;
 use crate::engine::SandboxState;
+use crate::engine::limits::go_duration;
 
 host_module!(Funcs, "funcs", funcs);
 
 impl funcs::Host for SandboxState {
-    fn call(&mut self, target: String, args: Vec<u8>) -> wasmtime::Result<u64> {
+    fn call(&mut self, target: String, args: Vec<u8>, options: Vec<u8>) -> wasmtime::Result<u64> {
         let app = self.app().cloned();
         let target = EntryId::resolve(&target, self.namespace());
+        let options = CallOptions::parse(&options);
         let depth = self.depth() + 1;
         let call = async move {
-            let result = match (app, target) {
-                (None, _) => Err(CallError::NoApp),
-                (Some(_), Err(message)) => Err(CallError::BadTarget(message)),
-                (Some(app), Ok(id)) => app.call(&id, args, depth).await,
+            let result = match (app, target, options) {
+                (None, _, _) => Err(CallError::NoApp),
+                (Some(_), Err(message), _) | (Some(_), _, Err(message)) => {
+                    Err(CallError::Invalid(message))
+                }
+                (Some(app), Ok(id), Ok(options)) => match options.timeout {
+                    None => app.call(&id, args, depth).await,
+                    Some(limit) => tokio::time::timeout(limit, app.call(&id, args, depth))
+                        .await
+                        .unwrap_or(Err(CallError::TimedOut(limit))),
+                },
             };
             match result {
                 Ok(values) => values,
@@ -48,5 +64,74 @@ impl funcs::Host for SandboxState {
     fn cancel(&mut self, call: u64) -> wasmtime::Result<()> {
         self.pending().cancel(call);
         Ok(())
+    }
+}
+
+/// The options of one call (`funcs.new():with_options{...}`).
+#[derive(Debug, Default, PartialEq)]
+struct CallOptions {
+    timeout: Option<Duration>,
+}
+
+impl CallOptions {
+    fn parse(payload: &[u8]) -> Result<Self, String> {
+        let options = match super::one_value(payload) {
+            Ok(Value::Map(pairs)) => pairs,
+            // An empty Lua table crosses as an empty array.
+            Ok(Value::Array(items)) if items.is_empty() => Vec::new(),
+            _ => return Err("funcs: call options must be a table".to_owned()),
+        };
+        let mut parsed = CallOptions::default();
+        for (key, value) in options {
+            match key.as_str() {
+                Some("timeout") => {
+                    let timeout = match &value {
+                        Value::Integer(ms) => ms.as_u64().map(Duration::from_millis),
+                        Value::F64(ms) if *ms >= 0.0 && ms.is_finite() => {
+                            Some(Duration::from_secs_f64(ms / 1000.0))
+                        }
+                        Value::String(text) => text.as_str().and_then(go_duration),
+                        _ => None,
+                    };
+                    parsed.timeout = Some(timeout.ok_or_else(|| {
+                        format!("funcs: invalid timeout {value} (milliseconds or e.g. \"1.5s\")")
+                    })?);
+                }
+                _ => return Err(format!("funcs: unknown call option {key} (known: timeout)")),
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(map: Vec<(Value, Value)>) -> Result<CallOptions, String> {
+        CallOptions::parse(&encode_values(vec![Value::Map(map)]))
+    }
+
+    #[test]
+    fn timeouts_in_milliseconds_or_text() {
+        let ms = options(vec![(Value::from("timeout"), Value::from(250))]).unwrap();
+        assert_eq!(ms.timeout, Some(Duration::from_millis(250)));
+        let text = options(vec![(Value::from("timeout"), Value::from("1.5s"))]).unwrap();
+        assert_eq!(text.timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(
+            CallOptions::parse(&encode_values(vec![Value::Array(vec![])])),
+            Ok(CallOptions::default())
+        );
+    }
+
+    #[test]
+    fn bad_options_are_named() {
+        let unknown = options(vec![(Value::from("timeuot"), Value::from(1))]).unwrap_err();
+        assert!(
+            unknown.contains("unknown call option \"timeuot\""),
+            "{unknown}"
+        );
+        let bad = options(vec![(Value::from("timeout"), Value::from("soon"))]).unwrap_err();
+        assert!(bad.contains("invalid timeout"), "{bad}");
     }
 }

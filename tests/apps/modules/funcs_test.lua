@@ -49,6 +49,19 @@ local function main()
   v, err = slow:result()
   assert(v == nil and errors.is(err, errors.CANCELED))
 
+  -- executors carry options; each with_options returns a new executor
+  local plain = funcs.new()
+  local quick = plain:with_options({ timeout = 50 })
+  v, err = quick:call("sleepy", 2000)
+  assert(v == nil and errors.is(err, errors.TIMEOUT) and err:retryable() == true, tostring(err))
+  assert(tostring(err):find("50ms timeout"), tostring(err))
+  assert(plain:call("sleepy", 1) == 1, "the original executor has no timeout")
+  assert(plain:with_options({ timeout = "5s" }):call("add", 1, 2) == 3)
+  assert(quick:async("add", 2, 2):result() == 4)
+  v, err = plain:with_options({ timeuot = 5 }):call("add", 1, 2)
+  assert(v == nil and errors.is(err, errors.INVALID) and tostring(err):find("timeuot"), tostring(err))
+  assert(not pcall(plain.with_options, plain, 5), "options must be a table")
+
   -- a call that waits inside a user coroutine
   local co = coroutine.wrap(function() return funcs.call("add", 1, 1) end)
   assert(co() == 2)
