@@ -239,7 +239,18 @@ fn test_counts_each_way_of_failing_and_filters_by_id() {
     let dir = repo("tests/apps/failing");
     let run = luabox(&["test", &dir], "");
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("1 passed, 3 failed"), "{}", run.stdout);
+    assert!(run.stdout.contains("1 passed, 5 failed"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("deadline exceeded: the sandbox ran longer than its 100ms limit"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("memory limit (16 MiB) exceeded"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout.contains("FAIL  failing:raises"),
         "{}",
