@@ -77,7 +77,7 @@ local function new_require(scopes, libraries, scope)
       local env = setmetatable({}, { __index = G })
       env._G = env
       env.require = new_require(scopes, libraries, library)
-      local chunk, err = load_code(library.code, library.chunk_name, env)
+      local chunk, err = load_code(library.code, library.chunk_name, library.mode, env)
       if not chunk then
         error(err, 2)
       end

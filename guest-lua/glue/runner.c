@@ -105,9 +105,14 @@ static void push_wit_string(lua_State *L, const entry_string_t *s) {
   lua_pushlstring(L, (const char *)s->ptr, s->len);
 }
 
+/* The load mode of a chunk's code: bytecode only when the host says `compile` produced it. */
+static const char *load_mode(const exports_luabox_sandbox_runner_chunk_t *c) {
+  return c->compiled ? "b" : "t";
+}
+
 /* The scopes table prelude.lua's require works from: one record per chunk, {id, chunk_name,
- * code (libraries only), modules = {name = true}, imports = {alias = index}, library}; empty
- * modules and imports are left out. */
+ * code and mode (libraries only), modules = {name = true}, imports = {alias = index}, library};
+ * empty modules and imports are left out. */
 static void push_scopes(lua_State *L, const exports_luabox_sandbox_runner_list_chunk_t *chunks) {
   lua_createtable(L, (int)chunks->len, 0);
   for (size_t i = 0; i < chunks->len; i++) {
@@ -120,6 +125,8 @@ static void push_scopes(lua_State *L, const exports_luabox_sandbox_runner_list_c
     if (c->library) {
       lua_pushlstring(L, (const char *)c->code.ptr, c->code.len);
       lua_setfield(L, -2, "code");
+      lua_pushstring(L, load_mode(c));
+      lua_setfield(L, -2, "mode");
     }
     lua_pushboolean(L, c->library);
     lua_setfield(L, -2, "library");
@@ -159,7 +166,7 @@ static int protected_start(lua_State *L) {
   push_scopes(L, &inv->chunks);
   push_wit_string(L, &entry->chunk_name);
   int status = luaL_loadbufferx(L, (const char *)entry->code.ptr, entry->code.len,
-                                lua_tostring(L, -1), "bt");
+                                lua_tostring(L, -1), load_mode(entry));
   lua_remove(L, -2);
   if (status != LUA_OK) {
     size_t len;

@@ -59,22 +59,22 @@ static int l_traceback(lua_State *L) {
   return 1;
 }
 
-/* load_code(code, chunk_name [, env]): load a chunk the host sent (source text, or bytecode from
- * the `compile` export), optionally with `env` as its globals. Only the prelude holds it: user code
- * gets the text-only `load`. */
+/* load_code(code, chunk_name, mode, env): load a chunk the host sent (mode "t": source text; "b":
+ * bytecode from the `compile` export) with `env` as its globals. Only the prelude holds it: user
+ * code gets the text-only `load`. */
 static int l_load_code(lua_State *L) {
+  static const char *const modes[] = {"t", "b", NULL};
   size_t len;
   const char *code = luaL_checklstring(L, 1, &len);
   const char *name = luaL_checkstring(L, 2);
-  if (luaL_loadbufferx(L, code, len, name, "bt") != LUA_OK) {
+  const char *mode = modes[luaL_checkoption(L, 3, NULL, modes)];
+  if (luaL_loadbufferx(L, code, len, name, mode) != LUA_OK) {
     lua_pushnil(L);
     lua_insert(L, -2);
     return 2;
   }
-  if (!lua_isnoneornil(L, 3)) {
-    lua_pushvalue(L, 3);
-    if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
-  }
+  lua_pushvalue(L, 4);
+  if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
   return 1;
 }
 

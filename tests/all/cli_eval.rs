@@ -174,3 +174,19 @@ fn bad_input_is_reported_not_run() {
         too_much.stderr
     );
 }
+
+#[test]
+fn a_binary_chunk_is_refused_as_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chunk.luac");
+    // The start of a Lua 5.4 binary chunk: refused before any of it is read.
+    std::fs::write(&path, b"\x1bLuaT\x00\x19\x93\r\n\x1a\n").unwrap();
+    let run = luabox(&["eval", path.to_str().unwrap()], "");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("attempt to load a binary chunk (mode is 't')"),
+        "{}",
+        run.stderr
+    );
+}

@@ -93,8 +93,11 @@ pub struct Chunk {
     pub id: String,
     /// The chunk's name as Lua shows it ("@path/main.lua" for a file, "=name" for anything else).
     pub chunk_name: String,
-    /// Source text, or bytecode from [`Engine::compile`].
+    /// Source text, or bytecode from [`Engine::compile`] (then `compiled` is true).
     pub code: Arc<[u8]>,
+    /// Whether `code` is bytecode from [`Engine::compile`]; text is required otherwise, so a
+    /// binary chunk from anywhere else is refused.
+    pub compiled: bool,
     /// Modules `require` may load inside this chunk.
     pub modules: Vec<String>,
     /// `require(alias)` returns the value of the chunk at this index of the invocation's chunks.
@@ -113,6 +116,7 @@ impl Invocation {
                 id: entry.to_owned(),
                 chunk_name: format!("={entry}"),
                 code: source.as_bytes().into(),
+                compiled: false,
                 modules: Vec::new(),
                 imports: Vec::new(),
                 library: false,

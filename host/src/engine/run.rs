@@ -124,6 +124,7 @@ async fn drive(
                 id: chunk.id,
                 chunk_name: chunk.chunk_name,
                 code: chunk.code.to_vec(),
+                compiled: chunk.compiled,
                 modules: chunk.modules,
                 imports: chunk.imports,
                 library: chunk.library,

@@ -51,6 +51,7 @@ pub fn closure<'a>(
             id: compiled.id.to_string(),
             chunk_name: compiled.chunk_name.clone(),
             code: compiled.code.clone(),
+            compiled: true,
             modules: compiled.spec.modules.clone(),
             imports: compiled
                 .spec
