@@ -82,6 +82,13 @@ local function new_require(scopes, libraries, scope)
         error(err, 2)
       end
       libraries[target] = LOADING
+      -- If the library raises, forget it (the traceback still points into the library), so a
+      -- later require tries again instead of reporting a cycle.
+      local _ <close> = setmetatable({}, { __close = function(_, raised)
+        if raised ~= nil then
+          libraries[target] = nil
+        end
+      end })
       value = chunk()
       if value == nil then
         value = true

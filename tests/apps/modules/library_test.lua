@@ -11,6 +11,10 @@ local function main()
   ok, err = pcall(require, "util")
   assert(not ok and err:find("module 'util' not found"), "the library's imports are its own")
   assert(leaked_from_library == nil, "a library's globals stay in the library")
+  for _ = 1, 2 do -- a library that raises is not cached: each require reports its own error
+    ok, err = pcall(require, "broken")
+    assert(not ok and err:find("broken.lua:1: this library fails to load", 1, true), err)
+  end
   return true
 end
 

@@ -1,0 +1,1 @@
+error("this library fails to load")
