@@ -37,6 +37,14 @@ const char *luabox_entry_id(lua_State *L);
 int luabox_wait(lua_State *L, uint64_t handle, const char *what);
 /* The light-userdata key the scheduler recognises in yields (pushed by the prelude's relay). */
 void luabox_push_wait_marker(lua_State *L);
+/* Park the running task until another task wakes it (a channel operation that cannot complete
+ * yet); the values it is woken with become this C function's results. Use as
+ * `return luabox_park(L, "ch:send");`. */
+int luabox_park(lua_State *L, const char *what);
+/* The light-userdata marker a parking task yields (relayed through user coroutines). */
+void luabox_push_park_marker(lua_State *L);
+/* The raw task functions channel.lua builds on: park, wake, current, spawn. */
+int luabox_open_tasks(lua_State *L);
 /* Whether `handle` completed before anyone waited on it (its values are kept until awaited). */
 int luabox_is_ready(lua_State *L, uint64_t handle);
 

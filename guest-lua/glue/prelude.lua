@@ -1,14 +1,15 @@
 -- prelude.lua: runs once in every Lua state before any entry code (compiled into the guest).
 --
 -- 1. It makes host waits pass through user coroutines. A blocking module call (time.sleep, ...)
---    yields the scheduler's WAIT marker and a handle; when it happens inside a coroutine that user
---    code resumed with coroutine.resume or coroutine.wrap, that resume relays the wait outward to
---    the scheduler and, once the host completes the operation, resumes the inner coroutine with
---    the result (the way OpenResty propagates yields). User code never sees the marker.
+--    yields the scheduler's WAIT marker and a handle (a blocked channel operation yields PARK);
+--    when it happens inside a coroutine that user code resumed with coroutine.resume or
+--    coroutine.wrap, that resume relays the wait outward to the scheduler and, once the host
+--    completes the operation (or another task wakes this one), resumes the inner coroutine with
+--    the result (the way OpenResty propagates yields). User code never sees the markers.
 -- 2. It returns the function that runs an invocation: it installs a `require` per chunk scope
 --    (the entry's, and one per imported library, each with its own `modules:` and `imports:`),
 --    runs the entry's chunk, and calls what it returned (see run_entry below).
-local WAIT, load_code, modules = ...
+local WAIT, PARK, load_code, modules = ...
 local co_create, co_resume, co_yield = coroutine.create, coroutine.resume, coroutine.yield
 local co_close, co_status, co_isyieldable = coroutine.close, coroutine.status, coroutine.isyieldable
 local select, type, error, setmetatable = select, type, error, setmetatable
@@ -17,7 +18,7 @@ local pack, unpack = table.pack, table.unpack
 local G, package = _G, package
 
 local function relay(co, ok, ...)
-  if ok and select("#", ...) > 0 and (...) == WAIT then
+  if ok and select("#", ...) > 0 and ((...) == WAIT or (...) == PARK) then
     if not co_isyieldable() then
       error("cannot wait for a host operation here: the coroutine was resumed inside a C call "
         .. "(such as a table.sort comparator or a string.gsub callback), which cannot yield", 2)

@@ -143,6 +143,16 @@ static int init_state(lua_State *L) {
   lua_setfield(L, LUA_REGISTRYINDEX, LUABOX_FROM_HOST);
   lua_setglobal(L, "errors");
 
+  /* channel (global) and coroutine.spawn */
+  if (!luabox_load_face(L, "channel")) return luaL_error(L, "the channel face is missing");
+  luabox_open_tasks(L);
+  lua_call(L, 1, 2);
+  lua_getglobal(L, LUA_COLIBNAME);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "spawn");
+  lua_pop(L, 1);
+  lua_setglobal(L, "channel");
+
   lua_getglobal(L, LUA_MATHLIBNAME);
   lua_getfield(L, -1, "randomseed");
   lua_setfield(L, LUA_REGISTRYINDEX, RANDOMSEED_KEY);
@@ -152,10 +162,11 @@ static int init_state(lua_State *L) {
                        "t") != LUA_OK)
     return lua_error(L);
   luabox_push_wait_marker(L);
+  luabox_push_park_marker(L);
   lua_pushcfunction(L, l_load_code);
   lua_newtable(L);
   luabox_build_modules(L);
-  lua_call(L, 3, 1);
+  lua_call(L, 4, 1);
   lua_setfield(L, LUA_REGISTRYINDEX, RUN_ENTRY_KEY);
   return 0;
 }

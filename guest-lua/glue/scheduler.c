@@ -8,15 +8,22 @@
  * returns to the host with the handles the tasks wait on: no native stack is held between events.
  * A completion that arrives before anyone waits on its handle (a `funcs.async` future not yet
  * awaited) is kept in `ready` until a wait claims it.
+ *
+ * Tasks also block on each other, inside the guest: `coroutine.spawn` adds a task, and a channel
+ * operation that cannot complete *parks* its task (yields the PARK marker) until another task
+ * *wakes* it with the operation's result. A parked task waits on nothing the host knows about;
+ * if every task is parked and none waits on the host, the run is a deadlock.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "scheduler.h"
 
-static char wait_marker;
+static char wait_marker, park_marker;
 
 void luabox_push_wait_marker(lua_State *L) { lua_pushlightuserdata(L, &wait_marker); }
+
+void luabox_push_park_marker(lua_State *L) { lua_pushlightuserdata(L, &park_marker); }
 
 static int ready_table(lua_State *L);
 
@@ -50,6 +57,16 @@ static int take_ready(lua_State *L, uint64_t handle) {
   return n;
 }
 
+int luabox_park(lua_State *L, const char *what) {
+  if (!lua_isyieldable(L))
+    return luaL_error(L,
+                      "%s cannot block here: it was called inside a C call (such as a table.sort "
+                      "comparator or a string.gsub callback), which cannot yield",
+                      what);
+  lua_pushlightuserdata(L, &park_marker);
+  return lua_yield(L, 1);
+}
+
 int luabox_wait(lua_State *L, uint64_t handle, const char *what) {
   int n = take_ready(L, handle);
   if (n >= 0) return n;
@@ -67,13 +84,17 @@ typedef struct {
   lua_State *co; /* NULL when the slot is free */
   int ref;       /* keeps `co` alive in the registry */
   int nargs;     /* values waiting on co's stack for its next resume */
+  int parked;    /* blocked on another task (a channel), until luabox_sched_wake */
+  int next_free; /* with co == NULL: the next free slot, or -1 */
 } task;
 
 static struct {
   task *tasks;
   int ntasks, cap;
-  int *runq;
-  int nrun, runcap;
+  int free; /* first free slot below ntasks, or -1 */
+  int current; /* the task being resumed */
+  int *runq; /* a ring: runcap is a power of two */
+  int runhead, nrun, runcap;
   int waits; /* registry ref: handle -> task id */
   int ready; /* registry ref: handle -> MessagePack values nobody has waited for yet */
 } S;
@@ -92,9 +113,24 @@ static int ensure_capacity(void **items, int *cap, int want, size_t size) {
 }
 
 static void make_runnable(lua_State *L, int id) {
-  if (!ensure_capacity((void **)&S.runq, &S.runcap, S.nrun + 1, sizeof(int)))
-    luaL_error(L, "not enough memory");
-  S.runq[S.nrun++] = id;
+  if (S.nrun == S.runcap) {
+    int cap = S.runcap ? S.runcap * 2 : 8;
+    int *grown = malloc((size_t)cap * sizeof(int));
+    if (!grown) luaL_error(L, "not enough memory");
+    for (int i = 0; i < S.nrun; i++) grown[i] = S.runq[(S.runhead + i) & (S.runcap - 1)];
+    free(S.runq);
+    S.runq = grown;
+    S.runcap = cap;
+    S.runhead = 0;
+  }
+  S.runq[(S.runhead + S.nrun++) & (S.runcap - 1)] = id;
+}
+
+static int next_runnable(void) {
+  int id = S.runq[S.runhead];
+  S.runhead = (S.runhead + 1) & (S.runcap - 1);
+  S.nrun--;
+  return id;
 }
 
 /* Make registry ref `*ref` an empty table, reusing it when it is already empty: the common case
@@ -116,21 +152,54 @@ void luabox_sched_reset(lua_State *L) {
   for (int i = 0; i < S.ntasks; i++)
     if (S.tasks[i].co) luaL_unref(L, LUA_REGISTRYINDEX, S.tasks[i].ref);
   S.ntasks = 0;
+  S.free = -1;
   S.nrun = 0;
+  S.runhead = 0;
   fresh_table(L, &S.waits);
   fresh_table(L, &S.ready);
 }
 
 int luabox_sched_spawn(lua_State *L, int nargs) {
-  if (!ensure_capacity((void **)&S.tasks, &S.cap, S.ntasks + 1, sizeof(task)))
-    return luaL_error(L, "not enough memory");
+  int id = S.free;
+  if (id >= 0) {
+    S.free = S.tasks[id].next_free;
+  } else {
+    if (!ensure_capacity((void **)&S.tasks, &S.cap, S.ntasks + 1, sizeof(task)))
+      return luaL_error(L, "not enough memory");
+    id = S.ntasks++;
+  }
   lua_State *co = lua_newthread(L);
   lua_insert(L, -(nargs + 2));
   lua_xmove(L, co, nargs + 1);
-  int id = S.ntasks++;
   S.tasks[id] = (task){.co = co, .ref = luaL_ref(L, LUA_REGISTRYINDEX), .nargs = nargs};
   make_runnable(L, id);
   return id;
+}
+
+static void release(lua_State *L, int id) {
+  luaL_unref(L, LUA_REGISTRYINDEX, S.tasks[id].ref);
+  S.tasks[id] = (task){.co = NULL, .next_free = S.free};
+  S.free = id;
+}
+
+int luabox_sched_current(void) { return S.current; }
+
+void luabox_sched_push_thread(lua_State *L, int id) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, S.tasks[id].ref);
+}
+
+int luabox_sched_wake(lua_State *L, int id, int nvalues) {
+  if (id < 0 || id >= S.ntasks || !S.tasks[id].co || !S.tasks[id].parked) {
+    lua_pop(L, nvalues);
+    return 0;
+  }
+  task *t = &S.tasks[id];
+  if (!lua_checkstack(t->co, nvalues)) return luaL_error(L, "too many values to wake a task with");
+  lua_xmove(L, t->co, nvalues);
+  t->parked = 0;
+  t->nargs = nvalues;
+  make_runnable(L, id);
+  return 1;
 }
 
 int luabox_sched_complete(lua_State *L, uint64_t handle, const uint8_t *values, size_t len) {
@@ -165,10 +234,10 @@ int luabox_sched_complete(lua_State *L, uint64_t handle, const uint8_t *values, 
 
 luabox_run luabox_sched_run(lua_State *L, int *count) {
   while (S.nrun > 0) {
-    int id = S.runq[0];
-    memmove(S.runq, S.runq + 1, (size_t)(--S.nrun) * sizeof(int));
+    int id = next_runnable();
     task *t = &S.tasks[id];
     int nres = 0;
+    S.current = id;
     int status = lua_resume(t->co, L, t->nargs, &nres);
     t = &S.tasks[id];
     t->nargs = 0;
@@ -180,6 +249,9 @@ luabox_run luabox_sched_run(lua_State *L, int *count) {
         lua_pushinteger(L, id);
         lua_rawseti(L, -2, handle);
         lua_pop(L, 1);
+      } else if (nres == 1 && lua_touserdata(t->co, -1) == &park_marker) {
+        lua_pop(t->co, 1);
+        t->parked = 1;
       } else {
         lua_pop(t->co, nres);
         make_runnable(L, id);
@@ -187,8 +259,7 @@ luabox_run luabox_sched_run(lua_State *L, int *count) {
       continue;
     }
     if (status == LUA_OK && id != 0) {
-      luaL_unref(L, LUA_REGISTRYINDEX, t->ref);
-      t->co = NULL;
+      release(L, id);
       continue;
     }
     /* The entry's task finished or a task failed: either ends the run. */

@@ -19,6 +19,13 @@ void luabox_sched_reset(lua_State *L);
 int luabox_sched_spawn(lua_State *L, int nargs);
 /* Hand a completion's values to the task waiting on `handle`; 0 if nobody waits on it. */
 int luabox_sched_complete(lua_State *L, uint64_t handle, const uint8_t *values, size_t len);
+/* Push the coroutine of task `id`. */
+void luabox_sched_push_thread(lua_State *L, int id);
+/* The id of the task being run. */
+int luabox_sched_current(void);
+/* Wake parked task `id` with the `nvalues` values on top of L (popped either way); 0 if it was
+ * not parked (it finished, or was woken already). */
+int luabox_sched_wake(lua_State *L, int id, int nvalues);
 /* Run until no task can progress. */
 luabox_run luabox_sched_run(lua_State *L, int *count);
 

@@ -45,6 +45,15 @@ pub(super) async fn run(
     let sandbox = instantiate(&mut store, &template, &limits).await?;
     match drive(&mut store, &sandbox, invocation, deadline).await {
         Ok(Ok(values)) => Ok(values),
+        // Glue code that fails an allocation raises an ordinary error saying so; with the limit
+        // refused, that is the memory limit too.
+        Ok(Err(failure))
+            if store.data().limiter.refused && failure.message.ends_with("not enough memory") =>
+        {
+            Err(RunError::Memory {
+                limit: limits.memory,
+            })
+        }
         Ok(Err(failure)) => Err(RunError::from_guest(failure, limits.memory)),
         Err(error) if error.downcast_ref::<DeadlineReached>().is_some() => {
             Err(RunError::Deadline {

@@ -1,0 +1,2 @@
+local ch = channel.new()
+return ch:receive()

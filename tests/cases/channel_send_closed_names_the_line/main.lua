@@ -1,0 +1,3 @@
+local ch = channel.new(1)
+ch:close()
+ch:send("late")
