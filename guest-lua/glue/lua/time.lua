@@ -38,7 +38,8 @@
 --     knows only "UTC", "" and "Local". t:location() returns the location's name.
 --   * Parsing a zone abbreviation other than UTC yields a fixed zone of that name with offset 0,
 --     as Go does for unknown names, except "GMT+3" / "+03" style names, which shift the instant.
---   * time.after / timer / ticker are not part of this face (they need channels).
+--   * time.after / timer / ticker (time_timers.lua) deliver on channels of one slot, read with
+--     ch:receive() or channel.select; Timer/Ticker:channel() (alias :response()) return them.
 --   * `==`, `<`, `<=` on Times compare instants (Go's == also compares locations); `t1 - t2` is
 --     a Duration, `t + d` and `t - d` are Times. Durations compare to Durations with `==` and to
 --     numbers with `<` / `<=`.
@@ -97,5 +98,7 @@ function time.sleep(d)
   if ns < 0 then return nil, "time.sleep: negative duration " .. duration_string(ns) end
   return raw.sleep(ns)
 end
+
+load_part("time_timers")(time, raw.sleep, to_ns)
 
 return time
