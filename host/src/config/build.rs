@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::entry::{Entry, LuaKind, Spec};
+use super::entry::{Entry, LimitOverrides, LuaKind, Spec};
 use super::error::{ConfigError, Location};
 use super::fields::problem;
 use super::file::RawEntry;
@@ -48,6 +48,8 @@ pub struct FileContext<'a> {
     pub namespace: &'a str,
     /// The file's meta, interpolated.
     pub meta: &'a Map<String, Value>,
+    /// The file's default limits for its Lua entries.
+    pub limits: LimitOverrides,
 }
 
 /// What every entry of the app shares.
@@ -104,6 +106,7 @@ pub fn entry(
                             id: &id,
                             yaml: file.yaml,
                             yaml_dir: file.yaml_dir,
+                            default_limits: file.limits,
                             modules: app.modules,
                             sources: &mut app.sources,
                         };

@@ -119,6 +119,17 @@ pub struct LimitOverrides {
     pub max_payload: Option<u32>,
 }
 
+impl LimitOverrides {
+    /// These limits, with each one not set taken from `defaults`.
+    pub fn or(self, defaults: LimitOverrides) -> LimitOverrides {
+        LimitOverrides {
+            memory: self.memory.or(defaults.memory),
+            timeout: self.timeout.or(defaults.timeout),
+            max_payload: self.max_payload.or(defaults.max_payload),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct EnvVariable {
     /// The name Lua code asks `env.get` for.

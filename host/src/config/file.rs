@@ -4,6 +4,7 @@
 //! version: "1.0"          # optional
 //! namespace: app          # required: without it the file is not a luabox file
 //! meta: {team: core}      # optional, merged under every entry's meta
+//! limits: {memory: 32MiB} # optional, the default limits of this file's Lua entries
 //! entries:                # the list form ...
 //!   - name: hello
 //!     kind: function.lua
@@ -26,6 +27,8 @@ use super::yaml::{Key, Node};
 pub struct RawFile {
     pub namespace: String,
     pub meta: Option<Node>,
+    /// Default `limits:` for the file's Lua entries.
+    pub limits: Option<Node>,
     pub entries: Vec<RawEntry>,
 }
 
@@ -40,7 +43,7 @@ pub struct RawEntry {
     pub fields: Vec<(Key, Node)>,
 }
 
-const TOP_LEVEL: &[&str] = &["version", "namespace", "meta", "entries"];
+const TOP_LEVEL: &[&str] = &["version", "namespace", "meta", "limits", "entries"];
 
 /// Reads a file whose root mapping has a `namespace` key; `None` when the namespace itself is
 /// unusable (reported), since no entry id can be formed then.
@@ -86,6 +89,7 @@ pub fn read(root: &Node, yaml: &Path, errors: &mut Vec<ConfigError>) -> Option<R
         return Some(RawFile {
             namespace,
             meta: None,
+            limits: None,
             entries: vec![raw],
         });
     }
@@ -144,6 +148,7 @@ pub fn read(root: &Node, yaml: &Path, errors: &mut Vec<ConfigError>) -> Option<R
     Some(RawFile {
         namespace,
         meta,
+        limits: root.get("limits").filter(|l| !l.is_null()).cloned(),
         entries: raw_entries,
     })
 }
@@ -329,7 +334,7 @@ mod tests {
             app.errors(),
             [
                 "_index.yaml:2: unknown top-level key 'entires' (expected one of: version, namespace, \
-                 meta, entries; or name and kind for a single-entry file)",
+                 meta, limits, entries; or name and kind for a single-entry file)",
                 "_index.yaml:4: field 'meta' must be a mapping, not a list",
             ]
         );

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::build::Reference;
-use super::entry::{LuaEntry, LuaKind, Pool};
+use super::entry::{LimitOverrides, LuaEntry, LuaKind, Pool};
 use super::fields::{self, problem};
 use super::id::EntryId;
 use super::kinds::suggest;
@@ -22,6 +22,8 @@ pub struct Context<'a> {
     pub id: &'a EntryId,
     pub yaml: &'a Path,
     pub yaml_dir: &'a Path,
+    /// The file's `limits:`, which the entry's own override field by field.
+    pub default_limits: LimitOverrides,
     /// The modules luabox provides.
     pub modules: &'a [&'a str],
     pub sources: &'a mut Sources,
@@ -106,7 +108,8 @@ pub fn build(
     let limits = match field("limits") {
         Some((_, node)) => limits::parse(node).map_err(|ps| problems.extend(ps)).ok(),
         None => Some(Default::default()),
-    };
+    }
+    .map(|own| own.or(cx.default_limits));
 
     let entry = match (source, pool, limits) {
         (Some(source), Some(pool), Some(limits)) if problems.len() == before => Some(LuaEntry {

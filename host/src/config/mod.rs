@@ -179,11 +179,24 @@ fn load_file(
             meta = yaml::map_to_json(map);
         }
     }
+    let mut limits = LimitOverrides::default();
+    if let Some(mut node) = raw.limits {
+        let mut problems = Vec::new();
+        interpolate::node(&mut node, app.env, &mut problems);
+        match limits::parse(&node) {
+            Ok(parsed) => limits = parsed,
+            Err(found) => problems.extend(found),
+        }
+        for problem in problems {
+            errors.push(ConfigError::at(&path, problem.line, problem.message));
+        }
+    }
     let cx = FileContext {
         yaml: &path,
         yaml_dir: relative.parent().unwrap_or(Path::new("")),
         namespace: &raw.namespace,
         meta: &meta,
+        limits,
     };
     for raw_entry in raw.entries {
         candidates.extend(build::entry(raw_entry, &cx, app, errors));

@@ -186,3 +186,37 @@ fn broken_gives_exactly_six_messages() {
         ]
     );
 }
+
+#[test]
+fn file_limits_are_defaults_each_entry_may_override() {
+    let app = TestApp::new(&[
+        (
+            "_index.yaml",
+            "namespace: app\nlimits: {memory: 16MiB, timeout: 2s}\nentries:\n\
+             \x20 - {name: a, kind: function.lua, source: file://main.lua, method: main}\n\
+             \x20 - {name: b, kind: function.lua, source: file://main.lua, method: main, \
+             limits: {timeout: 9s}}\n",
+        ),
+        ("main.lua", "return {}"),
+    ])
+    .app();
+    let a = lua(entry(&app, "app:a"));
+    assert_eq!(a.limits.memory, Some(16 << 20));
+    assert_eq!(a.limits.timeout, Some(Duration::from_secs(2)));
+    let b = lua(entry(&app, "app:b"));
+    assert_eq!(b.limits.memory, Some(16 << 20));
+    assert_eq!(b.limits.timeout, Some(Duration::from_secs(9)));
+}
+
+#[test]
+fn bad_file_limits_name_their_line() {
+    let errors = TestApp::new(&[(
+        "_index.yaml",
+        "namespace: app\nlimits:\n  memory: lots\nentries: []\n",
+    )])
+    .errors();
+    assert_eq!(
+        errors,
+        ["_index.yaml:3: limits.memory: invalid size \"lots\" (expected e.g. 32MiB)"]
+    );
+}
