@@ -3,7 +3,8 @@
 //!
 //! The import starts the call and returns a handle at once; the caller's sandbox waits for it as
 //! data (DESIGN §2b). The callee runs as one of the caller's pending operations, on the caller's
-//! tokio task: measured here, spawning it as a task of its own doubled a call's latency (a
+//! tokio task, so it makes progress while the caller waits (on it, or on anything else); measured
+//! here, spawning it as a task of its own doubled a call's latency (a
 //! cross-thread wake-up per call) and did not raise the throughput of concurrent calls. If the
 //! caller stops waiting (it ended, hit its deadline, or cancelled the future), the callee's run is
 //! dropped with its sandbox. The completion holds the callee's results, or nil and an error
