@@ -8,13 +8,15 @@
 -- The callee runs in a fresh sandbox with its own modules and limits; a failure comes back as
 -- `nil, err` with an error object (kind preserved across the call, "Internal" for a raised Lua
 -- error, "Timeout" for a deadline, "NotFound" for an unknown entry).
--- Deviations from the reference: Future:result() returns the plain values (no Payload wrapper);
--- Future:channel() arrives with channels; executors take options (`timeout`) but not yet a
+-- Deviations from the reference: Future:result() returns the plain values (no Payload wrapper),
+-- and Future:channel() delivers the callee's first result (on failure it is closed empty, and
+-- Future:error() says why); executors take options (`timeout`) but not yet a
 -- context (`with_context` arrives with the `ctx` module). An unknown option is an Invalid error.
 local raw = ...
 local errors = errors
 local type, pairs, error, setmetatable = type, pairs, error, setmetatable
 local pack, unpack = table.pack, table.unpack
+local channel, spawn = channel, coroutine.spawn
 
 local function check_target(target)
   if type(target) ~= "string" or target == "" then
@@ -88,16 +90,40 @@ function Executor:async(target, ...)
   return async(self.options, target, ...)
 end
 
--- Wait for the call (once) and return its results: the callee's values, or nil, err.
+-- Wait for the call and return its results: the callee's values, or nil, err. The first caller
+-- waits on the host; others (other coroutines) wait on `settled`, closed once the values are in.
 function Future:result()
   if self.canceled then
     return nil, errors.new({ kind = errors.CANCELED, message = "the call was canceled" })
   end
   if not self.values then
-    self.values = pack(raw.await(self.handle))
+    if self.settled then
+      self.settled:receive()
+    else
+      self.settled = channel.new()
+      self.values = pack(raw.await(self.handle))
+      self.settled:close()
+    end
   end
   return unpack(self.values, 1, self.values.n)
 end
+
+-- A channel that receives the callee's first result, or is closed empty if the call failed.
+function Future:channel()
+  if not self.results then
+    local results = channel.new(1)
+    self.results = results
+    spawn(function()
+      local value, err = self:result()
+      if err == nil then
+        results:send(value)
+      end
+      results:close()
+    end)
+  end
+  return self.results
+end
+Future.response = Future.channel
 
 function Future:is_complete()
   return self.values ~= nil or (not self.canceled and raw.is_ready(self.handle))

@@ -49,6 +49,22 @@ local function main()
   v, err = slow:result()
   assert(v == nil and errors.is(err, errors.CANCELED))
 
+  -- a future's channel receives its first result, or is closed empty on failure
+  local f3 = funcs.async("sleepy", 5)
+  local picked = channel.select({ f3:channel():case_receive() })
+  assert(picked.value == 5 and picked.ok and f3:response() == f3:channel())
+  local failing = funcs.async("fail_returned")
+  local nothing, got = failing:channel():receive()
+  assert(nothing == nil and got == false and errors.is((failing:error()), errors.NOT_FOUND))
+  -- several coroutines may wait for one future
+  local shared, seen = funcs.async("sleepy", 5), {}
+  for i = 1, 3 do
+    coroutine.spawn(function() seen[i] = shared:result() end)
+  end
+  assert(shared:result() == 5)
+  coroutine.yield()
+  assert(seen[1] == 5 and seen[2] == 5 and seen[3] == 5, "every waiter gets the result")
+
   -- executors carry options; each with_options returns a new executor
   local plain = funcs.new()
   local quick = plain:with_options({ timeout = 50 })
