@@ -57,12 +57,18 @@ static int take_ready(lua_State *L, uint64_t handle) {
   return n;
 }
 
+/* Raise the error for a blocking call (`what` `verb`s: "time.sleep" "wait") made where Lua cannot
+ * yield; returns 0 when it can. */
+static int cannot_yield(lua_State *L, const char *what, const char *verb) {
+  if (lua_isyieldable(L)) return 0;
+  return luaL_error(L,
+                    "%s cannot %s here: it was called inside a C call (such as a table.sort "
+                    "comparator or a string.gsub callback), which cannot yield",
+                    what, verb);
+}
+
 int luabox_park(lua_State *L, const char *what) {
-  if (!lua_isyieldable(L))
-    return luaL_error(L,
-                      "%s cannot block here: it was called inside a C call (such as a table.sort "
-                      "comparator or a string.gsub callback), which cannot yield",
-                      what);
+  cannot_yield(L, what, "block");
   lua_pushlightuserdata(L, &park_marker);
   return lua_yield(L, 1);
 }
@@ -70,11 +76,7 @@ int luabox_park(lua_State *L, const char *what) {
 int luabox_wait(lua_State *L, uint64_t handle, const char *what) {
   int n = take_ready(L, handle);
   if (n >= 0) return n;
-  if (!lua_isyieldable(L))
-    return luaL_error(L,
-                      "%s cannot wait here: it was called inside a C call (such as a table.sort "
-                      "comparator or a string.gsub callback), which cannot yield",
-                      what);
+  cannot_yield(L, what, "wait");
   lua_pushlightuserdata(L, &wait_marker);
   lua_pushinteger(L, (lua_Integer)handle);
   return lua_yield(L, 2);

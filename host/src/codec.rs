@@ -190,6 +190,16 @@ pub fn msgpack_to_json(value: &Value) -> Json {
     }
 }
 
+/// A Lua table read as a map (call options, filters, log fields): its JSON object, where the empty
+/// table, which crosses as the empty array, is the empty object; `None` for any other value.
+pub fn table_to_json(value: &Value) -> Option<serde_json::Map<String, Json>> {
+    match msgpack_to_json(value) {
+        Json::Object(map) => Some(map),
+        Json::Array(items) if items.is_empty() => Some(serde_json::Map::new()),
+        _ => None,
+    }
+}
+
 fn float_to_json(f: f64) -> Json {
     serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number)
 }
@@ -231,6 +241,18 @@ mod tests {
             (Value::Boolean(true), Value::F64(1.5)),
         ]);
         assert_eq!(msgpack_to_json(&map), json!({"7": null, "true": 1.5}));
+    }
+
+    #[test]
+    fn tables_read_as_maps() {
+        let map = Value::Map(vec![(Value::from("a"), Value::from(1))]);
+        assert_eq!(table_to_json(&map), json!({"a": 1}).as_object().cloned());
+        assert_eq!(
+            table_to_json(&Value::Array(vec![])),
+            Some(Default::default())
+        );
+        assert_eq!(table_to_json(&Value::Array(vec![Value::from(1)])), None);
+        assert_eq!(table_to_json(&Value::from("x")), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use serde_json::json;
 use super::app::{describe, load};
 use super::exit;
 use crate::codec::{decode_values, json_to_values};
-use crate::config::{Entry, LuaKind, Spec};
+use crate::config::Entry;
 use crate::registry::Filter;
 
 #[derive(Debug, Args)]
@@ -41,7 +41,6 @@ pub async fn run(args: TestArgs) -> u8 {
         .registry()
         .find(&filter)
         .into_iter()
-        .filter(|entry| matches!(&entry.spec, Spec::Lua(lua) if lua.kind == LuaKind::Function))
         .filter(|entry| selected(&entry.id.to_string(), args.filter.as_deref()))
         .collect();
     tests.sort_by_key(|entry| (order(entry), entry.id.clone()));

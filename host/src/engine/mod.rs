@@ -227,10 +227,14 @@ impl Engine {
 
     /// The instance template for a set of modules, built once per set.
     fn template(&self, modules: &[String]) -> Result<EntryPre<SandboxState>> {
+        let mut templates = self.templates.lock().unwrap_or_else(|e| e.into_inner());
+        // `modules_of` already sorts: the common case finds its template without allocating.
+        if let Some(template) = templates.get(modules) {
+            return Ok(template.clone());
+        }
         let mut key = modules.to_vec();
         key.sort();
         key.dedup();
-        let mut templates = self.templates.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(template) = templates.get(&key) {
             return Ok(template.clone());
         }

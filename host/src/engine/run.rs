@@ -27,11 +27,7 @@ pub(super) async fn run(
     caller: Caller,
 ) -> Result<Vec<u8>, RunError> {
     let limits = invocation.limits;
-    let mut store = Store::new(
-        engine.wasmtime(),
-        SandboxState::new(&invocation.entry, &limits, caller),
-    );
-    store.limiter(|state| &mut state.limiter);
+    let mut store = SandboxState::store(engine.wasmtime(), &invocation.entry, &limits, caller);
     let deadline = Instant::now() + limits.deadline;
     store.set_epoch_deadline(SLICE_TICKS);
     store.epoch_deadline_callback(move |_| {
@@ -94,11 +90,12 @@ pub(super) async fn compile(
     sources: &[(&str, &[u8])],
 ) -> Result<Vec<Result<Vec<u8>, String>>, RunError> {
     let limits = Limits::default();
-    let mut store = Store::new(
+    let mut store = SandboxState::store(
         engine.wasmtime(),
-        SandboxState::new("luabox:compile", &limits, Caller::default()),
+        "luabox:compile",
+        &limits,
+        Caller::default(),
     );
-    store.limiter(|state| &mut state.limiter);
     store.set_epoch_deadline(SLICE_TICKS);
     store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(SLICE_TICKS)));
     let sandbox = instantiate(&mut store, &template, &limits).await?;

@@ -7,7 +7,6 @@
 //! reseeded from the host on every `start`.
 
 use anyhow::{Context, Result};
-use wasmtime::Store;
 use wasmtime::component::Linker;
 use wasmtime_wizer::Wizer;
 
@@ -19,11 +18,12 @@ const INIT_DEADLINE_TICKS: u64 = 60_000;
 
 /// The guest component with its Lua state built.
 pub fn pre_initialise(engine: &wasmtime::Engine, guest: &[u8]) -> Result<Vec<u8>> {
-    let mut store = Store::new(
+    let mut store = SandboxState::store(
         engine,
-        SandboxState::new("luabox:snapshot", &Limits::default(), Default::default()),
+        "luabox:snapshot",
+        &Limits::default(),
+        Default::default(),
     );
-    store.limiter(|state| &mut state.limiter);
     store.set_epoch_deadline(INIT_DEADLINE_TICKS);
     let mut wizer = Wizer::new();
     // The host's bindings expect the export; calling it again is a no-op.

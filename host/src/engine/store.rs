@@ -20,7 +20,19 @@ pub struct SandboxState {
 }
 
 impl SandboxState {
-    pub(crate) fn new(entry: &str, limits: &Limits, caller: Caller) -> Self {
+    /// A store for one sandbox, its memory capped by the limiter.
+    pub(crate) fn store(
+        engine: &wasmtime::Engine,
+        entry: &str,
+        limits: &Limits,
+        caller: Caller,
+    ) -> wasmtime::Store<SandboxState> {
+        let mut store = wasmtime::Store::new(engine, SandboxState::new(entry, limits, caller));
+        store.limiter(|state| &mut state.limiter);
+        store
+    }
+
+    fn new(entry: &str, limits: &Limits, caller: Caller) -> Self {
         SandboxState {
             entry: entry.to_owned(),
             caller,

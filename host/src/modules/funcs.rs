@@ -25,10 +25,11 @@
 use std::time::Duration;
 
 use rmpv::Value;
+use serde_json::Value as JsonValue;
 
 use crate::app::CallError;
 use crate::bindings::luabox::sandbox::funcs;
-use crate::codec::encode_values;
+use crate::codec::{encode_values, table_to_json};
 use crate::config::EntryId;
 use crate::engine::SandboxState;
 use crate::engine::limits::go_duration;
@@ -76,29 +77,34 @@ struct CallOptions {
 
 impl CallOptions {
     fn parse(payload: &[u8]) -> Result<Self, String> {
-        let options = match super::one_value(payload) {
-            Ok(Value::Map(pairs)) => pairs,
-            // An empty Lua table crosses as an empty array.
-            Ok(Value::Array(items)) if items.is_empty() => Vec::new(),
-            _ => return Err("funcs: call options must be a table".to_owned()),
-        };
+        let options = super::one_value(payload)
+            .ok()
+            .and_then(|value| table_to_json(&value))
+            .ok_or_else(|| "funcs: call options must be a table".to_owned())?;
         let mut parsed = CallOptions::default();
         for (key, value) in options {
             match key.as_str() {
-                Some("timeout") => {
+                "timeout" => {
                     let timeout = match &value {
-                        Value::Integer(ms) => ms.as_u64().map(Duration::from_millis),
-                        Value::F64(ms) if *ms >= 0.0 && ms.is_finite() => {
-                            Some(Duration::from_secs_f64(ms / 1000.0))
-                        }
-                        Value::String(text) => text.as_str().and_then(go_duration),
+                        JsonValue::Number(ms) => match ms.as_u64() {
+                            Some(ms) => Some(Duration::from_millis(ms)),
+                            None => ms
+                                .as_f64()
+                                .filter(|ms| *ms >= 0.0 && ms.is_finite())
+                                .map(|ms| Duration::from_secs_f64(ms / 1000.0)),
+                        },
+                        JsonValue::String(text) => go_duration(text),
                         _ => None,
                     };
                     parsed.timeout = Some(timeout.ok_or_else(|| {
                         format!("funcs: invalid timeout {value} (milliseconds or e.g. \"1.5s\")")
                     })?);
                 }
-                _ => return Err(format!("funcs: unknown call option {key} (known: timeout)")),
+                _ => {
+                    return Err(format!(
+                        "funcs: unknown call option {key:?} (known: timeout)"
+                    ));
+                }
             }
         }
         Ok(parsed)

@@ -9,9 +9,10 @@
 //! ```
 
 use super::log::truncate_line;
+use super::one_value;
 use crate::bindings::luabox::sandbox::log::Level;
 use crate::bindings::luabox::sandbox::logger;
-use crate::codec::values_to_json;
+use crate::codec::{msgpack_to_json, table_to_json};
 use crate::engine::SandboxState;
 
 host_module!(Logger, "logger", logger);
@@ -25,11 +26,12 @@ impl logger::Host for SandboxState {
         fields: Vec<u8>,
     ) -> wasmtime::Result<()> {
         let message = truncate_line(message);
-        let fields = match values_to_json(&fields) {
-            // An empty Lua table crosses as an empty array.
-            Ok(serde_json::Value::Array(items)) if items.is_empty() => "{}".to_owned(),
-            Ok(json) => truncate_line(json.to_string()),
-            Err(error) => format!("(unreadable fields: {error})"),
+        let fields = match one_value(&fields) {
+            Ok(value) => truncate_line(match table_to_json(&value) {
+                Some(map) => serde_json::Value::Object(map).to_string(),
+                None => msgpack_to_json(&value).to_string(),
+            }),
+            Err(error) => format!("(unreadable fields: {})", error.message),
         };
         let entry = self.entry();
         let logger = name.as_str();

@@ -12,7 +12,7 @@
 use super::{host_error, one_value};
 use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::registry;
-use crate::codec::{encode_values, json_to_msgpack, msgpack_to_json};
+use crate::codec::{encode_values, json_to_msgpack, table_to_json};
 use crate::config::EntryId;
 use crate::engine::SandboxState;
 use crate::registry::{Filter, entry_to_json};
@@ -42,16 +42,12 @@ impl registry::Host for SandboxState {
             return Ok(Err(super::no_app("registry.find")));
         };
         let filter = match one_value(&filter) {
-            Ok(value) => msgpack_to_json(&value),
+            Ok(value) => value,
             Err(error) => return Ok(Err(error)),
         };
-        let filter = match filter {
-            serde_json::Value::Object(map) => Filter::from_json(&map),
-            // An empty Lua table crosses as an empty array.
-            serde_json::Value::Array(items) if items.is_empty() => {
-                Filter::from_json(&Default::default())
-            }
-            _ => Err("registry.find expects a table of filters".to_owned()),
+        let filter = match table_to_json(&filter) {
+            Some(map) => Filter::from_json(&map),
+            None => Err("registry.find expects a table of filters".to_owned()),
         };
         let filter = match filter {
             Ok(filter) => filter,
