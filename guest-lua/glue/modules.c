@@ -18,6 +18,7 @@ int luabox_open_funcs(lua_State *L);
 int luabox_open_hash(lua_State *L);
 int luabox_open_json(lua_State *L);
 int luabox_open_logger(lua_State *L);
+int luabox_open_process(lua_State *L);
 int luabox_open_registry(lua_State *L);
 int luabox_open_time(lua_State *L);
 int luabox_open_uuid(lua_State *L);
@@ -26,8 +27,9 @@ const luabox_module luabox_modules[] = {
     {"base64", luabox_open_base64},     {"env", luabox_open_env},
     {"funcs", luabox_open_funcs},       {"hash", luabox_open_hash},
     {"json", luabox_open_json},         {"logger", luabox_open_logger},
-    {"registry", luabox_open_registry}, {"time", luabox_open_time},
-    {"uuid", luabox_open_uuid},         {NULL, NULL},
+    {"process", luabox_open_process},   {"registry", luabox_open_registry},
+    {"time", luabox_open_time},         {"uuid", luabox_open_uuid},
+    {NULL, NULL},
 };
 
 int luabox_load_face(lua_State *L, const char *name) {

@@ -11,12 +11,15 @@ use std::sync::Arc;
 
 use crate::codec::ErrorObject;
 use crate::config::{self, ConfigError, EntryId, LuaKind, Spec};
-use crate::engine::{Caller, Engine};
+use crate::engine::{Caller, Engine, EngineConfig};
 use crate::error::RunError;
 use crate::kinds::function::{Function, returned_error};
 use crate::kinds::library::CompiledLua;
+use crate::kinds::process::ProcessEntry;
 use crate::modules;
+use crate::process::{Node, ProcessError, Slot, Ties};
 use crate::registry::Registry;
+use tokio::task::JoinHandle;
 
 /// How many `funcs.call`s may be nested before a call fails (a guard against unbounded recursion
 /// between entries, each level of which holds a sandbox).
@@ -27,7 +30,23 @@ pub struct App {
     engine: Engine,
     registry: Registry,
     functions: HashMap<EntryId, Function>,
+    processes: HashMap<EntryId, ProcessEntry>,
+    /// Runs processes; created only for an app that has process entries.
+    process_engine: Option<Engine>,
+    node: Node,
 }
+
+/// Processes one luabox host runs at once, and the most memory one may have: together they size
+/// the process engine's reservation of address space (DESIGN §2b).
+pub const MAX_PROCESSES: u32 = 11_000;
+pub const MAX_PROCESS_MEMORY: u64 = 256 << 20;
+
+/// The pseudo-host of processes started from outside (`luabox run --exec`): not a
+/// `process.host` entry, so nothing can spawn onto it and no host limit applies.
+pub const EXEC_HOST: &str = "luabox:exec";
+
+/// A process just started: its slot, and the task that ends with its result.
+pub type Spawned = (Arc<Slot>, JoinHandle<Result<Vec<u8>, RunError>>);
 
 /// Why an app could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -70,20 +89,32 @@ impl CallError {
             }
             CallError::TooDeep | CallError::NoApp => ErrorObject::new("Internal", self.to_string()),
             CallError::Returned(error) => error.clone(),
-            CallError::Run(RunError::Lua(failure)) => failure
+            CallError::Run(error) => Self::run_error_object(error),
+            CallError::TimedOut(_) => timeout(self.to_string()),
+        }
+    }
+
+    /// The error object for a failed run: the raised error object itself, `Timeout` for a
+    /// deadline, `Internal` for anything else.
+    pub fn run_error_object(error: &RunError) -> ErrorObject {
+        match error {
+            RunError::Lua(failure) => failure
                 .value
                 .as_deref()
                 .and_then(|values| crate::codec::decode_values(values).ok())
                 .and_then(|values| values.first().and_then(ErrorObject::from_msgpack))
                 .unwrap_or_else(|| ErrorObject::new("Internal", failure.message.clone())),
-            CallError::Run(RunError::Deadline { .. }) | CallError::TimedOut(_) => {
-                let mut timeout = ErrorObject::new("Timeout", self.to_string());
-                timeout.retryable = Some(true);
-                timeout
-            }
-            CallError::Run(error) => ErrorObject::new("Internal", error.to_string()),
+            RunError::Deadline { .. } => timeout(error.to_string()),
+            RunError::Stopped(reason) => ErrorObject::new("Canceled", reason.clone()),
+            error => ErrorObject::new("Internal", error.to_string()),
         }
     }
+}
+
+fn timeout(message: String) -> ErrorObject {
+    let mut timeout = ErrorObject::new("Timeout", message);
+    timeout.retryable = Some(true);
+    timeout
 }
 
 impl App {
@@ -96,11 +127,42 @@ impl App {
             .filter(|lua| lua.spec.kind == LuaKind::Function)
             .map(|lua| (lua.id.clone(), Function::new(lua, |id| compiled.get(id))))
             .collect();
+        let processes: HashMap<_, _> = compiled
+            .values()
+            .filter(|lua| lua.spec.kind == LuaKind::Process)
+            .map(|lua| {
+                (
+                    lua.id.clone(),
+                    ProcessEntry::new(lua, |id| compiled.get(id)),
+                )
+            })
+            .collect();
+        let process_engine = if processes.is_empty() {
+            None
+        } else {
+            let config = EngineConfig::for_processes(
+                MAX_PROCESSES,
+                MAX_PROCESS_MEMORY,
+                engine.config().cache_dir.clone(),
+            );
+            Some(Engine::new(config).map_err(|error| {
+                LoadError::Host(error.context("cannot start the engine for processes"))
+            })?)
+        };
+        let node = Node::default();
+        for entry in &loaded.entries {
+            if let Spec::ProcessHost(host) = &entry.spec {
+                node.add_host(&entry.id.to_string(), host.max_processes);
+            }
+        }
         Ok(Arc::new(App {
             root: loaded.root,
             engine,
             registry: Registry::new(loaded.entries),
             functions,
+            processes,
+            process_engine,
+            node,
         }))
     }
 
@@ -114,6 +176,56 @@ impl App {
 
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The engine that runs processes (`None` when the app has no process entries).
+    pub fn process_engine(&self) -> Option<&Engine> {
+        self.process_engine.as_ref()
+    }
+
+    /// The table of live processes.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// Spawn `process.lua` entry `id` on `process.host` entry `host` (or on [`EXEC_HOST`]) with
+    /// `args` (a MessagePack array); `parent` is the spawning process and how it is tied to the
+    /// new one.
+    pub fn spawn(
+        self: &Arc<Self>,
+        id: &EntryId,
+        host: &str,
+        args: Vec<u8>,
+        parent: Option<(&Slot, Ties)>,
+    ) -> Result<Spawned, ProcessError> {
+        let Some(entry) = self.processes.get(id) else {
+            return Err(match self.registry.get(id) {
+                Some(entry) => ProcessError::new(
+                    "Invalid",
+                    format!("entry '{id}' is a {}, not a process.lua", entry.kind),
+                ),
+                None => ProcessError::new("NotFound", format!("no entry '{id}' in the registry")),
+            });
+        };
+        let counted = host != EXEC_HOST;
+        if counted {
+            let kind = EntryId::resolve(host, "")
+                .ok()
+                .and_then(|host| self.registry.get(&host))
+                .map(|entry| entry.kind.as_str());
+            if kind != Some("process.host") {
+                return Err(ProcessError::new(
+                    "NotFound",
+                    match kind {
+                        Some(kind) => format!("'{host}' is a {kind}, not a process.host"),
+                        None => format!("no process.host '{host}' in the registry"),
+                    },
+                ));
+            }
+        }
+        let slot = self.node.reserve(host, counted)?;
+        let task = crate::process::spawn(self, entry, slot.clone(), args, parent)?;
+        Ok((slot, task))
     }
 
     /// Call `function.lua` entry `id` with `args` (a MessagePack array) in a fresh sandbox;
@@ -141,6 +253,7 @@ impl App {
         let caller = Caller {
             app: Some(self.clone()),
             depth,
+            process: None,
         };
         let values = self
             .engine

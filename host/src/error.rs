@@ -67,6 +67,9 @@ pub enum RunError {
     Stack,
     #[error("sandbox trapped: {0}")]
     Trap(String),
+    /// A process ended from outside: terminated, or a linked process failed.
+    #[error("{0}")]
+    Stopped(String),
     #[error("host error: {0:#}")]
     Host(#[from] anyhow::Error),
 }
@@ -88,7 +91,18 @@ impl RunError {
             RunError::Memory { .. } => "memory",
             RunError::Stack => "stack",
             RunError::Trap(_) => "trap",
+            RunError::Stopped(_) => "stopped",
             RunError::Host(_) => "host",
+        }
+    }
+
+    /// The message, then the Lua traceback when there is one: the error for people.
+    pub fn describe(&self) -> String {
+        match self {
+            RunError::Lua(failure) if !failure.traceback.is_empty() => {
+                format!("{}\n{}", failure.message, failure.traceback)
+            }
+            other => other.to_string(),
         }
     }
 

@@ -11,6 +11,7 @@
 //! - [`engine`]: the wasmtime engine, the compiled-component cache, per-module-set linkers and
 //!   instance templates, limits, and the driver that runs a sandbox from start to result while it
 //!   waits on host operations between export calls (DESIGN §2b).
+//! - [`process`]: actors: the process table, mailboxes, links, monitors, names.
 //! - [`modules`]: one file per host interface, each behind [`modules::HostModule`].
 //! - [`codec`]: values across the boundary (MessagePack) and their JSON form for the CLI.
 //! - [`error`]: how a run can end badly.
@@ -36,4 +37,5 @@ pub mod engine;
 pub mod error;
 pub mod kinds;
 pub mod modules;
+pub mod process;
 pub mod registry;

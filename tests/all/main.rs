@@ -5,5 +5,6 @@ mod allowlist;
 mod cli_app;
 mod cli_eval;
 mod compile_cache;
+mod processes;
 mod scheduling;
 mod util;

@@ -10,7 +10,6 @@ use super::exit;
 use crate::app::{App, CallError, LoadError};
 use crate::config::EntryId;
 use crate::engine::{Engine, EngineConfig};
-use crate::error::RunError;
 
 /// Load the app in `dir`, or print why not and return the exit code.
 pub async fn load(dir: &Path) -> Result<Arc<App>, u8> {
@@ -86,9 +85,7 @@ pub fn exit_code(error: &CallError) -> u8 {
 /// A failed call for people: the message, then the Lua traceback when there is one.
 pub fn describe(error: &CallError) -> String {
     match error {
-        CallError::Run(RunError::Lua(failure)) if !failure.traceback.is_empty() => {
-            format!("{}\n{}", failure.message, failure.traceback)
-        }
+        CallError::Run(run) => run.describe(),
         other => other.to_string(),
     }
 }

@@ -6,6 +6,7 @@ mod call;
 mod check;
 mod eval;
 mod registry;
+mod run;
 mod test;
 
 use std::io::IsTerminal;
@@ -28,6 +29,9 @@ pub struct Cli {
 enum Command {
     /// Run a Lua file in a fresh sandbox and print its result as JSON.
     Eval(eval::EvalArgs),
+    /// Run an app: start its auto_start services and serve until Ctrl-C (or run one entry with
+    /// --exec and stop).
+    Run(run::RunArgs),
     /// Call a function entry of an app and print its result as JSON.
     Call(call::CallArgs),
     /// Validate an app: YAML, entries, references and Lua syntax, with file:line errors.
@@ -64,6 +68,7 @@ pub fn main() -> ExitCode {
     let code = runtime.block_on(async {
         match cli.command {
             Command::Eval(args) => eval::run(args).await,
+            Command::Run(args) => run::run(args).await,
             Command::Call(args) => call::run(args).await,
             Command::Check(args) => check::run(args).await,
             Command::Registry(args) => registry::run(args).await,

@@ -16,7 +16,7 @@ use super::id::EntryId;
 use super::interpolate::{self, Env};
 use super::source::Sources;
 use super::yaml::{self, Problem};
-use super::{env, kinds, lua};
+use super::{env, kinds, lua, process};
 
 /// A reference from one entry to another, e.g. an import.
 #[derive(Debug, Clone)]
@@ -25,8 +25,8 @@ pub struct Reference {
     pub label: String,
     pub target: EntryId,
     pub line: usize,
-    /// The kind the target must have.
-    pub expect: &'static str,
+    /// The kinds the target may have.
+    pub expect: &'static [&'static str],
 }
 
 /// An entry with a usable id, whether or not the rest of it was valid.
@@ -100,6 +100,16 @@ pub fn entry(
                         let (variable, found) = env::build(&fields, &id, &mut problems);
                         refs = found;
                         variable.map(Spec::EnvVariable)
+                    }
+                    "process.host" => {
+                        let (host, found) = process::host(&fields, &id, &mut problems);
+                        refs = found;
+                        host.map(Spec::ProcessHost)
+                    }
+                    "process.service" => {
+                        let (service, found) = process::service(&fields, &id, &mut problems);
+                        refs = found;
+                        service.map(Spec::ProcessService)
                     }
                     other => LuaKind::from_kind(other).and_then(|lua_kind| {
                         let cx = lua::Context {

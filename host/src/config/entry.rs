@@ -2,7 +2,8 @@
 //!
 //! `data` and `meta` keep everything as written (after `${env:..}` interpolation) for the Lua
 //! `registry` module; `spec` holds what luabox itself needs to run the entry, already checked:
-//! sources read, modules known, imports resolved to existing libraries, limits parsed.
+//! sources read, modules known, imports resolved to existing libraries, limits parsed,
+//! references to hosts and processes resolved to existing entries of the right kind.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use serde_json::{Map, Value};
 
 use super::error::Location;
 use super::id::EntryId;
+use super::lifecycle::Lifecycle;
 
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -32,8 +34,21 @@ pub enum Spec {
     Lua(LuaEntry),
     EnvVariable(EnvVariable),
     EnvStorageOs,
+    ProcessHost(ProcessHost),
+    ProcessService(ProcessService),
     /// `registry.entry`: data only, read through the `registry` module.
     Data,
+}
+
+impl Spec {
+    /// The `lifecycle:` block of the kinds that start as services.
+    pub fn lifecycle(&self) -> Option<&Lifecycle> {
+        match self {
+            Spec::ProcessHost(host) => Some(&host.lifecycle),
+            Spec::ProcessService(service) => Some(&service.lifecycle),
+            Spec::Lua(_) | Spec::EnvVariable(_) | Spec::EnvStorageOs | Spec::Data => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +143,30 @@ impl LimitOverrides {
             max_payload: self.max_payload.or(defaults.max_payload),
         }
     }
+}
+
+/// `process.host`: where processes run (on tokio tasks), up to a number of live ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessHost {
+    /// The most processes alive at once on this host.
+    pub max_processes: u32,
+    pub lifecycle: Lifecycle,
+}
+
+impl ProcessHost {
+    pub const DEFAULT_MAX_PROCESSES: u32 = 10_000;
+}
+
+/// `process.service`: a `process.lua` entry spawned on a host and restarted when it fails.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessService {
+    /// An existing `process.lua` entry.
+    pub process: EntryId,
+    /// An existing `process.host` entry; the service starts after it.
+    pub host: EntryId,
+    /// The positional arguments of the process's main function.
+    pub input: Vec<Value>,
+    pub lifecycle: Lifecycle,
 }
 
 #[derive(Debug, Clone)]

@@ -40,7 +40,7 @@ pub fn build(
                         label: "storage".into(),
                         target,
                         line: key.line,
-                        expect: "env.storage.os",
+                        expect: &["env.storage.os"],
                     });
                 }
                 Err(e) => problems.push(problem(node.line, format!("storage: {e}"))),

@@ -1,9 +1,14 @@
 //! Typed reads of entry fields, each failing with a [`Problem`] at the value's line.
 //!
 //! Strings are lenient (any scalar but null: `name: 404` is the name "404"); booleans and
-//! integers also accept their text form, because an interpolated `${env:..}` value is a string.
+//! numbers also accept their text form, because an interpolated `${env:..}` value is a string.
+//! Durations are Go-style (`250ms`, `1.5s`, `1m`) or whole milliseconds (`250`).
 
+use std::time::Duration;
+
+use super::kinds::suggest;
 use super::yaml::{Key, Node, Problem, Value};
+use crate::engine::limits::go_duration;
 
 pub fn problem(line: usize, message: impl Into<String>) -> Problem {
     Problem {
@@ -68,6 +73,71 @@ pub fn unsigned(field: &str, node: &Node) -> Result<u64, Problem> {
         })
 }
 
+/// A whole number in `min..=u32::MAX`.
+pub fn bounded_u32(field: &str, node: &Node, min: u32) -> Result<u32, Problem> {
+    let n = unsigned(field, node)?;
+    u32::try_from(n).ok().filter(|n| *n >= min).ok_or_else(|| {
+        problem(
+            node.line,
+            format!(
+                "field '{field}' must be between {min} and {}, got {n}",
+                u32::MAX
+            ),
+        )
+    })
+}
+
+/// A finite number: `2`, `0.1`, `1e-3`.
+pub fn number(field: &str, node: &Node) -> Result<f64, Problem> {
+    node.as_scalar()
+        .and_then(|s| s.text.trim().parse::<f64>().ok())
+        .filter(|n| n.is_finite())
+        .ok_or_else(|| {
+            problem(
+                node.line,
+                format!("field '{field}' must be a number, not {}", describe(node)),
+            )
+        })
+}
+
+/// A duration greater than zero: Go-style text, or a whole number of milliseconds.
+pub fn duration(field: &str, node: &Node) -> Result<Duration, Problem> {
+    let text = node.as_scalar().map(|s| s.text.trim()).unwrap_or_default();
+    let parsed = match text.parse::<u64>() {
+        Ok(millis) => Some(Duration::from_millis(millis)),
+        Err(_) => go_duration(text),
+    };
+    match parsed {
+        Some(d) if d.is_zero() => Err(problem(
+            node.line,
+            format!("field '{field}' must be greater than zero"),
+        )),
+        Some(d) => Ok(d),
+        None => Err(problem(
+            node.line,
+            format!(
+                "field '{field}' must be a duration such as 250ms, 1.5s or 1m (or whole \
+                 milliseconds), not {}",
+                describe(node)
+            ),
+        )),
+    }
+}
+
+/// "unknown field 'lifecycle.x' (expected one of: ...); did you mean ...?" at the key's line,
+/// for a key of the mapping `field` that is not one of `known`.
+pub fn unknown(field: &str, key: &Key, known: &[&str]) -> Problem {
+    let mut message = format!(
+        "unknown field '{field}.{}' (expected one of: {})",
+        key.text,
+        known.join(", ")
+    );
+    if let Some(near) = suggest(&key.text, known.iter().copied()) {
+        message.push_str(&format!("; did you mean '{near}'?"));
+    }
+    problem(key.line, message)
+}
+
 /// Each item with its line.
 pub fn string_list(field: &str, node: &Node) -> Result<Vec<(String, usize)>, Problem> {
     let Some(items) = node.as_seq() else {
@@ -96,7 +166,7 @@ pub fn mapping<'a>(field: &str, node: &'a Node) -> Result<&'a [(Key, Node)], Pro
 }
 
 /// "'-3'" for a scalar, "a list" otherwise.
-fn describe(node: &Node) -> String {
+pub fn describe(node: &Node) -> String {
     match node.as_scalar() {
         Some(s) if !s.is_null() => format!("'{}'", s.text),
         _ => node.type_name().to_string(),
@@ -146,6 +216,76 @@ mod tests {
         assert_eq!(
             unsigned("pool.size", &field("-3")).unwrap_err().message,
             "field 'pool.size' must be a whole number ≥ 0, not '-3'"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        let ms = Duration::from_millis;
+        assert_eq!(duration("d", &field("250ms")).unwrap(), ms(250));
+        assert_eq!(duration("d", &field("1.5s")).unwrap(), ms(1500));
+        assert_eq!(duration("d", &field("1m")).unwrap(), ms(60_000));
+        assert_eq!(duration("d", &field("250")).unwrap(), ms(250));
+        assert_eq!(duration("d", &field("'250'")).unwrap(), ms(250));
+        let bad = "must be a duration such as 250ms, 1.5s or 1m (or whole milliseconds), not";
+        for (text, shown) in [
+            ("soon", "'soon'"),
+            ("-5", "'-5'"),
+            ("1.5", "'1.5'"),
+            ("[1]", "a list"),
+        ] {
+            assert_eq!(
+                duration("d", &field(text)).unwrap_err().message,
+                format!("field 'd' {bad} {shown}")
+            );
+        }
+        assert_eq!(
+            duration("d", &field("0s")).unwrap_err().message,
+            "field 'd' must be greater than zero"
+        );
+        assert_eq!(
+            duration("d", &field("0")).unwrap_err().message,
+            "field 'd' must be greater than zero"
+        );
+    }
+
+    #[test]
+    fn bounded_and_real_numbers() {
+        assert_eq!(bounded_u32("n", &field("7"), 1).unwrap(), 7);
+        assert_eq!(
+            bounded_u32("n", &field("0"), 1).unwrap_err().message,
+            "field 'n' must be between 1 and 4294967295, got 0"
+        );
+        assert_eq!(
+            bounded_u32("n", &field("4294967296"), 0)
+                .unwrap_err()
+                .message,
+            "field 'n' must be between 0 and 4294967295, got 4294967296"
+        );
+        assert_eq!(number("x", &field("0.1")).unwrap(), 0.1);
+        assert_eq!(number("x", &field("\"2\"")).unwrap(), 2.0);
+        for text in ["fast", ".inf", "NaN", "1e400"] {
+            assert_eq!(
+                number("x", &field(text)).unwrap_err().message,
+                format!("field 'x' must be a number, not '{text}'")
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_fields_suggest_the_nearest() {
+        let key = Key {
+            text: "auto_strat".into(),
+            line: 4,
+        };
+        let known = ["auto_start", "startup"];
+        assert_eq!(
+            unknown("lifecycle", &key, &known),
+            problem(
+                4,
+                "unknown field 'lifecycle.auto_strat' (expected one of: auto_start, startup); \
+                 did you mean 'auto_start'?"
+            )
         );
     }
 

@@ -21,6 +21,9 @@ pub struct Schema {
 
 const LUA_OPTIONAL: &[&str] = &["method", "modules", "imports", "limits"];
 
+/// The kinds that take a `lifecycle:` block: the services started at boot, in dependency order.
+pub const LIFECYCLE_KINDS: &[&str] = &["process.host", "process.service"];
+
 pub const KINDS: &[Schema] = &[
     Schema {
         kind: "function.lua",
@@ -44,6 +47,18 @@ pub const KINDS: &[Schema] = &[
         kind: "workflow.lua",
         required: &["source"],
         optional: LUA_OPTIONAL,
+        open: false,
+    },
+    Schema {
+        kind: "process.host",
+        required: &[],
+        optional: &["host", "lifecycle"],
+        open: false,
+    },
+    Schema {
+        kind: "process.service",
+        required: &["process", "host"],
+        optional: &["input", "lifecycle"],
         open: false,
     },
     Schema {
@@ -247,7 +262,8 @@ mod tests {
         assert_eq!(
             unknown_kind("function.lau"),
             "unknown kind 'function.lau' (luabox knows: function.lua, library.lua, process.lua, \
-             workflow.lua, registry.entry, env.variable, env.storage.os)"
+             workflow.lua, process.host, process.service, registry.entry, env.variable, \
+             env.storage.os)"
         );
         assert!(schema("http.service").is_none());
     }

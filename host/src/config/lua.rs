@@ -72,6 +72,11 @@ pub fn build(
         match fields::string_list("modules", node) {
             Ok(names) => {
                 for (name, line) in names {
+                    // `channel` is a global in every sandbox, not a module; the reference
+                    // runtime tolerates it in `modules:`, so luabox does too, and drops it.
+                    if name == "channel" {
+                        continue;
+                    }
                     if !cx.modules.contains(&name.as_str()) {
                         problems.push(problem(line, unknown_module(&name, cx.modules)));
                     } else if !modules.contains(&name) {
@@ -167,7 +172,7 @@ fn import(
         label: format!("import '{name}'"),
         target: target_id,
         line: alias.line,
-        expect: "library.lua",
+        expect: &["library.lua"],
     })
 }
 
@@ -288,6 +293,24 @@ mod tests {
                  funcs, registry); did you mean 'json'?",
                 "_index.yaml:10: entry 'app:f': unknown module 'sql' (luabox provides: json, time, \
                  funcs, registry)",
+            ]
+        );
+    }
+
+    #[test]
+    fn channel_is_a_global_and_process_a_module() {
+        let app = one_file(
+            "  - name: p\n    kind: process.lua\n    source: file://main.lua\n\
+             \x20   modules: [channel, process, json, channel]\n",
+        );
+        let with_process = [MODULES, &["process"]].concat();
+        let loaded = load_with_env(app.root(), &with_process, &env).unwrap();
+        assert_eq!(lua(entry(&loaded, "app:p")).modules, ["process", "json"]);
+        assert_eq!(
+            app.errors(),
+            [
+                "_index.yaml:6: entry 'app:p': unknown module 'process' (luabox provides: json, time, \
+              funcs, registry)"
             ]
         );
     }

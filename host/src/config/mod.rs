@@ -3,8 +3,9 @@
 //! [`load`] reads every `.yaml`/`.yml` file below the app directory whose top level has a
 //! `namespace:` (other YAML files are not luabox's and are skipped), and checks everything that
 //! can be checked before any Lua runs: kinds and their fields, sources, `modules:` against what
-//! luabox provides, imports (they must name existing libraries, without cycles), references,
-//! pool and limits, `${env:..}` values. It does not stop at the first problem: the error list
+//! luabox provides, imports (they must name existing libraries, without cycles), references
+//! (a service's process and host, `lifecycle.requires`, without cycles), pool, limits and
+//! lifecycle values, `${env:..}` values. It does not stop at the first problem: the error list
 //! holds every one, sorted by file and line, each naming `file:line` and the entry.
 //!
 //! ```no_run
@@ -19,8 +20,9 @@
 //! - `discover`: which files; `yaml`: text → tree of nodes with lines; `file`: the two file
 //!   forms → raw entries; `interpolate`: `${env:..}`;
 //! - `kinds`: the field schema of each kind; `fields`: typed reads of one field; `lua`, `env`,
-//!   `pool`, `limits`, `source`: the fields of the kinds luabox runs;
+//!   `pool`, `limits`, `source`, `process`, `lifecycle`: the fields of the kinds luabox runs;
 //! - `build`: one raw entry → [`Entry`]; `validate`: checks across entries;
+//! - `order`: the order services start in ([`start_order`]);
 //! - `entry`, `id`, `error`: the public types.
 
 mod build;
@@ -33,9 +35,12 @@ mod file;
 mod id;
 mod interpolate;
 mod kinds;
+mod lifecycle;
 mod limits;
 mod lua;
+mod order;
 mod pool;
+mod process;
 mod source;
 mod validate;
 mod yaml;
@@ -49,11 +54,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 pub use entry::{
-    Entry, EnvVariable, LimitOverrides, LuaEntry, LuaKind, LuaSource, Pool, PoolKind, Spec,
+    Entry, EnvVariable, LimitOverrides, LuaEntry, LuaKind, LuaSource, Pool, PoolKind, ProcessHost,
+    ProcessService, Spec,
 };
 pub use error::{ConfigError, Location};
 pub use id::{EntryId, check_name, check_namespace};
 pub use interpolate::Env;
+pub use lifecycle::{Intensity, Lifecycle, RestartPolicy, Startup};
+pub use order::start_order;
 
 use build::{AppContext, Candidate, FileContext};
 use source::Sources;

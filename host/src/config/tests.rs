@@ -171,7 +171,7 @@ fn broken_gives_exactly_six_messages() {
         [
             "../tests/apps/broken/_index.yaml:9: entry 'broken:typo_kind': unknown kind \
              'function.lau' (luabox knows: function.lua, library.lua, process.lua, workflow.lua, \
-             registry.entry, env.variable, env.storage.os)",
+             process.host, process.service, registry.entry, env.variable, env.storage.os)",
             "../tests/apps/broken/_index.yaml:13: entry 'broken:no_method': missing required \
              field 'method' for kind function.lua",
             "../tests/apps/broken/_index.yaml:20: entry 'broken:typo_field': unknown field \

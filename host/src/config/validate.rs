@@ -1,6 +1,8 @@
 //! Checks across entries, once every file is read: duplicate ids, references that must name an
-//! existing entry of the right kind (imports → `library.lua`, `storage` → `env.storage.os`),
-//! and import cycles among libraries.
+//! existing entry of the right kind (imports → `library.lua`, `storage` → `env.storage.os`,
+//! a service's `process` → `process.lua` and `host` → `process.host`), import cycles among
+//! libraries, and start-order cycles among services (`lifecycle.requires`, and a service's
+//! implicit need of its host).
 //!
 //! ```text
 //! lib.yaml:4: entry 'app:a': import cycle: app:a -> app:b -> app:a
@@ -11,12 +13,19 @@ use std::collections::{HashMap, HashSet};
 use super::build::Candidate;
 use super::error::{ConfigError, Location};
 use super::id::EntryId;
-use super::kinds::{suggest_within, typo_budget};
+use super::kinds::{LIFECYCLE_KINDS, suggest_within, typo_budget};
 
 pub fn check(candidates: &[Candidate], errors: &mut Vec<ConfigError>) {
     let index = first_definitions(candidates, errors);
     references(candidates, &index, errors);
-    cycles(candidates, &index, errors);
+    cycles(candidates, &index, &["library.lua"], "import cycle", errors);
+    cycles(
+        candidates,
+        &index,
+        LIFECYCLE_KINDS,
+        "start-order cycle",
+        errors,
+    );
 }
 
 /// Id → the candidate that defines it first; later definitions are errors.
@@ -59,7 +68,11 @@ fn references(
                     let wanted = reference.target.to_string();
                     let names: Vec<String> = candidates
                         .iter()
-                        .filter(|c| c.kind.as_deref() == Some(reference.expect))
+                        .filter(|c| {
+                            c.kind
+                                .as_deref()
+                                .is_some_and(|k| reference.expect.contains(&k))
+                        })
                         .map(|c| c.id.to_string())
                         .collect();
                     // The budget comes from the name alone: a shared namespace would make any
@@ -72,10 +85,12 @@ fn references(
                     Some(message)
                 }
                 Some(target) => match target.kind.as_deref() {
-                    Some(kind) if kind == reference.expect => None,
+                    Some(kind) if reference.expect.contains(&kind) => None,
                     Some(kind) => Some(format!(
                         "{} refers to '{}', which is a {kind}, not a {}",
-                        reference.label, reference.target, reference.expect
+                        reference.label,
+                        reference.target,
+                        reference.expect.join(" or ")
                     )),
                     None => Some(format!(
                         "{} refers to '{}', which has no valid kind",
@@ -94,28 +109,34 @@ fn references(
     }
 }
 
-/// Reports each import cycle among libraries once, at the import made by the cycle's entry
-/// that comes first in load order.
+/// Reports each cycle of references among entries of `kinds` once, as "`what`: a -> b -> a", at
+/// the reference made by the cycle's entry that comes first in load order.
 fn cycles(
     candidates: &[Candidate],
     index: &HashMap<&EntryId, usize>,
+    kinds: &[&str],
+    what: &str,
     errors: &mut Vec<ConfigError>,
 ) {
-    let is_library = |at: usize| candidates[at].kind.as_deref() == Some("library.lua");
+    let in_graph = |at: usize| {
+        candidates[at]
+            .kind
+            .as_deref()
+            .is_some_and(|k| kinds.contains(&k))
+    };
     // Edges of first definitions only: a duplicate is already an error of its own.
     let edges: Vec<Vec<(usize, usize)>> = candidates
         .iter()
         .enumerate()
         .map(|(at, candidate)| {
-            if !is_library(at) || index.get(&candidate.id) != Some(&at) {
+            if !in_graph(at) || index.get(&candidate.id) != Some(&at) {
                 return Vec::new();
             }
             candidate
                 .refs
                 .iter()
-                .filter(|r| r.expect == "library.lua")
                 .filter_map(|r| index.get(&r.target).map(|&t| (t, r.line)))
-                .filter(|&(t, _)| is_library(t))
+                .filter(|&(t, _)| in_graph(t))
                 .collect()
         })
         .collect();
@@ -132,7 +153,7 @@ fn cycles(
         if state[start] != State::New || edges[start].is_empty() {
             continue;
         }
-        // An explicit stack: import chains may be long, the thread's stack is not.
+        // An explicit stack: chains may be long, the thread's stack is not.
         let mut path: Vec<(usize, usize)> = vec![(start, 0)];
         state[start] = State::OnPath;
         while let Some(&mut (node, ref mut next)) = path.last_mut() {
@@ -150,7 +171,7 @@ fn cycles(
                 State::OnPath => {
                     let from = path.iter().position(|&(n, _)| n == target).unwrap_or(0);
                     let cycle: Vec<usize> = path[from..].iter().map(|&(n, _)| n).collect();
-                    report_cycle(candidates, &edges, cycle, &mut seen, errors);
+                    report_cycle(candidates, &edges, cycle, what, &mut seen, errors);
                 }
                 State::Done => {}
             }
@@ -162,6 +183,7 @@ fn report_cycle(
     candidates: &[Candidate],
     edges: &[Vec<(usize, usize)>],
     mut cycle: Vec<usize>,
+    what: &str,
     seen: &mut HashSet<Vec<usize>>,
     errors: &mut Vec<ConfigError>,
 ) {
@@ -191,7 +213,7 @@ fn report_cycle(
     errors.push(ConfigError::new(
         Location::new(&candidates[head].location.file, line),
         Some(candidates[head].id.to_string()),
-        format!("import cycle: {}", names.join(" -> ")),
+        format!("{what}: {}", names.join(" -> ")),
     ));
 }
 
@@ -268,6 +290,26 @@ mod tests {
                 "_index.yaml:3: entry 'app:a': import cycle: app:a -> app:b -> app:c -> app:a",
                 "_index.yaml:6: entry 'app:self': import cycle: app:self -> app:self",
                 "other.yaml:7: entry 'other:x': import cycle: other:x -> other:y -> other:x",
+            ]
+        );
+    }
+
+    #[test]
+    fn start_order_cycles_count_a_service_needing_its_host() {
+        let app = one_file(
+            "  - {name: worker, kind: process.lua, source: file://main.lua}\n\
+             \x20 - name: h\n    kind: process.host\n    lifecycle:\n      requires: [b]\n\
+             \x20 - {name: a, kind: process.service, process: worker, host: h}\n\
+             \x20 - name: b\n    kind: process.service\n    process: worker\n    host: h\n\
+             \x20   lifecycle: {depends_on: [a]}\n\
+             \x20 - {name: self, kind: process.host, lifecycle: {requires: [self]}}\n",
+        );
+        assert_eq!(
+            app.errors(),
+            [
+                "_index.yaml:7: entry 'app:h': start-order cycle: app:h -> app:b -> app:h",
+                "_index.yaml:7: entry 'app:h': start-order cycle: app:h -> app:b -> app:a -> app:h",
+                "_index.yaml:14: entry 'app:self': start-order cycle: app:self -> app:self",
             ]
         );
     }

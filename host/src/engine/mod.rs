@@ -54,6 +54,16 @@ pub struct EngineConfig {
     pub max_instances: u32,
     /// The largest memory limit any sandbox may be given.
     pub max_memory: u64,
+    /// Virtual memory reserved per linear memory. `None` reserves 4 GiB, so compiled code needs
+    /// no bounds checks (the fastest code, for short calls: a few thousand slots). A small
+    /// reservation (it must hold `max_memory`) costs a bounds check per access but lets tens of
+    /// thousands of long-lived sandboxes fit in the address space: processes.
+    pub memory_reservation: Option<u64>,
+    /// Export calls that may be in flight at once, each on a fiber stack of the pool; further
+    /// calls wait for one to end. `None`: one stack per instance. Processes are many but run
+    /// few at a time, and every pooled stack costs two memory mappings (of the 65,530 Linux
+    /// allows a process).
+    pub max_running: Option<u32>,
     /// Where compiled artifacts are cached; `None` uses [`cache::default_dir`].
     pub cache_dir: Option<PathBuf>,
 }
@@ -63,7 +73,24 @@ impl Default for EngineConfig {
         EngineConfig {
             max_instances: 1000,
             max_memory: 4 << 30,
+            memory_reservation: None,
+            max_running: None,
             cache_dir: None,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// The engine for processes: `max_instances` live at once, each with at most `max_memory`
+    /// of linear memory reserved (DESIGN §2b: 4 GiB each would not fit 10,000 in the address
+    /// space).
+    pub fn for_processes(max_instances: u32, max_memory: u64, cache_dir: Option<PathBuf>) -> Self {
+        EngineConfig {
+            max_instances,
+            max_memory,
+            memory_reservation: Some(max_memory),
+            max_running: None,
+            cache_dir,
         }
     }
 }
@@ -154,11 +181,13 @@ pub fn modules_of(chunks: &[Chunk]) -> Vec<String> {
 }
 
 /// Who runs a sandbox: the app whose registry and functions its modules reach (none for a bare
-/// script), and how deep in a chain of `funcs.call`s it is.
+/// script), how deep in a chain of `funcs.call`s it is, and which process it is.
 #[derive(Clone, Default)]
 pub struct Caller {
     pub app: Option<Arc<crate::app::App>>,
     pub depth: u32,
+    /// The process the sandbox is, for a `process.lua` run.
+    pub process: Option<Arc<crate::process::Slot>>,
 }
 
 pub struct Engine {
@@ -167,6 +196,8 @@ pub struct Engine {
     config: EngineConfig,
     templates: std::sync::Mutex<HashMap<Vec<String>, EntryPre<SandboxState>>>,
     ticker: EpochTicker,
+    /// Bounds export calls in flight to the pool's stacks (see [`EngineConfig::max_running`]).
+    running: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl Engine {
@@ -183,12 +214,16 @@ impl Engine {
             &cache_dir,
         )?;
         let ticker = EpochTicker::start(wasmtime.clone());
+        let running = config
+            .max_running
+            .map(|stacks| Arc::new(tokio::sync::Semaphore::new(stacks as usize)));
         Ok(Engine {
             wasmtime,
             component,
             config,
             templates: Default::default(),
             ticker,
+            running,
         })
     }
 
@@ -204,6 +239,35 @@ impl Engine {
         invocation: Invocation,
         caller: Caller,
     ) -> Result<Vec<u8>, RunError> {
+        let control = run::Control {
+            deadline: Some(invocation.limits.deadline),
+            stop: None,
+        };
+        self.run_with(invocation, caller, control).await
+    }
+
+    /// Run a process: like [`Engine::run_as`], but with no deadline unless `deadline` is given,
+    /// and ended early with [`RunError::Stopped`] when `stop` resolves.
+    pub async fn run_process(
+        &self,
+        invocation: Invocation,
+        caller: Caller,
+        deadline: Option<Duration>,
+        stop: impl std::future::Future<Output = String> + Send + 'static,
+    ) -> Result<Vec<u8>, RunError> {
+        let control = run::Control {
+            deadline,
+            stop: Some(Box::pin(stop)),
+        };
+        self.run_with(invocation, caller, control).await
+    }
+
+    async fn run_with(
+        &self,
+        invocation: Invocation,
+        caller: Caller,
+        control: run::Control,
+    ) -> Result<Vec<u8>, RunError> {
         if invocation.limits.memory > self.config.max_memory {
             return Err(RunError::Host(anyhow::anyhow!(
                 "memory limit {} is above this host's maximum of {}",
@@ -212,7 +276,7 @@ impl Engine {
             )));
         }
         let template = self.template(&invocation.linked)?;
-        run::run(self, template, invocation, caller).await
+        run::run(self, template, invocation, caller, control).await
     }
 
     /// Compile Lua sources to bytecode in one sandbox without running them: `(chunk name,
@@ -257,6 +321,15 @@ impl Engine {
         Ok(template)
     }
 
+    /// Wait for a fiber stack to be free for one export call (see [`EngineConfig::max_running`]).
+    pub(crate) async fn admit_call(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.running.clone()?.acquire_owned().await.ok()
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
     pub(crate) fn wasmtime(&self) -> &wasmtime::Engine {
         &self.wasmtime
     }
@@ -278,20 +351,29 @@ fn wasmtime_config(config: &EngineConfig) -> Config {
         .total_core_instances(slots.saturating_mul(3))
         .total_memories(slots.saturating_mul(2))
         .total_tables(slots.saturating_mul(2))
-        .total_stacks(slots)
+        .total_stacks(config.max_running.unwrap_or(slots).min(slots))
         .total_gc_heaps(slots)
-        .async_stack_keep_resident(ASYNC_STACK_KEEP_RESIDENT)
-        .table_keep_resident(TABLE_KEEP_RESIDENT)
         .max_memory_size(usize::try_from(config.max_memory).unwrap_or(usize::MAX));
+    // Short calls reuse slots constantly: keep what they touch resident. Long-lived sandboxes
+    // (processes) are many and rarely freed, so resident leftovers would only add up.
+    let short_calls = config.memory_reservation.is_none();
+    if short_calls {
+        pool.async_stack_keep_resident(ASYNC_STACK_KEEP_RESIDENT)
+            .table_keep_resident(TABLE_KEEP_RESIDENT);
+    }
     // A freed slot normally drops its pages (madvise), so the next sandbox copy-on-write faults
     // its way back into the Lua state, and each such fault costs a TLB shootdown across cores:
     // most of a short call's time. Where Linux can say which pages a sandbox wrote
     // (PAGEMAP_SCAN, 6.7+), keep the slot's pages resident and copy back just those instead.
-    if PoolingAllocationConfig::is_pagemap_scan_available() {
+    if short_calls && PoolingAllocationConfig::is_pagemap_scan_available() {
         pool.pagemap_scan(wasmtime::Enabled::Yes)
             .linear_memory_keep_resident(LINEAR_MEMORY_KEEP_RESIDENT);
     }
     let mut wasm = Config::new();
+    if let Some(reservation) = config.memory_reservation {
+        wasm.memory_reservation(reservation.max(config.max_memory))
+            .memory_reservation_for_growth(0);
+    }
     wasm.wasm_component_model(true)
         .wasm_exceptions(true)
         .epoch_interruption(true)

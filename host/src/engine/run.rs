@@ -6,6 +6,8 @@
 //! their completions. Epoch interruption makes a long export call yield to tokio every few
 //! milliseconds, so a busy sandbox cannot starve others, and traps it once the deadline passes.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Instant;
 
 use wasmtime::{Store, Trap, UpdateDeadline};
@@ -20,26 +22,45 @@ use crate::error::RunError;
 #[error("deadline reached")]
 struct DeadlineReached;
 
+/// How a run may end early besides failing: at a wall-clock deadline (none for a process), or
+/// when `stop` resolves (a process terminated from outside), with the reason it gives.
+pub(super) struct Control {
+    pub deadline: Option<std::time::Duration>,
+    pub stop: Option<Pin<Box<dyn Future<Output = String> + Send>>>,
+}
+
 pub(super) async fn run(
     engine: &Engine,
     template: EntryPre<SandboxState>,
     invocation: Invocation,
     caller: Caller,
+    control: Control,
 ) -> Result<Vec<u8>, RunError> {
     let limits = invocation.limits;
     let mut store = SandboxState::store(engine.wasmtime(), &invocation.entry, &limits, caller);
-    let deadline = Instant::now() + limits.deadline;
+    let deadline = control.deadline.map(|limit| Instant::now() + limit);
     store.set_epoch_deadline(SLICE_TICKS);
     store.epoch_deadline_callback(move |_| {
-        if Instant::now() >= deadline {
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             Err(DeadlineReached.into())
         } else {
             Ok(UpdateDeadline::Yield(SLICE_TICKS))
         }
     });
 
-    let sandbox = instantiate(&mut store, &template, &limits).await?;
-    match drive(&mut store, &sandbox, invocation, deadline).await {
+    let sandbox = {
+        let _stack = engine.admit_call().await;
+        instantiate(&mut store, &template, &limits).await?
+    };
+    let driven = match control.stop {
+        None => drive(engine, &mut store, &sandbox, invocation, deadline).await,
+        // Dropping `drive` mid-call abandons the export call; the store is discarded with it.
+        Some(stop) => tokio::select! {
+            driven = drive(engine, &mut store, &sandbox, invocation, deadline) => driven,
+            reason = stop => return Err(RunError::Stopped(reason)),
+        },
+    };
+    match driven {
         Ok(Ok(values)) => Ok(values),
         // Glue code that fails an allocation raises an ordinary error saying so; with the limit
         // refused, that is the memory limit too.
@@ -53,7 +74,7 @@ pub(super) async fn run(
         Ok(Err(failure)) => Err(RunError::from_guest(failure, limits.memory)),
         Err(error) if error.downcast_ref::<DeadlineReached>().is_some() => {
             Err(RunError::Deadline {
-                limit: limits.deadline,
+                limit: control.deadline.unwrap_or_default(),
             })
         }
         Err(error) if error.downcast_ref::<Trap>() == Some(&Trap::StackOverflow) => {
@@ -114,10 +135,11 @@ pub(super) async fn compile(
 /// Start the chunk and feed completions until it finishes. The outer error is a trap or a host
 /// failure; the inner one the guest's report of a Lua failure.
 async fn drive(
+    engine: &Engine,
     store: &mut Store<SandboxState>,
     sandbox: &Entry,
     invocation: Invocation,
-    deadline: Instant,
+    deadline: Option<Instant>,
 ) -> wasmtime::Result<Result<Vec<u8>, LuaError>> {
     let runner = sandbox.luabox_sandbox_runner();
     let start = bindings::Invocation {
@@ -139,7 +161,10 @@ async fn drive(
         args: invocation.args,
         max_payload: invocation.limits.max_payload,
     };
-    let mut step = runner.call_start(&mut *store, &start).await?;
+    let mut step = {
+        let _stack = engine.admit_call().await;
+        runner.call_start(&mut *store, &start).await?
+    };
     loop {
         match step {
             Step::Done(values) => return Ok(Ok(values)),
@@ -150,10 +175,14 @@ async fn drive(
                         "the sandbox waits on handles {handles:?} that no host operation owns"
                     ));
                 }
-                let completions =
-                    tokio::time::timeout_at(deadline.into(), store.data_mut().pending.next_batch())
+                let batch = store.data_mut().pending.next_batch();
+                let completions = match deadline {
+                    Some(deadline) => tokio::time::timeout_at(deadline.into(), batch)
                         .await
-                        .map_err(|_| DeadlineReached)?;
+                        .map_err(|_| DeadlineReached)?,
+                    None => batch.await,
+                };
+                let _stack = engine.admit_call().await;
                 step = runner.call_resume(&mut *store, &completions).await?;
             }
         }

@@ -17,6 +17,8 @@ pub struct SandboxState {
     started: Instant,
     pub(crate) limiter: MemoryLimiter,
     pub(crate) pending: Pending,
+    /// The pid a non-process sandbox took when it first used `process`.
+    borrowed_pid: Option<crate::modules::BorrowedPid>,
 }
 
 impl SandboxState {
@@ -42,6 +44,7 @@ impl SandboxState {
                 refused: false,
             },
             pending: Pending::default(),
+            borrowed_pid: None,
         }
     }
 
@@ -68,6 +71,18 @@ impl SandboxState {
     /// When this sandbox was created.
     pub fn started(&self) -> Instant {
         self.started
+    }
+
+    /// The process this sandbox is, if any yet.
+    pub fn process_slot(&self) -> Option<&std::sync::Arc<crate::process::Slot>> {
+        self.caller
+            .process
+            .as_ref()
+            .or_else(|| self.borrowed_pid.as_ref().map(|pid| pid.slot()))
+    }
+
+    pub(crate) fn set_borrowed_pid(&mut self, pid: crate::modules::BorrowedPid) {
+        self.borrowed_pid = Some(pid);
     }
 
     /// Host operations this sandbox has started.

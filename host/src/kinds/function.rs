@@ -11,7 +11,7 @@ use std::sync::Arc;
 use rmpv::Value;
 use tokio::sync::Semaphore;
 
-use super::library::{CompiledLua, closure};
+use super::library::{CompiledLua, closure, limits_of};
 use crate::codec::{ErrorObject, decode_values};
 use crate::config::{EntryId, Pool};
 use crate::engine::{Chunk, Invocation, Limits, modules_of};
@@ -33,12 +33,7 @@ impl Function {
         lookup: impl Fn(&EntryId) -> Option<&'a CompiledLua>,
     ) -> Self {
         let spec = &compiled.spec;
-        let defaults = Limits::default();
-        let limits = Limits {
-            memory: spec.limits.memory.unwrap_or(defaults.memory),
-            deadline: spec.limits.timeout.unwrap_or(defaults.deadline),
-            max_payload: spec.limits.max_payload.unwrap_or(defaults.max_payload),
-        };
+        let limits = limits_of(spec);
         let pool = match spec.pool {
             Pool::Inline => None,
             Pool::Bounded { size, .. } => Some(Arc::new(Semaphore::new(size as usize))),

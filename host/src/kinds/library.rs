@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::config::{EntryId, LuaEntry};
-use crate::engine::Chunk;
+use crate::engine::{Chunk, Limits};
 
 /// A Lua entry's compiled chunk and its scope, as the app holds it.
 #[derive(Debug, Clone)]
@@ -62,4 +62,14 @@ pub fn closure<'a>(
             library: position > 0,
         })
         .collect()
+}
+
+/// The entry's limits: its `limits:` where given, the defaults elsewhere.
+pub fn limits_of(spec: &LuaEntry) -> Limits {
+    let defaults = Limits::default();
+    Limits {
+        memory: spec.limits.memory.unwrap_or(defaults.memory),
+        deadline: spec.limits.timeout.unwrap_or(defaults.deadline),
+        max_payload: spec.limits.max_payload.unwrap_or(defaults.max_payload),
+    }
 }

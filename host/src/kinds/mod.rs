@@ -4,3 +4,4 @@
 
 pub mod function;
 pub mod library;
+pub mod process;

@@ -45,6 +45,7 @@ mod hash;
 mod json;
 mod log;
 mod logger;
+mod process;
 mod registry;
 mod sys;
 mod time;
@@ -55,6 +56,7 @@ use wasmtime::component::Linker;
 
 use crate::bindings::HostError;
 use crate::engine::SandboxState;
+pub(crate) use process::BorrowedPid;
 
 /// A module that an entry can list in `modules:` and `require`.
 pub trait HostModule: Send + Sync {
@@ -72,6 +74,7 @@ pub static ALL: &[&dyn HostModule] = &[
     &hash::Hash,
     &json::Json,
     &logger::Logger,
+    &process::Process,
     &registry::Registry,
     &time::Time,
     &uuid::Uuid,

@@ -1,0 +1,135 @@
+/*
+ * mod_process.c — raw part of the `process` global (wit/process.wit). Each function returns what
+ * Lua sees (`true` / a value, or nil + err); lua/process.lua builds the `process` table, message
+ * objects and the inbox/events/listen routing on top:
+ *   raw.pid() -> pid                    raw.send(dest, topic, ...) -> true | nil, err
+ *   raw.spawn(entry, host, flags, ...) -> pid | nil, err    (flags: 0, 1 monitor, 2 link, 3 both)
+ *   raw.exec(entry, host, ...) -> the process's results | nil, err    (waits)
+ *   raw.terminate/monitor/unmonitor/link/unlink(dest) -> true | nil, err
+ *   raw.cancel(dest, reason) -> true | nil, err        raw.set_trap_links(bool)
+ *   raw.receive() -> deliveries (waits; see wit/process.wit for their shape)
+ *   raw.register(name, pid?) -> true | nil, err    raw.lookup(name) -> pid | nil, err
+ *   raw.unregister(name) -> boolean
+ */
+#include <stdlib.h>
+
+#include "luabox.h"
+
+static entry_string_t check_string(lua_State *L, int arg) {
+  size_t len;
+  const char *s = luaL_checklstring(L, arg, &len);
+  return (entry_string_t){(uint8_t *)s, len};
+}
+
+static int done(lua_State *L, bool ok, luabox_sandbox_process_host_error_t *err) {
+  if (!ok) return luabox_push_host_error(L, err);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int l_pid(lua_State *L) {
+  entry_string_t pid;
+  luabox_sandbox_process_pid(&pid);
+  luabox_push_owned_string(L, &pid);
+  return 1;
+}
+
+static int l_send(lua_State *L) {
+  entry_string_t dest = check_string(L, 1), topic = check_string(L, 2);
+  luabox_buf buf;
+  if (!luabox_encode_arg(L, 3, lua_gettop(L) - 2, "message", &buf)) return 2;
+  luabox_sandbox_process_payload_t values = {buf.data, buf.len};
+  luabox_sandbox_process_host_error_t err;
+  bool ok = luabox_sandbox_process_send(&dest, &topic, &values, &err);
+  free(buf.data);
+  return done(L, ok, &err);
+}
+
+static int l_spawn(lua_State *L) {
+  entry_string_t entry = check_string(L, 1), host = check_string(L, 2);
+  luabox_sandbox_process_spawn_flags_t flags = (uint8_t)luaL_checkinteger(L, 3);
+  luabox_buf buf;
+  if (!luabox_encode_arg(L, 4, lua_gettop(L) - 3, "args", &buf)) return 2;
+  luabox_sandbox_process_payload_t args = {buf.data, buf.len};
+  entry_string_t pid;
+  luabox_sandbox_process_host_error_t err;
+  bool ok = luabox_sandbox_process_spawn(&entry, &host, &args, flags, &pid, &err);
+  free(buf.data);
+  if (!ok) return luabox_push_host_error(L, &err);
+  luabox_push_owned_string(L, &pid);
+  return 1;
+}
+
+static int l_exec(lua_State *L) {
+  entry_string_t entry = check_string(L, 1), host = check_string(L, 2);
+  luabox_buf buf;
+  if (!luabox_encode_arg(L, 3, lua_gettop(L) - 2, "args", &buf)) return 2;
+  luabox_sandbox_process_payload_t args = {buf.data, buf.len};
+  uint64_t handle = luabox_sandbox_process_exec(&entry, &host, &args);
+  free(buf.data);
+  return luabox_wait(L, handle, "process.exec");
+}
+
+#define DEST_CALL(name)                                              \
+  static int l_##name(lua_State *L) {                                \
+    entry_string_t dest = check_string(L, 1);                        \
+    luabox_sandbox_process_host_error_t err;                         \
+    return done(L, luabox_sandbox_process_##name(&dest, &err), &err); \
+  }
+DEST_CALL(terminate)
+DEST_CALL(monitor)
+DEST_CALL(unmonitor)
+DEST_CALL(link)
+DEST_CALL(unlink)
+
+static int l_cancel(lua_State *L) {
+  entry_string_t dest = check_string(L, 1), reason = check_string(L, 2);
+  luabox_sandbox_process_host_error_t err;
+  return done(L, luabox_sandbox_process_cancel(&dest, &reason, &err), &err);
+}
+
+static int l_set_trap_links(lua_State *L) {
+  luabox_sandbox_process_set_trap_links(lua_toboolean(L, 1));
+  return 0;
+}
+
+static int l_receive(lua_State *L) {
+  return luabox_wait(L, luabox_sandbox_process_receive(), "process inbox");
+}
+
+static int l_register(lua_State *L) {
+  entry_string_t name = check_string(L, 1), pid;
+  entry_string_t *maybe_pid = NULL;
+  if (!lua_isnoneornil(L, 2)) {
+    pid = check_string(L, 2);
+    maybe_pid = &pid;
+  }
+  luabox_sandbox_process_host_error_t err;
+  return done(L, luabox_sandbox_process_register(&name, maybe_pid, &err), &err);
+}
+
+static int l_lookup(lua_State *L) {
+  entry_string_t name = check_string(L, 1), pid;
+  luabox_sandbox_process_host_error_t err;
+  if (!luabox_sandbox_process_lookup(&name, &pid, &err)) return luabox_push_host_error(L, &err);
+  luabox_push_owned_string(L, &pid);
+  return 1;
+}
+
+static int l_unregister(lua_State *L) {
+  entry_string_t name = check_string(L, 1);
+  lua_pushboolean(L, luabox_sandbox_process_unregister(&name));
+  return 1;
+}
+
+int luabox_open_process(lua_State *L) {
+  static const luaL_Reg functions[] = {
+      {"pid", l_pid},         {"send", l_send},           {"spawn", l_spawn},
+      {"exec", l_exec},       {"terminate", l_terminate}, {"cancel", l_cancel},
+      {"monitor", l_monitor}, {"unmonitor", l_unmonitor}, {"link", l_link},
+      {"unlink", l_unlink},   {"set_trap_links", l_set_trap_links},
+      {"receive", l_receive}, {"register", l_register},   {"lookup", l_lookup},
+      {"unregister", l_unregister}, {NULL, NULL}};
+  luaL_newlib(L, functions);
+  return 1;
+}

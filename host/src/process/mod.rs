@@ -1,0 +1,91 @@
+//! Processes: `process.lua` entries running as actors (DESIGN §2b, reference §3).
+//!
+//! A process is a sandbox of its own, driven by one tokio task from `start` to its result. While
+//! it waits (on its mailbox, a timer, a call...) no export call is in flight: the task awaits the
+//! host operations the sandbox started, including [`Mailbox::take_batch`], and resumes the
+//! sandbox with what completed. The [`Node`] holds the table of live processes, their links,
+//! monitors and names; [`spawn`] starts one.
+
+mod mailbox;
+mod node;
+mod pid;
+pub mod supervisor;
+
+use std::sync::Arc;
+
+pub use mailbox::{Delivery, MAX_QUEUED, Mailbox};
+pub use node::{CANCEL, EXIT, Exit, LINK_DOWN, Node, ProcessError, Slot};
+pub use pid::Pid;
+use tokio::task::JoinHandle;
+
+use crate::app::{App, CallError};
+use crate::engine::Caller;
+use crate::error::RunError;
+use crate::kinds::process::ProcessEntry;
+
+/// How a new process is tied to the one that spawns it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ties {
+    pub monitor: bool,
+    pub link: bool,
+}
+
+/// Start `entry` in the process reserved as `slot` (see [`Node::reserve`]); `parent` and `ties`
+/// say who monitors or links it from the start. The task ends when the process does, after its
+/// exit reached everyone tied to it; it returns the run's own result, with the Lua traceback
+/// that the exit reported to others leaves out.
+pub fn spawn(
+    app: &Arc<App>,
+    entry: &ProcessEntry,
+    slot: Arc<Slot>,
+    args: Vec<u8>,
+    parent: Option<(&Slot, Ties)>,
+) -> Result<JoinHandle<Result<Vec<u8>, RunError>>, ProcessError> {
+    let node = app.node();
+    if let Some((parent, ties)) = parent {
+        let child = slot.pid_text();
+        let tied = (if ties.monitor {
+            node.monitor(parent.pid.id, child)
+        } else {
+            Ok(())
+        })
+        .and_then(|()| {
+            if ties.link {
+                node.link(parent.pid.id, child)
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(error) = tied {
+            node.exit(slot.pid.id, Exit::Normal(Vec::new()));
+            return Err(error);
+        }
+    }
+    let invocation = entry.invocation(args);
+    let deadline = entry.deadline;
+    let app = app.clone();
+    Ok(tokio::spawn(async move {
+        let caller = Caller {
+            app: Some(app.clone()),
+            depth: 0,
+            process: Some(slot.clone()),
+        };
+        let stopped = slot.clone().stopped();
+        let result = match app.process_engine() {
+            Some(engine) => {
+                engine
+                    .run_process(invocation, caller, deadline, stopped)
+                    .await
+            }
+            None => Err(RunError::Host(anyhow::anyhow!(
+                "this app has no process engine"
+            ))),
+        };
+        let exit = match &result {
+            Ok(values) => Exit::Normal(values.clone()),
+            Err(error) => Exit::Failed(CallError::run_error_object(error)),
+        };
+        app.node().exit(slot.pid.id, exit);
+        result
+    }))
+}
