@@ -61,7 +61,7 @@ pub use error::{ConfigError, Location};
 pub use id::{EntryId, check_name, check_namespace};
 pub use interpolate::Env;
 pub use lifecycle::{Intensity, Lifecycle, RestartPolicy, Startup};
-pub use order::start_order;
+pub use order::{needs, start_order};
 
 use build::{AppContext, Candidate, FileContext};
 use source::Sources;

@@ -58,7 +58,7 @@ pub fn start_order(entries: &[Entry]) -> Vec<&EntryId> {
 }
 
 /// What an entry must start after: a service's host, then `lifecycle.requires`.
-fn needs(spec: &Spec) -> impl Iterator<Item = &EntryId> {
+pub fn needs(spec: &Spec) -> impl Iterator<Item = &EntryId> {
     let host = match spec {
         Spec::ProcessService(service) => Some(&service.host),
         _ => None,

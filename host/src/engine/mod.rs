@@ -59,11 +59,6 @@ pub struct EngineConfig {
     /// reservation (it must hold `max_memory`) costs a bounds check per access but lets tens of
     /// thousands of long-lived sandboxes fit in the address space: processes.
     pub memory_reservation: Option<u64>,
-    /// Export calls that may be in flight at once, each on a fiber stack of the pool; further
-    /// calls wait for one to end. `None`: one stack per instance. Processes are many but run
-    /// few at a time, and every pooled stack costs two memory mappings (of the 65,530 Linux
-    /// allows a process).
-    pub max_running: Option<u32>,
     /// Where compiled artifacts are cached; `None` uses [`cache::default_dir`].
     pub cache_dir: Option<PathBuf>,
 }
@@ -74,7 +69,6 @@ impl Default for EngineConfig {
             max_instances: 1000,
             max_memory: 4 << 30,
             memory_reservation: None,
-            max_running: None,
             cache_dir: None,
         }
     }
@@ -89,7 +83,6 @@ impl EngineConfig {
             max_instances,
             max_memory,
             memory_reservation: Some(max_memory),
-            max_running: None,
             cache_dir,
         }
     }
@@ -196,8 +189,6 @@ pub struct Engine {
     config: EngineConfig,
     templates: std::sync::Mutex<HashMap<Vec<String>, EntryPre<SandboxState>>>,
     ticker: EpochTicker,
-    /// Bounds export calls in flight to the pool's stacks (see [`EngineConfig::max_running`]).
-    running: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl Engine {
@@ -214,16 +205,12 @@ impl Engine {
             &cache_dir,
         )?;
         let ticker = EpochTicker::start(wasmtime.clone());
-        let running = config
-            .max_running
-            .map(|stacks| Arc::new(tokio::sync::Semaphore::new(stacks as usize)));
         Ok(Engine {
             wasmtime,
             component,
             config,
             templates: Default::default(),
             ticker,
-            running,
         })
     }
 
@@ -321,11 +308,6 @@ impl Engine {
         Ok(template)
     }
 
-    /// Wait for a fiber stack to be free for one export call (see [`EngineConfig::max_running`]).
-    pub(crate) async fn admit_call(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        self.running.clone()?.acquire_owned().await.ok()
-    }
-
     pub fn config(&self) -> &EngineConfig {
         &self.config
     }
@@ -351,7 +333,7 @@ fn wasmtime_config(config: &EngineConfig) -> Config {
         .total_core_instances(slots.saturating_mul(3))
         .total_memories(slots.saturating_mul(2))
         .total_tables(slots.saturating_mul(2))
-        .total_stacks(config.max_running.unwrap_or(slots).min(slots))
+        .total_stacks(slots)
         .total_gc_heaps(slots)
         .max_memory_size(usize::try_from(config.max_memory).unwrap_or(usize::MAX));
     // Short calls reuse slots constantly: keep what they touch resident. Long-lived sandboxes

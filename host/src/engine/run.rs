@@ -48,15 +48,12 @@ pub(super) async fn run(
         }
     });
 
-    let sandbox = {
-        let _stack = engine.admit_call().await;
-        instantiate(&mut store, &template, &limits).await?
-    };
+    let sandbox = instantiate(&mut store, &template, &limits).await?;
     let driven = match control.stop {
-        None => drive(engine, &mut store, &sandbox, invocation, deadline).await,
+        None => drive(&mut store, &sandbox, invocation, deadline).await,
         // Dropping `drive` mid-call abandons the export call; the store is discarded with it.
         Some(stop) => tokio::select! {
-            driven = drive(engine, &mut store, &sandbox, invocation, deadline) => driven,
+            driven = drive(&mut store, &sandbox, invocation, deadline) => driven,
             reason = stop => return Err(RunError::Stopped(reason)),
         },
     };
@@ -135,7 +132,6 @@ pub(super) async fn compile(
 /// Start the chunk and feed completions until it finishes. The outer error is a trap or a host
 /// failure; the inner one the guest's report of a Lua failure.
 async fn drive(
-    engine: &Engine,
     store: &mut Store<SandboxState>,
     sandbox: &Entry,
     invocation: Invocation,
@@ -161,10 +157,7 @@ async fn drive(
         args: invocation.args,
         max_payload: invocation.limits.max_payload,
     };
-    let mut step = {
-        let _stack = engine.admit_call().await;
-        runner.call_start(&mut *store, &start).await?
-    };
+    let mut step = runner.call_start(&mut *store, &start).await?;
     loop {
         match step {
             Step::Done(values) => return Ok(Ok(values)),
@@ -182,7 +175,6 @@ async fn drive(
                         .map_err(|_| DeadlineReached)?,
                     None => batch.await,
                 };
-                let _stack = engine.admit_call().await;
                 step = runner.call_resume(&mut *store, &completions).await?;
             }
         }

@@ -11,19 +11,15 @@ use std::sync::Arc;
 use rmpv::Value;
 use tokio::sync::Semaphore;
 
-use super::library::{CompiledLua, closure, limits_of};
+use super::library::{CompiledLua, Program};
 use crate::codec::{ErrorObject, decode_values};
 use crate::config::{EntryId, Pool};
-use crate::engine::{Chunk, Invocation, Limits, modules_of};
+use crate::engine::Invocation;
 
 /// A callable `function.lua` entry, ready to run.
 #[derive(Debug)]
 pub struct Function {
-    pub id: EntryId,
-    method: Option<String>,
-    chunks: Vec<Chunk>,
-    linked: Vec<String>,
-    limits: Limits,
+    program: Program,
     pool: Option<Arc<Semaphore>>,
 }
 
@@ -32,33 +28,19 @@ impl Function {
         compiled: &'a CompiledLua,
         lookup: impl Fn(&EntryId) -> Option<&'a CompiledLua>,
     ) -> Self {
-        let spec = &compiled.spec;
-        let limits = limits_of(spec);
-        let pool = match spec.pool {
+        let pool = match compiled.spec.pool {
             Pool::Inline => None,
             Pool::Bounded { size, .. } => Some(Arc::new(Semaphore::new(size as usize))),
         };
-        let chunks = closure(compiled, lookup);
         Function {
-            id: compiled.id.clone(),
-            method: spec.method.clone(),
-            linked: modules_of(&chunks),
-            chunks,
-            limits,
+            program: Program::new(compiled, lookup, &[]),
             pool,
         }
     }
 
     /// The invocation for one call with `args` (a MessagePack array).
     pub fn invocation(&self, args: Vec<u8>) -> Invocation {
-        Invocation {
-            entry: self.id.to_string(),
-            method: self.method.clone(),
-            chunks: self.chunks.clone(),
-            linked: self.linked.clone(),
-            args,
-            limits: self.limits,
-        }
+        self.program.invocation(args)
     }
 
     /// Wait for room in the entry's pool (immediately for `inline`).

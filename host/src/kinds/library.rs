@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::config::{EntryId, LuaEntry};
-use crate::engine::{Chunk, Limits};
+use crate::engine::{Chunk, Invocation, Limits, modules_of};
 
 /// A Lua entry's compiled chunk and its scope, as the app holds it.
 #[derive(Debug, Clone)]
@@ -64,12 +64,59 @@ pub fn closure<'a>(
         .collect()
 }
 
-/// The entry's limits: its `limits:` where given, the defaults elsewhere.
-pub fn limits_of(spec: &LuaEntry) -> Limits {
-    let defaults = Limits::default();
-    Limits {
-        memory: spec.limits.memory.unwrap_or(defaults.memory),
-        deadline: spec.limits.timeout.unwrap_or(defaults.deadline),
-        max_payload: spec.limits.max_payload.unwrap_or(defaults.max_payload),
+/// What every run of a Lua entry shares: its chunks and their scopes, the modules linked for
+/// them, its method and limits. [`super::function::Function`] and
+/// [`super::process::ProcessEntry`] add what their kind needs on top.
+#[derive(Debug)]
+pub struct Program {
+    id: EntryId,
+    method: Option<String>,
+    chunks: Vec<Chunk>,
+    linked: Vec<String>,
+    limits: Limits,
+}
+
+impl Program {
+    /// The program of `compiled`, whose own chunk may also use the modules in `always`
+    /// (whatever its `modules:` lists).
+    pub fn new<'a>(
+        compiled: &'a CompiledLua,
+        lookup: impl Fn(&EntryId) -> Option<&'a CompiledLua>,
+        always: &[&str],
+    ) -> Self {
+        let spec = &compiled.spec;
+        let defaults = Limits::default();
+        let limits = Limits {
+            memory: spec.limits.memory.unwrap_or(defaults.memory),
+            deadline: spec.limits.timeout.unwrap_or(defaults.deadline),
+            max_payload: spec.limits.max_payload.unwrap_or(defaults.max_payload),
+        };
+        let mut chunks = closure(compiled, lookup);
+        if let Some(own) = chunks.first_mut() {
+            for module in always {
+                if !own.modules.iter().any(|m| m == module) {
+                    own.modules.push((*module).to_owned());
+                }
+            }
+        }
+        Program {
+            id: compiled.id.clone(),
+            method: spec.method.clone(),
+            linked: modules_of(&chunks),
+            chunks,
+            limits,
+        }
+    }
+
+    /// The invocation of one run with `args` (a MessagePack array).
+    pub fn invocation(&self, args: Vec<u8>) -> Invocation {
+        Invocation {
+            entry: self.id.to_string(),
+            method: self.method.clone(),
+            chunks: self.chunks.clone(),
+            linked: self.linked.clone(),
+            args,
+            limits: self.limits,
+        }
     }
 }

@@ -7,17 +7,13 @@
 
 use std::time::Duration;
 
-use super::library::{CompiledLua, closure, limits_of};
+use super::library::{CompiledLua, Program};
 use crate::config::EntryId;
-use crate::engine::{Chunk, Invocation, Limits, modules_of};
+use crate::engine::Invocation;
 
 #[derive(Debug)]
 pub struct ProcessEntry {
-    pub id: EntryId,
-    method: Option<String>,
-    chunks: Vec<Chunk>,
-    linked: Vec<String>,
-    limits: Limits,
+    program: Program,
     pub deadline: Option<Duration>,
 }
 
@@ -26,33 +22,14 @@ impl ProcessEntry {
         compiled: &'a CompiledLua,
         lookup: impl Fn(&EntryId) -> Option<&'a CompiledLua>,
     ) -> Self {
-        let spec = &compiled.spec;
-        let limits = limits_of(spec);
-        let mut chunks = closure(compiled, lookup);
-        if let Some(own) = chunks.first_mut()
-            && !own.modules.iter().any(|m| m == "process")
-        {
-            own.modules.push("process".to_owned());
-        }
         ProcessEntry {
-            id: compiled.id.clone(),
-            method: spec.method.clone(),
-            linked: modules_of(&chunks),
-            chunks,
-            limits,
-            deadline: spec.limits.timeout,
+            program: Program::new(compiled, lookup, &["process"]),
+            deadline: compiled.spec.limits.timeout,
         }
     }
 
     /// The invocation of one spawn with `args` (a MessagePack array).
     pub fn invocation(&self, args: Vec<u8>) -> Invocation {
-        Invocation {
-            entry: self.id.to_string(),
-            method: self.method.clone(),
-            chunks: self.chunks.clone(),
-            linked: self.linked.clone(),
-            args,
-            limits: self.limits,
-        }
+        self.program.invocation(args)
     }
 }

@@ -17,13 +17,13 @@ use std::sync::Arc;
 
 use rmpv::Value;
 
-use crate::app::App;
+use crate::app::{App, CallError, Spawned};
 use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::process::{self, SpawnFlags};
 use crate::codec::{ErrorObject, encode_values};
 use crate::config::EntryId;
 use crate::engine::SandboxState;
-use crate::process::{Exit, ProcessError, Slot, Ties};
+use crate::process::{Exit, Node, ProcessError, Slot, Ties};
 
 host_module!(Process, "process", process);
 
@@ -74,6 +74,16 @@ impl SandboxState {
         Ok((app, slot))
     }
 
+    /// Run `operation` on the app's process table as this sandbox's process.
+    fn on_node<T>(
+        &mut self,
+        operation: impl FnOnce(&Node, &Slot) -> Result<T, ProcessError>,
+    ) -> wasmtime::Result<Result<T, HostError>> {
+        Ok(self
+            .me()
+            .and_then(|(app, me)| Ok(operation(app.node(), &me)?)))
+    }
+
     fn resolve_entry(&self, reference: &str) -> Result<EntryId, HostError> {
         EntryId::resolve(reference, self.namespace())
             .map_err(|message| super::host_error("Invalid", message))
@@ -85,12 +95,11 @@ impl SandboxState {
         host: &str,
         args: Vec<u8>,
         ties: Ties,
-    ) -> Result<Arc<Slot>, HostError> {
+    ) -> Result<Spawned, HostError> {
         let (app, me) = self.me()?;
         let entry = self.resolve_entry(entry)?;
         let host = self.resolve_entry(host)?.to_string();
-        let (slot, _task) = app.spawn(&entry, &host, args, Some((&me, ties)))?;
-        Ok(slot)
+        Ok(app.spawn(&entry, &host, args, Some((&me, ties)))?)
     }
 }
 
@@ -109,9 +118,7 @@ impl process::Host for SandboxState {
         topic: String,
         values: Vec<u8>,
     ) -> wasmtime::Result<Result<(), HostError>> {
-        Ok(self
-            .me()
-            .and_then(|(app, me)| Ok(app.node().send(Some(&me), &dest, &topic, values)?)))
+        self.on_node(|node, me| node.send(Some(me), &dest, &topic, values))
     }
 
     fn spawn(
@@ -127,71 +134,48 @@ impl process::Host for SandboxState {
         };
         Ok(self
             .start_process(&entry, &host, args, ties)
-            .map(|slot| slot.pid_text().to_string()))
+            .map(|(slot, _task)| slot.pid_text().to_string()))
     }
 
     fn exec(&mut self, entry: String, host: String, args: Vec<u8>) -> wasmtime::Result<u64> {
         let started = self.start_process(&entry, &host, args, Ties::default());
-        let app = self.app().cloned();
-        let exited = match (&started, app) {
-            (Ok(slot), Some(app)) => app.node().wait_exit(slot.pid.id),
-            _ => None,
-        };
         Ok(self.pending().start(async move {
-            let exit = match (started, exited) {
-                (Err(error), _) => Exit::Failed(ErrorObject::new(&error.kind, error.message)),
-                (Ok(_), Some(exited)) => exited.await.unwrap_or_else(|_| {
-                    Exit::Failed(ErrorObject::new("Internal", "the process vanished"))
-                }),
-                (Ok(slot), None) => Exit::Failed(ErrorObject::new(
-                    "Internal",
-                    format!(
-                        "process {} ended before it could be watched",
-                        slot.pid_text()
-                    ),
-                )),
+            let error = match started {
+                Err(error) => ErrorObject::new(&error.kind, error.message),
+                Ok((_, task)) => match task.await {
+                    Ok(Ok(values)) => return values,
+                    Ok(Err(error)) => CallError::run_error_object(&error),
+                    Err(error) => {
+                        ErrorObject::new("Internal", format!("the process task failed: {error}"))
+                    }
+                },
             };
-            match exit {
-                Exit::Normal(values) => values,
-                Exit::Failed(error) => encode_values(vec![Value::Nil, error.to_msgpack()]),
-            }
+            encode_values(vec![Value::Nil, error.to_msgpack()])
         }))
     }
 
     fn terminate(&mut self, dest: String) -> wasmtime::Result<Result<(), HostError>> {
-        Ok(self
-            .me()
-            .and_then(|(app, me)| Ok(app.node().terminate(&me, &dest)?)))
+        self.on_node(|node, me| node.terminate(me, &dest))
     }
 
     fn cancel(&mut self, dest: String, reason: String) -> wasmtime::Result<Result<(), HostError>> {
-        Ok(self
-            .me()
-            .and_then(|(app, me)| Ok(app.node().cancel(Some(&me), &dest, &reason)?)))
+        self.on_node(|node, me| node.cancel(Some(me), &dest, &reason))
     }
 
     fn monitor(&mut self, dest: String) -> wasmtime::Result<Result<(), HostError>> {
-        Ok(self
-            .me()
-            .and_then(|(app, me)| Ok(app.node().monitor(me.pid.id, &dest)?)))
+        self.on_node(|node, me| node.monitor(me.pid.id, &dest))
     }
 
     fn unmonitor(&mut self, dest: String) -> wasmtime::Result<Result<(), HostError>> {
-        Ok(self
-            .me()
-            .and_then(|(app, me)| Ok(app.node().unmonitor(me.pid.id, &dest)?)))
+        self.on_node(|node, me| node.unmonitor(me.pid.id, &dest))
     }
 
     fn link(&mut self, dest: String) -> wasmtime::Result<Result<(), HostError>> {
-        Ok(self
-            .me()
-            .and_then(|(app, me)| Ok(app.node().link(me.pid.id, &dest)?)))
+        self.on_node(|node, me| node.link(me.pid.id, &dest))
     }
 
     fn unlink(&mut self, dest: String) -> wasmtime::Result<Result<(), HostError>> {
-        Ok(self
-            .me()
-            .and_then(|(app, me)| Ok(app.node().unlink(me.pid.id, &dest)?)))
+        self.on_node(|node, me| node.unlink(me.pid.id, &dest))
     }
 
     fn set_trap_links(&mut self, trap: bool) -> wasmtime::Result<()> {
@@ -217,19 +201,17 @@ impl process::Host for SandboxState {
         name: String,
         pid: Option<String>,
     ) -> wasmtime::Result<Result<(), HostError>> {
-        Ok(self.me().and_then(|(app, me)| {
+        self.on_node(|node, me| {
             let id = match pid {
                 None => me.pid.id,
-                Some(dest) => app.node().resolve(&dest)?.pid.id,
+                Some(dest) => node.resolve(&dest)?.pid.id,
             };
-            Ok(app.node().register(&name, id)?)
-        }))
+            node.register(&name, id)
+        })
     }
 
     fn lookup(&mut self, name: String) -> wasmtime::Result<Result<String, HostError>> {
-        Ok(self
-            .me()
-            .and_then(|(app, _)| Ok(app.node().lookup(&name)?.pid_text().to_string())))
+        self.on_node(|node, _| Ok(node.lookup(&name)?.pid_text().to_string()))
     }
 
     fn unregister(&mut self, name: String) -> wasmtime::Result<bool> {

@@ -9,15 +9,15 @@
 //!
 //! When a process ends ([`Node::exit`]): its names are released; its monitors receive EXIT with
 //! the result; if the exit was abnormal, each linked process receives LINK_DOWN when it traps
-//! links and is otherwise stopped itself ("linked process ... failed"), which cascades; and
-//! whoever waits for it (`process.exec`) gets the result.
+//! links and is otherwise stopped itself ("linked process ... failed"), which cascades.
+//! (`process.exec` awaits the process's task, which ends with its result.)
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rmpv::Value;
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::Notify;
 
 use super::mailbox::{Delivery, Mailbox};
 use super::pid::Pid;
@@ -122,7 +122,6 @@ struct Live {
     monitored_by: HashSet<u64>,
     monitoring: HashSet<u64>,
     names: Vec<String>,
-    waiters: Vec<oneshot::Sender<Exit>>,
 }
 
 #[derive(Default)]
@@ -159,19 +158,6 @@ impl Node {
         if let Some(host) = lock(&self.table).hosts.get_mut(id) {
             host.running = running;
         }
-    }
-
-    /// Live processes on `host`.
-    pub fn live_on(&self, host: &str) -> u32 {
-        lock(&self.table)
-            .hosts
-            .get(host)
-            .map_or(0, |host| host.live)
-    }
-
-    /// Live processes, on every host.
-    pub fn live(&self) -> usize {
-        lock(&self.table).live.len()
     }
 
     /// Enter a new process in the table. On a `process.host` (`counted`), the host must be running
@@ -224,7 +210,6 @@ impl Node {
                 monitored_by: HashSet::new(),
                 monitoring: HashSet::new(),
                 names: Vec::new(),
-                waiters: Vec::new(),
             },
         );
         Ok(slot)
@@ -416,15 +401,6 @@ impl Node {
         true
     }
 
-    /// A receiver for the exit of live process `id`; `None` when it has already ended.
-    pub fn wait_exit(&self, id: u64) -> Option<oneshot::Receiver<Exit>> {
-        let mut table = lock(&self.table);
-        let live = table.live.get_mut(&id)?;
-        let (sender, receiver) = oneshot::channel();
-        live.waiters.push(sender);
-        Some(receiver)
-    }
-
     /// Remove process `id` from the table and tell everyone tied to it how it ended.
     pub fn exit(&self, id: u64, exit: Exit) {
         let mut table = lock(&self.table);
@@ -475,10 +451,6 @@ impl Node {
                     live.slot.pid_text, error.message
                 ));
             }
-        }
-        drop(table);
-        for waiter in live.waiters {
-            let _ = waiter.send(exit.clone());
         }
     }
 }

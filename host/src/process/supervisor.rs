@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::App;
 use crate::codec::json_to_values;
-use crate::config::{EntryId, Lifecycle, ProcessService, RestartPolicy, Spec, start_order};
+use crate::config::{EntryId, ProcessService, RestartPolicy, Spec, needs, start_order};
 use crate::error::RunError;
 
 /// The services `start` started, until `stop`.
@@ -77,34 +77,20 @@ pub fn start(app: &Arc<App>) -> Services {
     services
 }
 
-/// The ids of `auto_start` entries and, transitively, what they require.
+/// The ids of `auto_start` entries and, transitively, what they need.
 fn wanted(entries: &[crate::config::Entry]) -> Vec<EntryId> {
-    let lifecycle = |entry: &crate::config::Entry| -> Option<(Lifecycle, Option<EntryId>)> {
-        match &entry.spec {
-            Spec::ProcessHost(host) => Some((host.lifecycle.clone(), None)),
-            Spec::ProcessService(service) => {
-                Some((service.lifecycle.clone(), Some(service.host.clone())))
-            }
-            _ => None,
-        }
-    };
     let mut wanted: Vec<EntryId> = Vec::new();
     let mut queue: VecDeque<EntryId> = entries
         .iter()
-        .filter(|entry| lifecycle(entry).is_some_and(|(l, _)| l.auto_start))
+        .filter(|entry| entry.spec.lifecycle().is_some_and(|l| l.auto_start))
         .map(|entry| entry.id.clone())
         .collect();
     while let Some(id) = queue.pop_front() {
         if wanted.contains(&id) {
             continue;
         }
-        if let Some((lifecycle, host)) = entries
-            .iter()
-            .find(|entry| entry.id == id)
-            .and_then(lifecycle)
-        {
-            queue.extend(lifecycle.requires.iter().cloned());
-            queue.extend(host);
+        if let Some(entry) = entries.iter().find(|entry| entry.id == id) {
+            queue.extend(needs(&entry.spec).cloned());
         }
         wanted.push(id);
     }
