@@ -1,6 +1,22 @@
 #!/usr/bin/env bash
 # The project's scoreboard: runs every benchmark and prints one table of figures, each beside a
 # baseline measured in the same run (see DESIGN.md §8 for the targets).
+#
+# The process benchmark keeps 10,000 processes alive, more than Linux's default
+# vm.max_map_count (65,530) leaves room for; as root this raises it (it only ever grows it),
+# otherwise run `sudo sysctl -w vm.max_map_count=1048576` first. Its Erlang baseline needs
+# `escript` (Debian: erlang-base), installed here when apt-get is usable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo 0)" -lt 1048576 ] && [ "$(id -u)" = 0 ]; then
+  sysctl -q -w vm.max_map_count=1048576 || true
+fi
+if ! command -v escript >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  (apt-get install -y -q erlang-base >/dev/null 2>&1 ||
+    { apt-get update -q >/dev/null && apt-get install -y -q erlang-base >/dev/null; }) || true
+fi
+
 cargo bench -q --bench cpu 2>/dev/null
+echo
+cargo bench -q --bench processes 2>/dev/null

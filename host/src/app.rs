@@ -17,6 +17,7 @@ use crate::kinds::function::{Function, returned_error};
 use crate::kinds::library::CompiledLua;
 use crate::kinds::process::ProcessEntry;
 use crate::modules;
+use crate::process::capacity::{self, MappingBudget};
 use crate::process::{Node, ProcessError, Slot, Ties};
 use crate::registry::Registry;
 use tokio::task::JoinHandle;
@@ -36,10 +37,13 @@ pub struct App {
     node: Node,
 }
 
-/// Processes one luabox host runs at once, and the most memory one may have: together they size
-/// the process engine's reservation of address space (DESIGN §2b).
-pub const MAX_PROCESSES: u32 = 11_000;
+/// The most processes one luabox host runs at once (all its process hosts' `max_processes`
+/// together), and the most memory one may have: with the hosts' limits they size the process
+/// engine's reservation of address space (DESIGN §2b), about 0.6 GiB per process.
+pub const MAX_PROCESSES: u32 = 100_000;
 pub const MAX_PROCESS_MEMORY: u64 = 256 << 20;
+/// Sandboxes for processes outside any host: those `luabox run --exec` starts.
+const EXEC_SANDBOXES: u32 = 16;
 
 /// The pseudo-host of processes started from outside (`luabox run --exec`): not a
 /// `process.host` entry, so nothing can spawn onto it and no host limit applies.
@@ -137,24 +141,23 @@ impl App {
                 )
             })
             .collect();
-        let process_engine = if processes.is_empty() {
-            None
-        } else {
-            let config = EngineConfig::for_processes(
-                MAX_PROCESSES,
-                MAX_PROCESS_MEMORY,
-                engine.config().cache_dir.clone(),
-            );
-            Some(Engine::new(config).map_err(|error| {
-                LoadError::Host(error.context("cannot start the engine for processes"))
-            })?)
-        };
         let node = Node::default();
+        let mut hosted: u64 = 0;
         for entry in &loaded.entries {
             if let Spec::ProcessHost(host) = &entry.spec {
                 node.add_host(&entry.id.to_string(), host.max_processes);
+                hosted += u64::from(host.max_processes);
             }
         }
+        let process_engine = if processes.is_empty() {
+            None
+        } else {
+            Some(process_engine(
+                hosted,
+                &node,
+                engine.config().cache_dir.clone(),
+            )?)
+        };
         Ok(Arc::new(App {
             root: loaded.root,
             engine,
@@ -265,6 +268,39 @@ impl App {
             None => Ok(values),
         }
     }
+}
+
+/// The engine for processes, with a sandbox for each process the hosts allow (`hosted`) and
+/// for `--exec`. Where the kernel's mapping limit leaves room for fewer, it warns and has the
+/// node refuse spawns beyond that: past the limit even the host's own allocations would fail.
+fn process_engine(
+    hosted: u64,
+    node: &Node,
+    cache_dir: Option<PathBuf>,
+) -> Result<Engine, LoadError> {
+    if hosted > u64::from(MAX_PROCESSES) {
+        return Err(LoadError::Host(anyhow::anyhow!(
+            "the process hosts allow {hosted} processes together (host.max_processes); one \
+             luabox host runs at most {MAX_PROCESSES}"
+        )));
+    }
+    let sandboxes = hosted as u32 + EXEC_SANDBOXES;
+    if let Some(budget) = MappingBudget::for_slots(sandboxes)
+        && budget.processes < hosted
+    {
+        tracing::warn!(
+            "vm.max_map_count ({}) leaves memory mappings for about {} live processes, fewer than \
+             the {hosted} the process hosts allow: spawns beyond that fail. Raise it with \
+             `sysctl -w vm.max_map_count={}`",
+            budget.max_map_count,
+            budget.processes,
+            capacity::SUGGESTED_MAX_MAP_COUNT
+        );
+        node.set_mapping_budget(budget);
+    }
+    let config = EngineConfig::for_processes(sandboxes, MAX_PROCESS_MEMORY, cache_dir);
+    Engine::new(config)
+        .map_err(|error| LoadError::Host(error.context("cannot start the engine for processes")))
 }
 
 /// Compile every Lua entry's source in one sandbox; syntax errors become configuration errors at

@@ -6,6 +6,7 @@
 //! sandbox with what completed. The [`Node`] holds the table of live processes, their links,
 //! monitors and names; [`spawn`] starts one.
 
+pub mod capacity;
 mod mailbox;
 mod node;
 mod pid;
@@ -33,7 +34,8 @@ pub struct Ties {
 /// Start `entry` in the process reserved as `slot` (see [`Node::reserve`]); `parent` and `ties`
 /// say who monitors or links it from the start. The task ends when the process does, after its
 /// exit reached everyone tied to it; it returns the run's own result, with the Lua traceback
-/// that the exit reported to others leaves out.
+/// that the exit reported to others leaves out. The failure of a process spawned by another is
+/// logged here; the supervisor and `--exec` report those they start.
 pub fn spawn(
     app: &Arc<App>,
     entry: &ProcessEntry,
@@ -61,8 +63,10 @@ pub fn spawn(
             return Err(error);
         }
     }
+    let spawned_by_process = parent.is_some();
     let invocation = entry.invocation(args);
     let deadline = entry.deadline;
+    let invocation_entry = invocation.entry.clone();
     let app = app.clone();
     Ok(tokio::spawn(async move {
         let caller = Caller {
@@ -83,7 +87,12 @@ pub fn spawn(
         };
         let exit = match &result {
             Ok(values) => Exit::Normal(values.clone()),
-            Err(error) => Exit::Failed(CallError::run_error_object(error)),
+            Err(error) => {
+                if spawned_by_process && !matches!(error, RunError::Stopped(_)) {
+                    tracing::warn!(pid = %slot.pid_text(), entry = %invocation_entry, "process failed: {}", error.describe());
+                }
+                Exit::Failed(CallError::run_error_object(error))
+            }
         };
         app.node().exit(slot.pid.id, exit);
         result

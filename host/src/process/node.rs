@@ -14,11 +14,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use rmpv::Value;
 use tokio::sync::Notify;
 
+use super::capacity::MappingBudget;
 use super::mailbox::{Delivery, Mailbox};
 use super::pid::Pid;
 use crate::codec::{ErrorObject, decode_values};
@@ -135,6 +136,8 @@ struct Table {
 pub struct Node {
     table: Mutex<Table>,
     last_id: AtomicU64,
+    /// Set where the kernel leaves room for fewer processes than the hosts allow.
+    mapping_budget: OnceLock<MappingBudget>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -154,6 +157,11 @@ impl Node {
         );
     }
 
+    /// Refuse spawns on hosts beyond `budget.processes` live processes in all.
+    pub fn set_mapping_budget(&self, budget: MappingBudget) {
+        let _ = self.mapping_budget.set(budget);
+    }
+
     pub fn set_host_running(&self, id: &str, running: bool) {
         if let Some(host) = lock(&self.table).hosts.get_mut(id) {
             host.running = running;
@@ -165,6 +173,12 @@ impl Node {
     /// `process`) are named after `host` but not counted.
     pub fn reserve(&self, host: &str, counted: bool) -> Result<Arc<Slot>, ProcessError> {
         let mut table = lock(&self.table);
+        if counted && let Some(budget) = self.mapping_budget.get() {
+            let live: u64 = table.hosts.values().map(|host| u64::from(host.live)).sum();
+            if live >= budget.processes {
+                return Err(ProcessError::new("Unavailable", budget.exhausted()));
+            }
+        }
         if counted {
             let Some(state) = table.hosts.get_mut(host) else {
                 return Err(ProcessError::new(
@@ -228,11 +242,12 @@ impl Node {
                 "NotFound",
                 format!("process {dest} not found (it has exited or never existed)"),
             )),
-            None => {
-                table.names.get(dest).copied().ok_or_else(|| {
-                    ProcessError::new("NotFound", format!("could not resolve: {dest}"))
-                })
-            }
+            None => table.names.get(dest).copied().ok_or_else(|| {
+                ProcessError::new(
+                    "NotFound",
+                    format!("no process is registered as '{dest}' (nor is it a pid)"),
+                )
+            }),
         }
     }
 
