@@ -43,6 +43,8 @@ const SLICE_TICKS: u64 = 5;
 const ASYNC_STACK_KEEP_RESIDENT: usize = 128 << 10;
 /// Bytes of each pooled linear memory reset in place (only the pages written) rather than dropped.
 const LINEAR_MEMORY_KEEP_RESIDENT: usize = 4 << 20;
+/// The same for a process's memory: the pages a process's start-up writes.
+const PROCESS_MEMORY_KEEP_RESIDENT: usize = 512 << 10;
 /// Bytes of each pooled table zeroed in place rather than dropped: the guest's function table
 /// (a few hundred entries) fits, so a call does not fault it back in and the release does not
 /// cost a TLB shootdown.
@@ -336,20 +338,28 @@ fn wasmtime_config(config: &EngineConfig) -> Config {
         .total_stacks(slots)
         .total_gc_heaps(slots)
         .max_memory_size(usize::try_from(config.max_memory).unwrap_or(usize::MAX));
-    // Short calls reuse slots constantly: keep what they touch resident. Long-lived sandboxes
-    // (processes) are many and rarely freed, so resident leftovers would only add up.
+    // A slot's pages stay resident when it is freed and only the pages the sandbox wrote are
+    // copied back (PAGEMAP_SCAN, Linux 6.7+), so the next sandbox does not copy-on-write fault
+    // its way back into the Lua state: each such fault, and each page dropped with madvise,
+    // costs a TLB shootdown across cores, most of a short call's or process's start-up time.
+    // Function slots keep more (a call may touch megabytes); process slots, which are many,
+    // keep what a process start-up touches, and the freed slots a new process takes first are
+    // the most recently used (no warm-slot reserve), so retained memory follows the most
+    // processes alive at once, not the pool's size.
     let short_calls = config.memory_reservation.is_none();
+    pool.table_keep_resident(TABLE_KEEP_RESIDENT);
     if short_calls {
-        pool.async_stack_keep_resident(ASYNC_STACK_KEEP_RESIDENT)
-            .table_keep_resident(TABLE_KEEP_RESIDENT);
+        pool.async_stack_keep_resident(ASYNC_STACK_KEEP_RESIDENT);
+    } else {
+        pool.max_unused_warm_slots(0);
     }
-    // A freed slot normally drops its pages (madvise), so the next sandbox copy-on-write faults
-    // its way back into the Lua state, and each such fault costs a TLB shootdown across cores:
-    // most of a short call's time. Where Linux can say which pages a sandbox wrote
-    // (PAGEMAP_SCAN, 6.7+), keep the slot's pages resident and copy back just those instead.
-    if short_calls && PoolingAllocationConfig::is_pagemap_scan_available() {
+    if PoolingAllocationConfig::is_pagemap_scan_available() {
         pool.pagemap_scan(wasmtime::Enabled::Yes)
-            .linear_memory_keep_resident(LINEAR_MEMORY_KEEP_RESIDENT);
+            .linear_memory_keep_resident(if short_calls {
+                LINEAR_MEMORY_KEEP_RESIDENT
+            } else {
+                PROCESS_MEMORY_KEEP_RESIDENT
+            });
     }
     let mut wasm = Config::new();
     if let Some(reservation) = config.memory_reservation {
