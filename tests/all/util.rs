@@ -2,6 +2,9 @@
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
 
 use luabox::engine::{Engine, EngineConfig, Invocation};
 
@@ -11,6 +14,9 @@ pub struct Run {
     pub stdout: String,
     pub stderr: String,
 }
+
+/// How long one `luabox` run in a test may take.
+const RUN_LIMIT: Duration = Duration::from_secs(300);
 
 /// Run `luabox ARGS...` with `stdin` as its input.
 pub fn luabox(args: &[&str], stdin: &str) -> Run {
@@ -33,11 +39,23 @@ pub fn luabox_with_env(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run 
         .unwrap()
         .write_all(stdin.as_bytes())
         .unwrap();
+    // A hung run fails its test instead of holding up the whole suite.
+    let pid = child.id();
+    let (finished, done) = mpsc::channel();
+    let waiter = thread::spawn(move || {
+        let output = child.wait_with_output();
+        let _ = finished.send(());
+        output
+    });
+    if done.recv_timeout(RUN_LIMIT).is_err() {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        panic!("luabox {args:?} ran longer than {RUN_LIMIT:?}; killed it");
+    }
     let Output {
         status,
         stdout,
         stderr,
-    } = child.wait_with_output().unwrap();
+    } = waiter.join().unwrap().unwrap();
     Run {
         code: status
             .code()
