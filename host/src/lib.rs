@@ -33,6 +33,7 @@ pub mod bindings;
 pub mod cli;
 pub mod codec;
 pub mod config;
+pub mod durable;
 pub mod engine;
 pub mod error;
 pub mod kinds;

@@ -1,0 +1,162 @@
+//! Workflow histories (DESIGN §4, issue 5): the durable record from which a `workflow.lua` is
+//! replayed. A workflow is a row (id, entry, input, status, result) and an append-only list of
+//! events numbered from 1; signals wait in a per-workflow inbox until the workflow records them
+//! in its history. Everything a store acknowledges is on disk.
+//!
+//! [`HistoryStore`] is what the workflow engine uses; [`sqlite::SqliteStore`] is the embedded
+//! default, and other backends (PostgreSQL, Temporal) implement the same trait.
+
+pub mod sqlite;
+
+use futures::future::BoxFuture;
+
+/// Where a workflow is in its life. Only `Running` workflows accept events and signals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Running,
+    Completed,
+    Failed,
+    Canceled,
+    Terminated,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Running => "running",
+            Status::Completed => "completed",
+            Status::Failed => "failed",
+            Status::Canceled => "canceled",
+            Status::Terminated => "terminated",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        [
+            Status::Running,
+            Status::Completed,
+            Status::Failed,
+            Status::Canceled,
+            Status::Terminated,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
+}
+
+/// A workflow as its row stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workflow {
+    pub id: String,
+    /// The `workflow.lua` entry it runs.
+    pub entry: String,
+    pub status: Status,
+    /// The start arguments, a MessagePack array.
+    pub input: Vec<u8>,
+    /// The result (MessagePack array) or error object, once closed.
+    pub outcome: Option<Vec<u8>>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    /// Events in its history.
+    pub events: u64,
+}
+
+/// One entry of a history. `kind` names what happened (`activity.scheduled`, `timer.fired`,
+/// `signal.received`, ...; the workflow engine owns the vocabulary); `payload` is MessagePack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub seq: u64,
+    pub kind: String,
+    pub payload: Vec<u8>,
+    pub recorded_ms: i64,
+}
+
+/// An event to append; the store numbers and stamps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub kind: String,
+    pub payload: Vec<u8>,
+}
+
+/// A signal waiting to be recorded by its workflow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signal {
+    /// Increasing across the store: the order signals were accepted in.
+    pub id: i64,
+    pub topic: String,
+    pub payload: Vec<u8>,
+}
+
+/// What starting a workflow did: a start with an id already in use returns the existing
+/// workflow instead of a second one (idempotent start).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Started {
+    New(Workflow),
+    Existing(Workflow),
+}
+
+/// An append: events after `after` (the number of events the writer has seen), the signals it
+/// recorded (those with ids up to `signals_through` leave the inbox), and, when the workflow
+/// ends, its final status and outcome.
+#[derive(Debug, Clone, Default)]
+pub struct Append {
+    pub after: u64,
+    pub events: Vec<NewEvent>,
+    pub signals_through: Option<i64>,
+    pub close: Option<(Status, Vec<u8>)>,
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum StoreError {
+    #[error("no workflow '{0}'")]
+    NotFound(String),
+    #[error("workflow '{id}' is {status}, so it takes no more events or signals", status = .status.as_str())]
+    Closed { id: String, status: Status },
+    /// Someone else appended first: the writer's view of the history is stale.
+    #[error("workflow '{id}' has {actual} events, not the {expected} this append follows")]
+    Conflict {
+        id: String,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("history store: {0}")]
+    Backend(String),
+}
+
+/// A durable home for workflow histories. Every method that writes returns only once the write
+/// is on disk.
+pub trait HistoryStore: Send + Sync {
+    /// Create workflow `id` running `entry` with `input` and its first event.
+    fn start(
+        &self,
+        id: &str,
+        entry: &str,
+        input: Vec<u8>,
+        first: NewEvent,
+    ) -> BoxFuture<'_, Result<Started, StoreError>>;
+
+    /// Append to workflow `id`'s history; returns its number of events afterwards.
+    fn append(&self, id: &str, append: Append) -> BoxFuture<'_, Result<u64, StoreError>>;
+
+    /// Queue a signal for a running workflow; returns its id.
+    fn signal(
+        &self,
+        id: &str,
+        topic: &str,
+        payload: Vec<u8>,
+    ) -> BoxFuture<'_, Result<i64, StoreError>>;
+
+    /// The workflow, its whole history and its waiting signals.
+    fn load(&self, id: &str) -> BoxFuture<'_, Result<History, StoreError>>;
+
+    /// Workflows, newest first, optionally only those with `status`.
+    fn list(&self, status: Option<Status>) -> BoxFuture<'_, Result<Vec<Workflow>, StoreError>>;
+}
+
+/// A workflow with everything recorded for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    pub workflow: Workflow,
+    pub events: Vec<Event>,
+    pub signals: Vec<Signal>,
+}
