@@ -472,37 +472,31 @@ fn signal(
 
 fn load(connection: &Connection, id: &str) -> Result<History, StoreError> {
     let workflow = workflow(connection, id)?.ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
-    let events = connection
-        .prepare_cached(
-            "SELECT seq, kind, payload, recorded_ms FROM events WHERE workflow = ?1 ORDER BY seq",
-        )
-        .and_then(|mut query| {
-            query
-                .query_map([id], |row| {
-                    Ok(Event {
-                        seq: row.get(0)?,
-                        kind: row.get(1)?,
-                        payload: row.get(2)?,
-                        recorded_ms: row.get(3)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()
-        })
-        .map_err(sql)?;
-    let signals = connection
-        .prepare_cached("SELECT id, topic, payload FROM signals WHERE workflow = ?1 ORDER BY id")
-        .and_then(|mut query| {
-            query
-                .query_map([id], |row| {
-                    Ok(Signal {
-                        id: row.get(0)?,
-                        topic: row.get(1)?,
-                        payload: row.get(2)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()
-        })
-        .map_err(sql)?;
+    let events = rows(
+        connection,
+        "SELECT seq, kind, payload, recorded_ms FROM events WHERE workflow = ?1 ORDER BY seq",
+        [id],
+        |row| {
+            Ok(Event {
+                seq: row.get(0)?,
+                kind: row.get(1)?,
+                payload: row.get(2)?,
+                recorded_ms: row.get(3)?,
+            })
+        },
+    )?;
+    let signals = rows(
+        connection,
+        "SELECT id, topic, payload FROM signals WHERE workflow = ?1 ORDER BY id",
+        [id],
+        |row| {
+            Ok(Signal {
+                id: row.get(0)?,
+                topic: row.get(1)?,
+                payload: row.get(2)?,
+            })
+        },
+    )?;
     Ok(History {
         workflow,
         events,
@@ -512,16 +506,27 @@ fn load(connection: &Connection, id: &str) -> Result<History, StoreError> {
 
 fn list(connection: &Connection, status: Option<Status>) -> Result<Vec<Workflow>, StoreError> {
     let status = status.map(Status::as_str);
-    connection
-        .prepare_cached(&format!(
+    rows(
+        connection,
+        &format!(
             "SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE ?1 IS NULL OR status = ?1
              ORDER BY created_ms DESC, id"
-        ))
-        .and_then(|mut query| {
-            query
-                .query_map([status], workflow_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-        })
+        ),
+        [status],
+        workflow_row,
+    )
+}
+
+fn rows<T>(
+    connection: &Connection,
+    query: &str,
+    params: impl rusqlite::Params,
+    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut statement = connection.prepare_cached(query).map_err(sql)?;
+    statement
+        .query_map(params, map)
+        .and_then(|found| found.collect())
         .map_err(sql)
 }
 
