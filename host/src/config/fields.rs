@@ -165,6 +165,34 @@ pub fn mapping<'a>(field: &str, node: &'a Node) -> Result<&'a [(Key, Node)], Pro
     }
 }
 
+/// The entry of `entries` whose key is `name`.
+pub fn find<'a>(entries: &'a [(Key, Node)], name: &str) -> Option<&'a (Key, Node)> {
+    entries.iter().find(|(key, _)| key.text == name)
+}
+
+/// Read the mapping `field` (null reads as empty) one entry at a time: `read` gets each key, its
+/// value, its dotted name (`field.key`) and `problems`, for any it finds beyond the one it
+/// returns. Returns the entries, or `None` (with the problem recorded) when `node` is not a
+/// mapping.
+pub fn each_field<'a>(
+    field: &str,
+    node: &'a Node,
+    problems: &mut Vec<Problem>,
+    mut read: impl FnMut(&'a Key, &'a Node, &str, &mut Vec<Problem>) -> Result<(), Problem>,
+) -> Option<&'a [(Key, Node)]> {
+    if node.is_null() {
+        return Some(&[]);
+    }
+    let entries = mapping(field, node).map_err(|p| problems.push(p)).ok()?;
+    for (key, value) in entries {
+        let name = format!("{field}.{}", key.text);
+        if let Err(p) = read(key, value, &name, problems) {
+            problems.push(p);
+        }
+    }
+    Some(entries)
+}
+
 /// "'-3'" for a scalar, "a list" otherwise.
 pub fn describe(node: &Node) -> String {
     match node.as_scalar() {

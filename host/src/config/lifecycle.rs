@@ -131,55 +131,54 @@ pub fn parse(
     problems: &mut Vec<Problem>,
 ) -> Option<Lifecycle> {
     let mut lifecycle = Lifecycle::default();
-    if node.is_null() {
-        return Some(lifecycle);
-    }
     let before = problems.len();
-    let entries = fields::mapping("lifecycle", node)
-        .map_err(|p| problems.push(p))
-        .ok()?;
-    for (key, value) in entries {
-        let field = format!("lifecycle.{}", key.text);
-        let read = match key.text.as_str() {
-            "auto_start" => fields::boolean(&field, value).map(|b| lifecycle.auto_start = b),
-            "start_timeout" => fields::duration(&field, value).map(|d| lifecycle.start_timeout = d),
-            "stop_timeout" => fields::duration(&field, value).map(|d| lifecycle.stop_timeout = d),
-            "stable_threshold" => {
-                fields::duration(&field, value).map(|d| lifecycle.stable_threshold = d)
-            }
-            "startup" => startup(&field, value).map(|s| lifecycle.startup = s),
-            "requires" | "depends_on" if value.is_null() => Ok(()),
-            "requires" | "depends_on" => fields::string_list(&field, value).map(|ids| {
-                for (text, line) in ids {
-                    match EntryId::resolve(&text, ns) {
-                        Ok(target) if lifecycle.requires.contains(&target) => {}
-                        Ok(target) => {
-                            lifecycle.requires.push(target.clone());
-                            refs.push(Reference {
-                                label: field.clone(),
-                                target,
-                                line,
-                                expect: LIFECYCLE_KINDS,
-                            });
+    fields::each_field(
+        "lifecycle",
+        node,
+        problems,
+        |key, value, field, problems| {
+            match key.text.as_str() {
+                "auto_start" => fields::boolean(field, value).map(|b| lifecycle.auto_start = b),
+                "start_timeout" => {
+                    fields::duration(field, value).map(|d| lifecycle.start_timeout = d)
+                }
+                "stop_timeout" => {
+                    fields::duration(field, value).map(|d| lifecycle.stop_timeout = d)
+                }
+                "stable_threshold" => {
+                    fields::duration(field, value).map(|d| lifecycle.stable_threshold = d)
+                }
+                "startup" => startup(field, value).map(|s| lifecycle.startup = s),
+                "requires" | "depends_on" if value.is_null() => Ok(()),
+                "requires" | "depends_on" => fields::string_list(field, value).map(|ids| {
+                    for (text, line) in ids {
+                        match EntryId::resolve(&text, ns) {
+                            Ok(target) if lifecycle.requires.contains(&target) => {}
+                            Ok(target) => {
+                                lifecycle.requires.push(target.clone());
+                                refs.push(Reference {
+                                    label: field.to_owned(),
+                                    target,
+                                    line,
+                                    expect: LIFECYCLE_KINDS,
+                                });
+                            }
+                            Err(e) => problems.push(problem(line, format!("{field}: {e}"))),
                         }
-                        Err(e) => problems.push(problem(line, format!("{field}: {e}"))),
                     }
+                }),
+                "restart" => {
+                    if let Some(policy) = restart(value, problems) {
+                        lifecycle.restart = policy;
+                    }
+                    Ok(())
                 }
-            }),
-            "restart" => {
-                if let Some(policy) = restart(value, problems) {
-                    lifecycle.restart = policy;
-                }
-                Ok(())
+                // luabox has no security module yet: there is no context to apply it to.
+                "security" => Ok(()),
+                _ => Err(fields::unknown("lifecycle", key, FIELDS)),
             }
-            // luabox has no security module yet: there is no context to apply it to.
-            "security" => Ok(()),
-            _ => Err(fields::unknown("lifecycle", key, FIELDS)),
-        };
-        if let Err(p) = read {
-            problems.push(p);
-        }
-    }
+        },
+    );
     (problems.len() == before).then_some(lifecycle)
 }
 
@@ -199,37 +198,28 @@ fn startup(field: &str, node: &Node) -> Result<Startup, Problem> {
 
 fn restart(node: &Node, problems: &mut Vec<Problem>) -> Option<RestartPolicy> {
     let mut policy = RestartPolicy::default();
-    if node.is_null() {
-        return Some(policy);
-    }
-    let before = problems.len();
-    let entries = fields::mapping("lifecycle.restart", node)
-        .map_err(|p| problems.push(p))
-        .ok()?;
     let (mut max_restarts, mut period) = (None, None);
-    for (key, value) in entries {
-        let field = format!("lifecycle.restart.{}", key.text);
-        let read = match key.text.as_str() {
-            "initial_delay" => fields::duration(&field, value).map(|d| policy.initial_delay = d),
-            "max_delay" => fields::duration(&field, value).map(|d| policy.max_delay = d),
-            "backoff_factor" => number_where(&field, value, "at least 1", |n| n >= 1.0)
+    let before = problems.len();
+    let entries = fields::each_field(
+        "lifecycle.restart",
+        node,
+        problems,
+        |key, value, field, _| match key.text.as_str() {
+            "initial_delay" => fields::duration(field, value).map(|d| policy.initial_delay = d),
+            "max_delay" => fields::duration(field, value).map(|d| policy.max_delay = d),
+            "backoff_factor" => number_where(field, value, "at least 1", |n| n >= 1.0)
                 .map(|n| policy.backoff_factor = n),
-            "jitter" => number_where(&field, value, "between 0 and 1", |n| {
+            "jitter" => number_where(field, value, "between 0 and 1", |n| {
                 (0.0..=1.0).contains(&n)
             })
             .map(|n| policy.jitter = n),
-            "max_attempts" => {
-                fields::bounded_u32(&field, value, 0).map(|n| policy.max_attempts = n)
-            }
-            "intensity" => fields::bounded_u32(&field, value, 0).map(|n| max_restarts = Some(n)),
-            "period" => fields::duration(&field, value).map(|d| period = Some(d)),
+            "max_attempts" => fields::bounded_u32(field, value, 0).map(|n| policy.max_attempts = n),
+            "intensity" => fields::bounded_u32(field, value, 0).map(|n| max_restarts = Some(n)),
+            "period" => fields::duration(field, value).map(|d| period = Some(d)),
             _ => Err(fields::unknown("lifecycle.restart", key, RESTART_FIELDS)),
-        };
-        if let Err(p) = read {
-            problems.push(p);
-        }
-    }
-    let given = |name: &str| entries.iter().find(|(k, _)| k.text == name).map(|(k, _)| k);
+        },
+    )?;
+    let given = |name: &str| fields::find(entries, name).map(|(key, _)| key);
     let lone = match (given("intensity"), given("period")) {
         (Some(key), None) => Some((key, "period")),
         (None, Some(key)) => Some((key, "intensity")),

@@ -35,7 +35,7 @@ pub fn host(
     problems: &mut Vec<Problem>,
 ) -> (Option<ProcessHost>, Vec<Reference>) {
     let mut refs = Vec::new();
-    let max_processes = match field(fields, "host") {
+    let max_processes = match fields::find(fields, "host") {
         Some((_, node)) => max_processes(node, problems),
         None => Some(ProcessHost::DEFAULT_MAX_PROCESSES),
     };
@@ -58,7 +58,7 @@ pub fn service(
 ) -> (Option<ProcessService>, Vec<Reference>) {
     let mut refs = Vec::new();
     let mut reference = |name: &'static str, expect: &'static [&'static str]| {
-        let (key, node) = field(fields, name)?;
+        let (key, node) = fields::find(fields, name)?;
         let text = fields::non_empty_string(name, node)
             .map_err(|p| problems.push(p))
             .ok()?;
@@ -75,7 +75,7 @@ pub fn service(
     };
     let process = reference("process", &["process.lua"]);
     let host = reference("host", &["process.host"]);
-    let input = match field(fields, "input").map(|(_, node)| node) {
+    let input = match fields::find(fields, "input").map(|(_, node)| node) {
         None => Vec::new(),
         Some(node) if node.is_null() => Vec::new(),
         Some(node) => match node.as_seq() {
@@ -96,17 +96,13 @@ pub fn service(
     (service, refs)
 }
 
-fn field<'a>(fields: &'a [(Key, Node)], name: &str) -> Option<&'a (Key, Node)> {
-    fields.iter().find(|(k, _)| k.text == name)
-}
-
 fn lifecycle(
     fields: &[(Key, Node)],
     id: &EntryId,
     refs: &mut Vec<Reference>,
     problems: &mut Vec<Problem>,
 ) -> Option<Lifecycle> {
-    match field(fields, "lifecycle") {
+    match fields::find(fields, "lifecycle") {
         Some((_, node)) => lifecycle::parse(node, &id.ns, refs, problems),
         None => Some(Lifecycle::default()),
     }
@@ -115,26 +111,16 @@ fn lifecycle(
 /// The `host:` mapping of a `process.host`.
 fn max_processes(node: &Node, problems: &mut Vec<Problem>) -> Option<u32> {
     let mut max = ProcessHost::DEFAULT_MAX_PROCESSES;
-    if node.is_null() {
-        return Some(max);
-    }
     let before = problems.len();
-    let entries = fields::mapping("host", node)
-        .map_err(|p| problems.push(p))
-        .ok()?;
-    for (key, value) in entries {
-        let field = format!("host.{}", key.text);
-        let read = match key.text.as_str() {
-            "max_processes" => fields::bounded_u32(&field, value, 1).map(|n| max = n),
+    fields::each_field("host", node, problems, |key, value, field, _| {
+        match key.text.as_str() {
+            "max_processes" => fields::bounded_u32(field, value, 1).map(|n| max = n),
             "workers" | "queue_size" | "local_queue_size" => {
-                fields::unsigned(&field, value).map(drop)
+                fields::unsigned(field, value).map(drop)
             }
             _ => Err(fields::unknown("host", key, HOST_FIELDS)),
-        };
-        if let Err(p) = read {
-            problems.push(p);
         }
-    }
+    });
     (problems.len() == before).then_some(max)
 }
 
