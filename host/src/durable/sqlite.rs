@@ -96,6 +96,25 @@ enum Answer {
     ),
 }
 
+impl Answer {
+    fn failed(&self) -> bool {
+        match self {
+            Answer::Started(_, result) => result.is_err(),
+            Answer::Appended(_, result) => result.is_err(),
+            Answer::Signaled(_, result) => result.is_err(),
+        }
+    }
+
+    /// Answer the caller; one that stopped waiting has nothing to be told.
+    fn deliver(self) {
+        let _ = match self {
+            Answer::Started(reply, result) => reply.send(result).map_err(drop),
+            Answer::Appended(reply, result) => reply.send(result).map_err(drop),
+            Answer::Signaled(reply, result) => reply.send(result).map_err(drop),
+        };
+    }
+}
+
 impl SqliteStore {
     /// Open (creating if needed) the store at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
@@ -135,12 +154,23 @@ impl SqliteStore {
         self.commits.load(Ordering::Relaxed)
     }
 
-    fn send(&self, write: Write) -> Result<(), StoreError> {
-        self.writes
+    /// Hand the writer the request `write` builds around its reply channel, and await the
+    /// answer it gives once the request's group is committed.
+    fn submit<T: Send + 'static>(
+        &self,
+        write: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Write,
+    ) -> BoxFuture<'_, Result<T, StoreError>> {
+        let (reply, answer) = oneshot::channel();
+        let sent = self
+            .writes
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .send(write)
-            .map_err(|_| StoreError::Backend("the writer thread has stopped".into()))
+            .send(write(reply));
+        async move {
+            sent.map_err(|_| stopped())?;
+            answer.await.map_err(|_| stopped())?
+        }
+        .boxed()
     }
 
     fn read<T: Send + 'static>(
@@ -159,10 +189,8 @@ impl SqliteStore {
     }
 }
 
-async fn answer<T>(receiver: oneshot::Receiver<Result<T, StoreError>>) -> Result<T, StoreError> {
-    receiver
-        .await
-        .map_err(|_| StoreError::Backend("the writer thread has stopped".into()))?
+fn stopped() -> StoreError {
+    StoreError::Backend("the writer thread has stopped".into())
 }
 
 impl HistoryStore for SqliteStore {
@@ -173,33 +201,21 @@ impl HistoryStore for SqliteStore {
         input: Vec<u8>,
         first: NewEvent,
     ) -> BoxFuture<'_, Result<Started, StoreError>> {
-        let (reply, receiver) = oneshot::channel();
-        let sent = self.send(Write::Start {
+        self.submit(|reply| Write::Start {
             id: id.to_owned(),
             entry: entry.to_owned(),
             input,
             first,
             reply,
-        });
-        async move {
-            sent?;
-            answer(receiver).await
-        }
-        .boxed()
+        })
     }
 
     fn append(&self, id: &str, append: Append) -> BoxFuture<'_, Result<u64, StoreError>> {
-        let (reply, receiver) = oneshot::channel();
-        let sent = self.send(Write::Append {
+        self.submit(|reply| Write::Append {
             id: id.to_owned(),
             append,
             reply,
-        });
-        async move {
-            sent?;
-            answer(receiver).await
-        }
-        .boxed()
+        })
     }
 
     fn signal(
@@ -208,18 +224,12 @@ impl HistoryStore for SqliteStore {
         topic: &str,
         payload: Vec<u8>,
     ) -> BoxFuture<'_, Result<i64, StoreError>> {
-        let (reply, receiver) = oneshot::channel();
-        let sent = self.send(Write::Signal {
+        self.submit(|reply| Write::Signal {
             id: id.to_owned(),
             topic: topic.to_owned(),
             payload,
             reply,
-        });
-        async move {
-            sent?;
-            answer(receiver).await
-        }
-        .boxed()
+        })
     }
 
     fn load(&self, id: &str) -> BoxFuture<'_, Result<History, StoreError>> {
@@ -248,13 +258,7 @@ fn write_loop(
         match commit_group(&mut connection, group) {
             Ok(answers) => {
                 commits.fetch_add(1, Ordering::Relaxed);
-                for answer in answers {
-                    match answer {
-                        Answer::Started(reply, result) => drop(reply.send(result)),
-                        Answer::Appended(reply, result) => drop(reply.send(result)),
-                        Answer::Signaled(reply, result) => drop(reply.send(result)),
-                    }
-                }
+                answers.into_iter().for_each(Answer::deliver);
             }
             // The group's replies were dropped with it: every caller sees the writer fail and
             // nothing of the group was acknowledged.
@@ -289,12 +293,7 @@ fn commit_group(connection: &mut Connection, group: Vec<Write>) -> rusqlite::Res
                 reply,
             } => Answer::Signaled(reply, signal(&savepoint, &id, &topic, &payload)),
         };
-        let failed = match &answer {
-            Answer::Started(_, result) => result.is_err(),
-            Answer::Appended(_, result) => result.is_err(),
-            Answer::Signaled(_, result) => result.is_err(),
-        };
-        if failed {
+        if answer.failed() {
             savepoint.rollback()?;
         }
         savepoint.commit()?;
