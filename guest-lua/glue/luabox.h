@@ -108,4 +108,26 @@ size_t luabox_max_payload(void);
 /* Read a duration argument (string "1.5s" or integer nanoseconds) for a host call. */
 void luabox_check_duration(lua_State *L, int arg, luabox_sandbox_types_duration_t *out);
 
+/* ---- mod_workflow.c: the deterministic world of workflow.lua runs ---- */
+
+/* True while the sandbox runs a workflow.lua entry (set by `start`). */
+extern int luabox_in_workflow;
+/* The wall clock, CPU clock and random seed: the host's, or in a workflow the recorded ones. */
+uint64_t luabox_wall_clock(void);
+uint64_t luabox_cpu_clock(void);
+void luabox_random_seed(entry_tuple2_u64_u64_t *seed);
+/* Push "file.lua:12", the innermost line of user code (not luabox's own faces) on L's stack. */
+void luabox_push_where(lua_State *L);
+/* Push nil and an Invalid error saying `what` is not available in a workflow; returns 2. */
+int luabox_not_in_workflow(lua_State *L, const char *what);
+/* The workflow forms of module calls (each records a command; see wit/workflow.wit). */
+int luabox_workflow_sleep(lua_State *L, luabox_sandbox_types_duration_t *d);
+int luabox_workflow_uuid(lua_State *L, uint8_t version);
+uint64_t luabox_workflow_activity(lua_State *L, entry_string_t *target,
+                                  luabox_sandbox_types_payload_t *args,
+                                  luabox_sandbox_types_payload_t *options);
+void luabox_workflow_cancel(lua_State *L, uint64_t handle);
+int luabox_workflow_send(lua_State *L, entry_string_t *dest, entry_string_t *topic,
+                         luabox_sandbox_types_payload_t *values);
+
 #endif

@@ -6,6 +6,8 @@
  *   raw.await(handle)        -> the callee's results, or nil, err   (waits unless already done)
  *   raw.is_ready(handle)     -> boolean
  *   raw.cancel(handle)
+ *   raw.activity()           -> {id, workflow_id, attempt} when running as an activity, or nothing
+ * In a workflow, calls are activities (mod_workflow.c).
  * lua/funcs.lua builds `funcs.call` / `funcs.async` and Future objects on these.
  */
 #include <stdlib.h>
@@ -31,7 +33,9 @@ static int start_call(lua_State *L) {
   entry_string_t wit_target = {(uint8_t *)target, len};
   luabox_sandbox_funcs_payload_t args = {args_buf.data, args_buf.len};
   luabox_sandbox_funcs_payload_t options = {options_buf.data, options_buf.len};
-  uint64_t handle = luabox_sandbox_funcs_call(&wit_target, &args, &options);
+  uint64_t handle = luabox_in_workflow
+                        ? luabox_workflow_activity(L, &wit_target, &args, &options)
+                        : luabox_sandbox_funcs_call(&wit_target, &args, &options);
   free(args_buf.data);
   free(options_buf.data);
   lua_pushinteger(L, (lua_Integer)handle);
@@ -55,14 +59,23 @@ static int l_is_ready(lua_State *L) {
 }
 
 static int l_cancel(lua_State *L) {
-  luabox_sandbox_funcs_cancel((uint64_t)luaL_checkinteger(L, 1));
+  uint64_t handle = (uint64_t)luaL_checkinteger(L, 1);
+  if (luabox_in_workflow) luabox_workflow_cancel(L, handle);
+  else luabox_sandbox_funcs_cancel(handle);
   return 0;
+}
+
+static int l_activity(lua_State *L) {
+  luabox_sandbox_funcs_payload_t info;
+  if (luabox_in_workflow || !luabox_sandbox_funcs_activity(&info)) return 0;
+  return luabox_push_payload(L, &info);
 }
 
 int luabox_open_funcs(lua_State *L) {
   static const luaL_Reg functions[] = {{"call", l_call},         {"start", l_start},
                                        {"await", l_await},       {"is_ready", l_is_ready},
-                                       {"cancel", l_cancel},     {NULL, NULL}};
+                                       {"cancel", l_cancel},     {"activity", l_activity},
+                                       {NULL, NULL}};
   luaL_newlib(L, functions);
   return 1;
 }

@@ -3,6 +3,7 @@
  * Lua sees (`true` / a value, or nil + err); lua/process.lua builds the `process` table, message
  * objects and the inbox/events/listen routing on top:
  *   raw.pid() -> pid                    raw.send(dest, topic, ...) -> true | nil, err
+ *   (a send to a workflow waits until its signal is durable)
  *   raw.spawn(entry, host, flags, ...) -> pid | nil, err    (flags: 0, 1 monitor, 2 link, 3 both)
  *   raw.exec(entry, host, ...) -> the process's results | nil, err    (waits)
  *   raw.terminate/monitor/unmonitor/link/unlink(dest) -> true | nil, err
@@ -10,8 +11,11 @@
  *   raw.receive() -> deliveries (waits; see wit/process.wit for their shape)
  *   raw.register(name, pid?) -> true | nil, err    raw.lookup(name) -> pid | nil, err
  *   raw.unregister(name) -> boolean
+ * In a workflow, pid/send/receive go through the `workflow` interface (signals) and the others
+ * fail with Invalid (reference §4).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "luabox.h"
 
@@ -29,7 +33,8 @@ static int done(lua_State *L, bool ok, luabox_sandbox_process_host_error_t *err)
 
 static int l_pid(lua_State *L) {
   entry_string_t pid;
-  luabox_sandbox_process_pid(&pid);
+  if (luabox_in_workflow) luabox_sandbox_workflow_pid(&pid);
+  else luabox_sandbox_process_pid(&pid);
   luabox_push_owned_string(L, &pid);
   return 1;
 }
@@ -39,6 +44,16 @@ static int l_send(lua_State *L) {
   luabox_buf buf;
   if (!luabox_encode_arg(L, 3, lua_gettop(L) - 2, "message", &buf)) return 2;
   luabox_sandbox_process_payload_t values = {buf.data, buf.len};
+  if (luabox_in_workflow) {
+    int n = luabox_workflow_send(L, &dest, &topic, &values);
+    free(buf.data);
+    return n;
+  }
+  if (dest.len > 10 && memcmp(dest.ptr, "{workflow|", 10) == 0) {
+    uint64_t handle = luabox_sandbox_process_signal(&dest, &topic, &values);
+    free(buf.data);
+    return luabox_wait(L, handle, "process.send to a workflow");
+  }
   luabox_sandbox_process_host_error_t err;
   bool ok = luabox_sandbox_process_send(&dest, &topic, &values, &err);
   free(buf.data);
@@ -46,6 +61,7 @@ static int l_send(lua_State *L) {
 }
 
 static int l_spawn(lua_State *L) {
+  if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.spawn (use workflow.exec)");
   entry_string_t entry = check_string(L, 1), host = check_string(L, 2);
   luabox_sandbox_process_spawn_flags_t flags = (uint8_t)luaL_checkinteger(L, 3);
   luabox_buf buf;
@@ -61,6 +77,7 @@ static int l_spawn(lua_State *L) {
 }
 
 static int l_exec(lua_State *L) {
+  if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.exec (use workflow.exec)");
   entry_string_t entry = check_string(L, 1), host = check_string(L, 2);
   luabox_buf buf;
   if (!luabox_encode_arg(L, 3, lua_gettop(L) - 2, "args", &buf)) return 2;
@@ -72,6 +89,7 @@ static int l_exec(lua_State *L) {
 
 #define DEST_CALL(name)                                              \
   static int l_##name(lua_State *L) {                                \
+    if (luabox_in_workflow) return luabox_not_in_workflow(L, "process." #name); \
     entry_string_t dest = check_string(L, 1);                        \
     luabox_sandbox_process_host_error_t err;                         \
     return done(L, luabox_sandbox_process_##name(&dest, &err), &err); \
@@ -83,21 +101,26 @@ DEST_CALL(link)
 DEST_CALL(unlink)
 
 static int l_cancel(lua_State *L) {
+  if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.cancel");
   entry_string_t dest = check_string(L, 1), reason = check_string(L, 2);
   luabox_sandbox_process_host_error_t err;
   return done(L, luabox_sandbox_process_cancel(&dest, &reason, &err), &err);
 }
 
 static int l_set_trap_links(lua_State *L) {
+  if (luabox_in_workflow) return 0;
   luabox_sandbox_process_set_trap_links(lua_toboolean(L, 1));
   return 0;
 }
 
 static int l_receive(lua_State *L) {
-  return luabox_wait(L, luabox_sandbox_process_receive(), "process inbox");
+  uint64_t handle = luabox_in_workflow ? luabox_sandbox_workflow_receive()
+                                       : luabox_sandbox_process_receive();
+  return luabox_wait(L, handle, "process inbox");
 }
 
 static int l_register(lua_State *L) {
+  if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.registry.register");
   entry_string_t name = check_string(L, 1), pid;
   entry_string_t *maybe_pid = NULL;
   if (!lua_isnoneornil(L, 2)) {
@@ -109,6 +132,7 @@ static int l_register(lua_State *L) {
 }
 
 static int l_lookup(lua_State *L) {
+  if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.registry.lookup");
   entry_string_t name = check_string(L, 1), pid;
   luabox_sandbox_process_host_error_t err;
   if (!luabox_sandbox_process_lookup(&name, &pid, &err)) return luabox_push_host_error(L, &err);
@@ -117,6 +141,7 @@ static int l_lookup(lua_State *L) {
 }
 
 static int l_unregister(lua_State *L) {
+  if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.registry.unregister");
   entry_string_t name = check_string(L, 1);
   lua_pushboolean(L, luabox_sandbox_process_unregister(&name));
   return 1;

@@ -1,10 +1,12 @@
 /*
- * mod_uuid.c — raw functions of the `uuid` module (wit/uuid.wit): v4 and v7 come from the host;
+ * mod_uuid.c — raw functions of the `uuid` module (wit/uuid.wit): v4 and v7 come from the host
+ * (recorded in a workflow's history, in a workflow);
  * lua/uuid.lua adds validation and inspection.
  */
 #include "luabox.h"
 
 static int l_v4(lua_State *L) {
+  if (luabox_in_workflow) return luabox_workflow_uuid(L, 4);
   entry_string_t id;
   luabox_sandbox_uuid_v4(&id);
   luabox_push_owned_string(L, &id);
@@ -12,6 +14,7 @@ static int l_v4(lua_State *L) {
 }
 
 static int l_v7(lua_State *L) {
+  if (luabox_in_workflow) return luabox_workflow_uuid(L, 7);
   entry_string_t id;
   luabox_sandbox_uuid_v7(&id);
   luabox_push_owned_string(L, &id);

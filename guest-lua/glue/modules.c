@@ -22,6 +22,7 @@ int luabox_open_process(lua_State *L);
 int luabox_open_registry(lua_State *L);
 int luabox_open_time(lua_State *L);
 int luabox_open_uuid(lua_State *L);
+int luabox_open_workflow(lua_State *L);
 
 const luabox_module luabox_modules[] = {
     {"base64", luabox_open_base64},     {"env", luabox_open_env},
@@ -29,6 +30,7 @@ const luabox_module luabox_modules[] = {
     {"json", luabox_open_json},         {"logger", luabox_open_logger},
     {"process", luabox_open_process},   {"registry", luabox_open_registry},
     {"time", luabox_open_time},         {"uuid", luabox_open_uuid},
+    {"workflow", luabox_open_workflow},
     {NULL, NULL},
 };
 

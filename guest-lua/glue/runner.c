@@ -62,7 +62,19 @@ static void report_failure(lua_State *L, int status, luabox_sandbox_types_step_t
 static void run_and_report(lua_State *L, luabox_sandbox_types_step_t *ret) {
   int count = 0;
   int base = lua_gettop(L);
-  switch (luabox_sched_run(L, &count)) {
+  luabox_run outcome = luabox_sched_run(L, &count);
+  /* A workflow replaying its history takes the recorded events one by one without returning
+   * to the host; each is delivered once every task has settled, as it was when recorded. */
+  luabox_sandbox_types_completion_t next;
+  while (luabox_in_workflow &&
+         (outcome == LUABOX_RUN_WAITING || outcome == LUABOX_RUN_DEADLOCK) &&
+         luabox_sandbox_workflow_next(&next)) {
+    lua_settop(L, base);
+    luabox_sched_complete(L, next.handle, next.values.ptr, next.values.len);
+    luabox_sandbox_types_payload_free(&next.values);
+    outcome = luabox_sched_run(L, &count);
+  }
+  switch (outcome) {
     case LUABOX_RUN_DONE: {
       luabox_buf out;
       if (luabox_encode_values(L, base + 1, count, "result", max_payload, &out)) {
@@ -158,6 +170,7 @@ static int protected_start(lua_State *L) {
   lua_settop(L, 0);
   max_payload = inv->max_payload;
   luabox_set_entry(L, (const char *)inv->entry.ptr, inv->entry.len);
+  luabox_in_workflow = inv->workflow;
   luabox_sched_reset(L);
   luabox_reseed(L);
   if (inv->chunks.len == 0) return luaL_error(L, "the invocation has no chunk to run");

@@ -80,7 +80,7 @@ static int l_load_code(lua_State *L) {
 
 /* os.clock: seconds this sandbox has run (lua-src's WASI build of loslib.c refuses clock()). */
 static int l_os_clock(lua_State *L) {
-  lua_pushnumber(L, (lua_Number)luabox_sandbox_sys_cpu_clock() / 1e9);
+  lua_pushnumber(L, (lua_Number)luabox_cpu_clock() / 1e9);
   return 1;
 }
 
@@ -184,7 +184,7 @@ lua_State *luabox_new_state(void) {
 
 void luabox_reseed(lua_State *L) {
   entry_tuple2_u64_u64_t seed;
-  luabox_sandbox_sys_random_seed(&seed);
+  luabox_random_seed(&seed);
   lua_getfield(L, LUA_REGISTRYINDEX, RANDOMSEED_KEY);
   lua_pushinteger(L, (lua_Integer)seed.f0);
   lua_pushinteger(L, (lua_Integer)seed.f1);

@@ -11,13 +11,18 @@
 
 #include "entry.h"
 
+/* mod_workflow.c: the host's clocks and seed, or a workflow's recorded ones. */
+uint64_t luabox_wall_clock(void);
+uint64_t luabox_cpu_clock(void);
+void luabox_random_seed(entry_tuple2_u64_u64_t *seed);
+
 #define WASI(name) __attribute__((used)) __imported_wasi_snapshot_preview1_##name
 #define ERRNO_BADF 8
 #define ERRNO_INVAL 28
 #define ERRNO_NOSYS 52
 
 int32_t WASI(clock_time_get)(int32_t id, int64_t precision, int32_t out) {
-  uint64_t ns = id == 0 ? luabox_sandbox_sys_wall_clock() : luabox_sandbox_sys_cpu_clock();
+  uint64_t ns = id == 0 ? luabox_wall_clock() : luabox_cpu_clock();
   *(uint64_t *)(uintptr_t)out = ns;
   return 0;
 }
@@ -31,7 +36,7 @@ int32_t WASI(random_get)(int32_t buf, int32_t len) {
   uint8_t *p = (uint8_t *)(uintptr_t)buf;
   for (int32_t i = 0; i < len; i += 16) {
     entry_tuple2_u64_u64_t seed;
-    luabox_sandbox_sys_random_seed(&seed);
+    luabox_random_seed(&seed);
     for (int k = 0; k < 16 && i + k < len; k++)
       p[i + k] = (uint8_t)((k < 8 ? seed.f0 : seed.f1) >> (8 * (k % 8)));
   }

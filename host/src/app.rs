@@ -7,15 +7,19 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::codec::ErrorObject;
 use crate::config::{self, ConfigError, EntryId, LuaKind, Spec};
+use crate::durable::service::Workflows;
+use crate::durable::sqlite::SqliteStore;
+use crate::durable::{ActivityInfo, HistoryStore, StoreError};
 use crate::engine::{Caller, Engine, EngineConfig};
 use crate::error::RunError;
 use crate::kinds::function::{Function, returned_error};
 use crate::kinds::library::CompiledLua;
 use crate::kinds::process::ProcessEntry;
+use crate::kinds::workflow::WorkflowEntry;
 use crate::modules;
 use crate::process::capacity::{self, MappingBudget};
 use crate::process::{Node, ProcessError, Slot, Ties};
@@ -32,9 +36,14 @@ pub struct App {
     registry: Registry,
     functions: HashMap<EntryId, Function>,
     processes: HashMap<EntryId, ProcessEntry>,
-    /// Runs processes; created only for an app that has process entries.
+    workflows: HashMap<EntryId, WorkflowEntry>,
+    /// Runs processes and workflows; created only for an app that has such entries.
     process_engine: Option<Engine>,
     node: Node,
+    /// The workflow history store, opened on first use.
+    history: OnceLock<Arc<dyn HistoryStore>>,
+    /// The workflow service, when this process serves the app's workflows.
+    service: OnceLock<Arc<Workflows>>,
 }
 
 /// The most processes one luabox host runs at once (all its process hosts' `max_processes`
@@ -44,6 +53,10 @@ pub const MAX_PROCESSES: u32 = 100_000;
 pub const MAX_PROCESS_MEMORY: u64 = 256 << 20;
 /// Sandboxes for processes outside any host: those `luabox run --exec` starts.
 const EXEC_SANDBOXES: u32 = 16;
+/// Sandboxes for workflows (one per resident workflow).
+const WORKFLOW_SANDBOXES: u32 = crate::durable::service::MAX_RESIDENT as u32;
+/// Where an app keeps its workflow histories, under its directory.
+pub const HISTORY_FILE: &str = ".luabox/workflows.db";
 
 /// The pseudo-host of processes started from outside (`luabox run --exec`): not a
 /// `process.host` entry, so nothing can spawn onto it and no host limit applies.
@@ -141,6 +154,17 @@ impl App {
                 )
             })
             .collect();
+        let workflows: HashMap<_, _> = compiled
+            .values()
+            .filter(|lua| lua.spec.kind == LuaKind::Workflow)
+            .map(|lua| {
+                (
+                    lua.id.clone(),
+                    WorkflowEntry::new(lua, |id| compiled.get(id)),
+                )
+            })
+            .collect();
+        check_workflow_modules(&loaded.entries, &workflows, &compiled)?;
         let node = Node::default();
         let mut hosted: u64 = 0;
         for entry in &loaded.entries {
@@ -149,11 +173,17 @@ impl App {
                 hosted += u64::from(host.max_processes);
             }
         }
-        let process_engine = if processes.is_empty() {
+        let process_engine = if processes.is_empty() && workflows.is_empty() {
             None
         } else {
+            let extra = if workflows.is_empty() {
+                0
+            } else {
+                WORKFLOW_SANDBOXES
+            };
             Some(process_engine(
                 hosted,
+                extra,
                 &node,
                 engine.config().cache_dir.clone(),
             )?)
@@ -164,9 +194,45 @@ impl App {
             registry: Registry::new(loaded.entries),
             functions,
             processes,
+            workflows,
             process_engine,
             node,
+            history: OnceLock::new(),
+            service: OnceLock::new(),
         }))
+    }
+
+    /// The `workflow.lua` entry `id`.
+    pub fn workflow(&self, id: &EntryId) -> Option<&WorkflowEntry> {
+        self.workflows.get(id)
+    }
+
+    pub fn has_workflows(&self) -> bool {
+        !self.workflows.is_empty()
+    }
+
+    /// The engine that runs workflows (the process engine, which exists when there are any).
+    pub fn workflow_engine(&self) -> &Engine {
+        self.process_engine.as_ref().unwrap_or(&self.engine)
+    }
+
+    /// The app's workflow history store (`.luabox/workflows.db`), opened on first use.
+    pub fn history_store(&self) -> Result<Arc<dyn HistoryStore>, StoreError> {
+        if let Some(store) = self.history.get() {
+            return Ok(store.clone());
+        }
+        let store: Arc<dyn HistoryStore> =
+            Arc::new(SqliteStore::open(&self.root.join(HISTORY_FILE))?);
+        Ok(self.history.get_or_init(|| store).clone())
+    }
+
+    /// The workflow service, when this process serves the app's workflows.
+    pub fn workflows(&self) -> Option<&Arc<Workflows>> {
+        self.service.get()
+    }
+
+    pub(crate) fn set_workflows(&self, service: Arc<Workflows>) {
+        let _ = self.service.set(service);
     }
 
     pub fn root(&self) -> &Path {
@@ -240,6 +306,26 @@ impl App {
         args: Vec<u8>,
         depth: u32,
     ) -> Result<Vec<u8>, CallError> {
+        self.call_with(id, args, depth, None).await
+    }
+
+    /// Call `function.lua` entry `id` as activity `info` of a workflow.
+    pub async fn call_activity(
+        self: &Arc<Self>,
+        id: &EntryId,
+        args: Vec<u8>,
+        info: Arc<ActivityInfo>,
+    ) -> Result<Vec<u8>, CallError> {
+        self.call_with(id, args, 0, Some(info)).await
+    }
+
+    async fn call_with(
+        self: &Arc<Self>,
+        id: &EntryId,
+        args: Vec<u8>,
+        depth: u32,
+        activity: Option<Arc<ActivityInfo>>,
+    ) -> Result<Vec<u8>, CallError> {
         if depth > MAX_CALL_DEPTH {
             return Err(CallError::TooDeep);
         }
@@ -257,6 +343,7 @@ impl App {
             app: Some(self.clone()),
             depth,
             process: None,
+            activity,
         };
         let values = self
             .engine
@@ -275,6 +362,7 @@ impl App {
 /// node refuse spawns beyond that: past the limit even the host's own allocations would fail.
 fn process_engine(
     hosted: u64,
+    workflows: u32,
     node: &Node,
     cache_dir: Option<PathBuf>,
 ) -> Result<Engine, LoadError> {
@@ -284,7 +372,7 @@ fn process_engine(
              luabox host runs at most {MAX_PROCESSES}"
         )));
     }
-    let sandboxes = hosted as u32 + EXEC_SANDBOXES;
+    let sandboxes = hosted as u32 + EXEC_SANDBOXES + workflows;
     if let Some(budget) = MappingBudget::for_slots(sandboxes)
         && budget.processes < hosted
     {
@@ -301,6 +389,44 @@ fn process_engine(
     let config = EngineConfig::for_processes(sandboxes, MAX_PROCESS_MEMORY, cache_dir);
     Engine::new(config)
         .map_err(|error| LoadError::Host(error.context("cannot start the engine for processes")))
+}
+
+/// Workflows may use only deterministic and workflow-aware modules (also through the libraries
+/// they import), and only workflows may use `workflow`.
+fn check_workflow_modules(
+    entries: &[config::Entry],
+    workflows: &HashMap<EntryId, WorkflowEntry>,
+    compiled: &HashMap<EntryId, CompiledLua>,
+) -> Result<(), LoadError> {
+    let mut errors = Vec::new();
+    for entry in entries {
+        let refused: Vec<String> = match workflows.get(&entry.id) {
+            Some(workflow) => workflow
+                .refused_modules()
+                .into_iter()
+                .map(|(chunk, module)| crate::kinds::workflow::refused_message(&entry.id, &chunk, &module))
+                .collect(),
+            None => compiled
+                .get(&entry.id)
+                .filter(|lua| lua.spec.modules.iter().any(|m| m == modules::WORKFLOW))
+                .map(|_| {
+                    format!(
+                        "module 'workflow' is available only in workflow.lua entries, not in {} '{}'",
+                        entry.kind, entry.id
+                    )
+                })
+                .into_iter()
+                .collect(),
+        };
+        errors.extend(refused.into_iter().map(|message| {
+            ConfigError::new(entry.location.clone(), Some(entry.id.to_string()), message)
+        }));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(LoadError::Config(errors))
+    }
 }
 
 /// Compile every Lua entry's source in one sandbox; syntax errors become configuration errors at

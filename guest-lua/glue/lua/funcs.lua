@@ -4,6 +4,10 @@
 --   local f = funcs.async("app:slow", x)           -- starts the call and returns a Future
 --   local v, err = f:result()                      -- waits for it (at most once)
 --   funcs.new():with_options({timeout = 500}):call("app:slow")   -- milliseconds or "1.5s"
+--   funcs.activity_info()                          -- {id, workflow_id, attempt} in an activity
+--
+-- In a workflow, a call is an activity: recorded, retried by its policy (`activity.*` options),
+-- never run again when the workflow replays.
 --
 -- The callee runs in a fresh sandbox with its own modules and limits; a failure comes back as
 -- `nil, err` with an error object (kind preserved across the call, "Internal" for a raised Lua
@@ -49,6 +53,12 @@ local function async(options, target, ...)
     return nil, start_err
   end
   return setmetatable({ handle = handle }, Future)
+end
+
+-- Inside an activity (a function a workflow called): {id, workflow_id, attempt}; `id` stays the
+-- same across retries and restarts, so it can serve as an idempotency key. nil elsewhere.
+function funcs.activity_info()
+  return raw.activity()
 end
 
 function funcs.call(target, ...)

@@ -8,6 +8,7 @@ mod eval;
 mod registry;
 mod run;
 mod test;
+mod workflow;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ enum Command {
     Registry(registry::RegistryArgs),
     /// Run an app's test functions (`meta.type: test`).
     Test(test::TestArgs),
+    /// Start, signal, inspect, cancel and replay durable workflows.
+    Workflow(workflow::WorkflowArgs),
 }
 
 /// Exit codes shared by the subcommands.
@@ -73,6 +76,7 @@ pub fn main() -> ExitCode {
             Command::Check(args) => check::run(args).await,
             Command::Registry(args) => registry::run(args).await,
             Command::Test(args) => test::run(args).await,
+            Command::Workflow(args) => workflow::run(args).await,
         }
     });
     ExitCode::from(code)

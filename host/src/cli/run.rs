@@ -15,6 +15,7 @@ use super::app::{describe, exit_code, load, parse_json_args, resolve_id};
 use super::exit;
 use crate::app::{App, CallError, EXEC_HOST};
 use crate::codec::{json_to_values, values_to_json};
+use crate::durable::service::Workflows;
 use crate::kinds::function::returned_error;
 use crate::process::supervisor;
 
@@ -34,6 +35,17 @@ pub async fn run(args: RunArgs) -> u8 {
         Ok(app) => app,
         Err(code) => return code,
     };
+    let workflows = if app.has_workflows() || app.root().join(crate::app::HISTORY_FILE).exists() {
+        match Workflows::serve(&app).await {
+            Ok(service) => Some(service),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::FAILED;
+            }
+        }
+    } else {
+        None
+    };
     let services = supervisor::start(&app);
     let code = match &args.exec {
         Some(exec) => run_exec(&app, exec).await,
@@ -44,6 +56,9 @@ pub async fn run(args: RunArgs) -> u8 {
         }
     };
     services.stop().await;
+    if let Some(workflows) = workflows {
+        workflows.stop();
+    }
     code
 }
 

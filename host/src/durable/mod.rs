@@ -6,7 +6,14 @@
 //! [`HistoryStore`] is what the workflow engine uses; [`sqlite::SqliteStore`] is the embedded
 //! default, and other backends (PostgreSQL, Temporal) implement the same trait.
 
+pub mod activity;
+pub mod event;
+pub mod replay;
+pub mod runner;
+pub mod service;
 pub mod sqlite;
+pub mod values;
+pub mod verify;
 
 use futures::future::BoxFuture;
 
@@ -62,7 +69,7 @@ pub struct Workflow {
 }
 
 /// One entry of a history. `kind` names what happened (`activity.scheduled`, `timer.fired`,
-/// `signal.received`, ...; the workflow engine owns the vocabulary); `payload` is MessagePack.
+/// `signal.received`, ...; [`event::Recorded`] is the vocabulary); `payload` is its JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub seq: u64,
@@ -151,6 +158,29 @@ pub trait HistoryStore: Send + Sync {
 
     /// Workflows, newest first, optionally only those with `status`.
     fn list(&self, status: Option<Status>) -> BoxFuture<'_, Result<Vec<Workflow>, StoreError>>;
+
+    /// The signals waiting in workflow `id`'s inbox, oldest first.
+    fn inbox(&self, id: &str) -> BoxFuture<'_, Result<Vec<Signal>, StoreError>>;
+
+    /// What others (another luabox process on the same store) did since `after`: running
+    /// workflows started and workflows signalled. Start from `Cursor::default()`.
+    fn changes(&self, after: Cursor) -> BoxFuture<'_, Result<Changes, StoreError>>;
+}
+
+/// How far [`HistoryStore::changes`] has looked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub workflows: i64,
+    pub signals: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changes {
+    /// Workflows started since, still running.
+    pub started: Vec<String>,
+    /// Workflows with signals queued since.
+    pub signaled: Vec<String>,
+    pub cursor: Cursor,
 }
 
 /// A workflow with everything recorded for it.
@@ -159,4 +189,57 @@ pub struct History {
     pub workflow: Workflow,
     pub events: Vec<Event>,
     pub signals: Vec<Signal>,
+}
+
+/// The pid of workflow `id`: what `process.send` takes to signal it.
+pub fn workflow_pid(id: &str) -> String {
+    format!("{{workflow|{id}}}")
+}
+
+/// The workflow id in a workflow pid.
+pub fn parse_workflow_pid(pid: &str) -> Option<&str> {
+    pid.strip_prefix("{workflow|")?.strip_suffix('}')
+}
+
+/// Who an activity runs for: what `funcs.activity_info()` returns inside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityInfo {
+    /// `WORKFLOW_ID/COMMAND`: the same on every attempt and after a restart.
+    pub id: String,
+    pub workflow_id: String,
+    pub attempt: u32,
+}
+
+impl ActivityInfo {
+    /// The MessagePack array of the one table Lua sees.
+    pub fn to_values(&self) -> Vec<u8> {
+        use rmpv::Value;
+        crate::codec::encode_values(vec![Value::Map(vec![
+            (Value::from("id"), Value::from(self.id.as_str())),
+            (
+                Value::from("workflow_id"),
+                Value::from(self.workflow_id.as_str()),
+            ),
+            (Value::from("attempt"), Value::from(self.attempt)),
+        ])])
+    }
+}
+
+/// Whether `id` can name a workflow: 1 to 200 characters, none of them whitespace, control
+/// characters, `{`, `}` or `|` (which would make its pid ambiguous).
+pub fn valid_workflow_id(id: &str) -> Result<(), String> {
+    if id.is_empty() || id.chars().count() > 200 {
+        return Err(format!(
+            "invalid workflow id {id:?}: it must have 1 to 200 characters"
+        ));
+    }
+    if let Some(bad) = id
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '{' | '}' | '|'))
+    {
+        return Err(format!(
+            "invalid workflow id {id:?}: it may not contain {bad:?}"
+        ));
+    }
+    Ok(())
 }

@@ -18,7 +18,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use tokio::sync::oneshot;
 
 use super::{
-    Append, Event, History, HistoryStore, NewEvent, Signal, Started, Status, StoreError, Workflow,
+    Append, Changes, Cursor, Event, History, HistoryStore, NewEvent, Signal, Started, Status,
+    StoreError, Workflow,
 };
 
 /// The most requests one commit takes, so a flood still gets answers in bounded batches.
@@ -239,6 +240,15 @@ impl HistoryStore for SqliteStore {
 
     fn list(&self, status: Option<Status>) -> BoxFuture<'_, Result<Vec<Workflow>, StoreError>> {
         self.read(move |connection| list(connection, status))
+    }
+
+    fn inbox(&self, id: &str) -> BoxFuture<'_, Result<Vec<Signal>, StoreError>> {
+        let id = id.to_owned();
+        self.read(move |connection| inbox(connection, &id))
+    }
+
+    fn changes(&self, after: Cursor) -> BoxFuture<'_, Result<Changes, StoreError>> {
+        self.read(move |connection| changes(connection, after))
     }
 }
 
@@ -484,7 +494,16 @@ fn load(connection: &Connection, id: &str) -> Result<History, StoreError> {
             })
         },
     )?;
-    let signals = rows(
+    let signals = inbox(connection, id)?;
+    Ok(History {
+        workflow,
+        events,
+        signals,
+    })
+}
+
+fn inbox(connection: &Connection, id: &str) -> Result<Vec<Signal>, StoreError> {
+    rows(
         connection,
         "SELECT id, topic, payload FROM signals WHERE workflow = ?1 ORDER BY id",
         [id],
@@ -495,11 +514,37 @@ fn load(connection: &Connection, id: &str) -> Result<History, StoreError> {
                 payload: row.get(2)?,
             })
         },
+    )
+}
+
+fn changes(connection: &Connection, after: Cursor) -> Result<Changes, StoreError> {
+    let started = rows(
+        connection,
+        "SELECT rowid, id FROM workflows WHERE rowid > ?1 AND status = 'running' ORDER BY rowid",
+        [after.workflows],
+        |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
     )?;
-    Ok(History {
-        workflow,
-        events,
-        signals,
+    let signaled = rows(
+        connection,
+        "SELECT id, workflow FROM signals WHERE id > ?1 ORDER BY id",
+        [after.signals],
+        |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+    )?;
+    let last_workflow: i64 = connection
+        .query_row("SELECT COALESCE(MAX(rowid), 0) FROM workflows", [], |row| {
+            row.get(0)
+        })
+        .map_err(sql)?;
+    let cursor = Cursor {
+        workflows: last_workflow.max(after.workflows),
+        signals: signaled.last().map_or(after.signals, |(id, _)| *id),
+    };
+    let mut signaled: Vec<String> = signaled.into_iter().map(|(_, id)| id).collect();
+    signaled.dedup();
+    Ok(Changes {
+        started: started.into_iter().map(|(_, id)| id).collect(),
+        signaled,
+        cursor,
     })
 }
 

@@ -12,6 +12,7 @@ mod cache;
 pub mod limits;
 pub mod pending;
 mod run;
+pub mod session;
 mod snapshot;
 pub mod store;
 
@@ -29,6 +30,7 @@ use crate::bindings::EntryPre;
 use crate::error::RunError;
 use crate::modules;
 pub use limits::Limits;
+pub use session::{Progress, Session};
 pub use store::SandboxState;
 
 /// The guest component, built by `scripts/build-guest.sh` and checked in (CI rebuilds it and
@@ -158,6 +160,12 @@ impl Invocation {
         self
     }
 
+    /// Whether this runs a `workflow.lua` entry: its sandbox links the `workflow` interface
+    /// and nothing that observes the outside (see `wit/workflow.wit`).
+    pub fn is_workflow(&self) -> bool {
+        self.linked.iter().any(|module| module == modules::WORKFLOW)
+    }
+
     /// Set `linked` to the union of the chunks' modules.
     pub fn link_modules_of_chunks(&mut self) {
         self.linked = modules_of(&self.chunks);
@@ -183,6 +191,8 @@ pub struct Caller {
     pub depth: u32,
     /// The process the sandbox is, for a `process.lua` run.
     pub process: Option<Arc<crate::process::Slot>>,
+    /// The workflow activity the sandbox runs, for a function a workflow called.
+    pub activity: Option<Arc<crate::durable::ActivityInfo>>,
 }
 
 pub struct Engine {
@@ -292,7 +302,7 @@ impl Engine {
             return Ok(template.clone());
         }
         let mut linker = Linker::new(&self.wasmtime);
-        modules::link_base(&mut linker)?;
+        modules::link_base(&mut linker, key.iter().any(|m| m == modules::WORKFLOW))?;
         for name in &key {
             let Some(module) = modules::find(name) else {
                 bail!(

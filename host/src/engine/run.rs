@@ -37,16 +37,9 @@ pub(super) async fn run(
     control: Control,
 ) -> Result<Vec<u8>, RunError> {
     let limits = invocation.limits;
-    let mut store = SandboxState::store(engine.wasmtime(), &invocation.entry, &limits, caller);
+    let mut store = new_store(engine, &invocation.entry, &limits, caller);
     let deadline = control.deadline.map(|limit| Instant::now() + limit);
-    store.set_epoch_deadline(SLICE_TICKS);
-    store.epoch_deadline_callback(move |_| {
-        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            Err(DeadlineReached.into())
-        } else {
-            Ok(UpdateDeadline::Yield(SLICE_TICKS))
-        }
-    });
+    store.data_mut().deadline = deadline;
 
     let sandbox = instantiate(&mut store, &template, &limits).await?;
     let driven = match control.stop {
@@ -57,6 +50,46 @@ pub(super) async fn run(
             reason = stop => return Err(RunError::Stopped(reason)),
         },
     };
+    classify(
+        &store,
+        driven,
+        &limits,
+        control.deadline.unwrap_or_default(),
+    )
+}
+
+/// A store for one sandbox whose export calls yield to tokio every few milliseconds and trap
+/// once `SandboxState::deadline` has passed.
+pub(super) fn new_store(
+    engine: &Engine,
+    entry: &str,
+    limits: &Limits,
+    caller: Caller,
+) -> Store<SandboxState> {
+    let mut store = SandboxState::store(engine.wasmtime(), entry, limits, caller);
+    store.set_epoch_deadline(SLICE_TICKS);
+    store.epoch_deadline_callback(|store| {
+        if store
+            .data()
+            .deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
+        {
+            Err(DeadlineReached.into())
+        } else {
+            Ok(UpdateDeadline::Yield(SLICE_TICKS))
+        }
+    });
+    store
+}
+
+/// What an export call's outcome means: the values, or which limit or failure ended it.
+/// `deadline` is the limit named when the deadline was reached.
+pub(super) fn classify(
+    store: &Store<SandboxState>,
+    driven: wasmtime::Result<Result<Vec<u8>, LuaError>>,
+    limits: &Limits,
+    deadline: std::time::Duration,
+) -> Result<Vec<u8>, RunError> {
     match driven {
         Ok(Ok(values)) => Ok(values),
         // Glue code that fails an allocation raises an ordinary error saying so; with the limit
@@ -70,9 +103,7 @@ pub(super) async fn run(
         }
         Ok(Err(failure)) => Err(RunError::from_guest(failure, limits.memory)),
         Err(error) if error.downcast_ref::<DeadlineReached>().is_some() => {
-            Err(RunError::Deadline {
-                limit: control.deadline.unwrap_or_default(),
-            })
+            Err(RunError::Deadline { limit: deadline })
         }
         Err(error) if error.downcast_ref::<Trap>() == Some(&Trap::StackOverflow) => {
             Err(RunError::Stack)
@@ -84,7 +115,7 @@ pub(super) async fn run(
     }
 }
 
-async fn instantiate(
+pub(super) async fn instantiate(
     store: &mut Store<SandboxState>,
     template: &EntryPre<SandboxState>,
     limits: &Limits,
@@ -138,25 +169,7 @@ async fn drive(
     deadline: Option<Instant>,
 ) -> wasmtime::Result<Result<Vec<u8>, LuaError>> {
     let runner = sandbox.luabox_sandbox_runner();
-    let start = bindings::Invocation {
-        entry: invocation.entry,
-        method: invocation.method,
-        chunks: invocation
-            .chunks
-            .into_iter()
-            .map(|chunk| bindings::Chunk {
-                id: chunk.id,
-                chunk_name: chunk.chunk_name,
-                code: chunk.code.to_vec(),
-                compiled: chunk.compiled,
-                modules: chunk.modules,
-                imports: chunk.imports,
-                library: chunk.library,
-            })
-            .collect(),
-        args: invocation.args,
-        max_payload: invocation.limits.max_payload,
-    };
+    let start = to_guest(invocation);
     let mut step = runner.call_start(&mut *store, &start).await?;
     loop {
         match step {
@@ -178,5 +191,30 @@ async fn drive(
                 step = runner.call_resume(&mut *store, &completions).await?;
             }
         }
+    }
+}
+
+/// The guest's form of an invocation.
+pub(super) fn to_guest(invocation: Invocation) -> bindings::Invocation {
+    let workflow = invocation.is_workflow();
+    bindings::Invocation {
+        entry: invocation.entry,
+        method: invocation.method,
+        chunks: invocation
+            .chunks
+            .into_iter()
+            .map(|chunk| bindings::Chunk {
+                id: chunk.id,
+                chunk_name: chunk.chunk_name,
+                code: chunk.code.to_vec(),
+                compiled: chunk.compiled,
+                modules: chunk.modules,
+                imports: chunk.imports,
+                library: chunk.library,
+            })
+            .collect(),
+        workflow,
+        args: invocation.args,
+        max_payload: invocation.limits.max_payload,
     }
 }

@@ -30,7 +30,7 @@ pub fn pre_initialise(engine: &wasmtime::Engine, guest: &[u8]) -> Result<Vec<u8>
     wizer.keep_init_func(true);
     let run = wizer.run_component(&mut store, guest, async |store, component| {
         let mut linker = Linker::new(store.engine());
-        modules::link_base(&mut linker).map_err(wasmtime::Error::from_anyhow)?;
+        modules::link_base(&mut linker, false).map_err(wasmtime::Error::from_anyhow)?;
         linker.define_unknown_imports_as_traps(component)?;
         linker.instantiate_async(store, component).await
     });

@@ -10,6 +10,7 @@ use super::Caller;
 use super::limits::Limits;
 use super::pending::Pending;
 use crate::app::App;
+use crate::durable::replay::WorkflowState;
 
 pub struct SandboxState {
     entry: String,
@@ -19,6 +20,10 @@ pub struct SandboxState {
     pub(crate) pending: Pending,
     /// The pid a non-process sandbox took when it first used `process`.
     borrowed_pid: Option<crate::modules::BorrowedPid>,
+    /// The books of a `workflow.lua` run: its history and the commands it issues.
+    workflow: Option<Box<WorkflowState>>,
+    /// When the export call in flight must end (checked by the epoch callback).
+    pub(crate) deadline: Option<Instant>,
 }
 
 impl SandboxState {
@@ -45,6 +50,8 @@ impl SandboxState {
             },
             pending: Pending::default(),
             borrowed_pid: None,
+            workflow: None,
+            deadline: None,
         }
     }
 
@@ -83,6 +90,19 @@ impl SandboxState {
 
     pub(crate) fn set_borrowed_pid(&mut self, pid: crate::modules::BorrowedPid) {
         self.borrowed_pid = Some(pid);
+    }
+
+    /// The activity this sandbox runs for a workflow, if it does.
+    pub fn activity_info(&self) -> Option<&crate::durable::ActivityInfo> {
+        self.caller.activity.as_deref()
+    }
+
+    pub fn workflow_state(&mut self) -> Option<&mut WorkflowState> {
+        self.workflow.as_deref_mut()
+    }
+
+    pub(crate) fn set_workflow_state(&mut self, state: WorkflowState) {
+        self.workflow = Some(Box::new(state));
     }
 
     /// Host operations this sandbox has started.

@@ -5,3 +5,4 @@
 pub mod function;
 pub mod library;
 pub mod process;
+pub mod workflow;

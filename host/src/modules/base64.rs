@@ -15,7 +15,7 @@ use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::base64;
 use crate::engine::SandboxState;
 
-host_module!(Base64, "base64", base64);
+host_module!(Base64, "base64", base64, Linked);
 
 impl base64::Host for SandboxState {
     fn encode(&mut self, data: Vec<u8>) -> wasmtime::Result<String> {

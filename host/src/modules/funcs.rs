@@ -34,7 +34,7 @@ use crate::config::EntryId;
 use crate::engine::SandboxState;
 use crate::engine::limits::go_duration;
 
-host_module!(Funcs, "funcs", funcs);
+host_module!(Funcs, "funcs", funcs, Recorded);
 
 impl funcs::Host for SandboxState {
     fn call(&mut self, target: String, args: Vec<u8>, options: Vec<u8>) -> wasmtime::Result<u64> {
@@ -66,6 +66,10 @@ impl funcs::Host for SandboxState {
     fn cancel(&mut self, call: u64) -> wasmtime::Result<()> {
         self.pending().cancel(call);
         Ok(())
+    }
+
+    fn activity(&mut self) -> wasmtime::Result<Option<Vec<u8>>> {
+        Ok(self.activity_info().map(|info| info.to_values()))
     }
 }
 

@@ -14,7 +14,7 @@ use sha2::Digest;
 use crate::bindings::luabox::sandbox::hash::{self, Algorithm};
 use crate::engine::SandboxState;
 
-host_module!(Hash, "hash", hash);
+host_module!(Hash, "hash", hash, Linked);
 
 impl hash::Host for SandboxState {
     fn digest(

@@ -22,7 +22,7 @@ use crate::bindings::luabox::sandbox::json;
 use crate::codec::{encode_values, json_to_msgpack};
 use crate::engine::SandboxState;
 
-host_module!(Json, "json", json);
+host_module!(Json, "json", json, Linked);
 
 impl json::Host for SandboxState {
     fn encode(&mut self, value: Vec<u8>) -> wasmtime::Result<Result<String, HostError>> {

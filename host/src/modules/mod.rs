@@ -14,14 +14,22 @@
 //! `os.time` and the random seed need them.
 
 /// Declares a module whose link step is just adding its WIT interface:
-/// `host_module!(Json, "json", json)` with the interface's bindings module in scope.
+/// `host_module!(Json, "json", json)` with the interface's bindings module in scope, optionally
+/// followed by how workflows may use it ([`InWorkflows`]; `Denied` when left out).
 macro_rules! host_module {
     ($type:ident, $name:literal, $interface:ident) => {
+        host_module!($type, $name, $interface, Denied);
+    };
+    ($type:ident, $name:literal, $interface:ident, $in_workflows:ident) => {
         pub(super) struct $type;
 
         impl super::HostModule for $type {
             fn name(&self) -> &'static str {
                 $name
+            }
+
+            fn in_workflows(&self) -> super::InWorkflows {
+                super::InWorkflows::$in_workflows
             }
 
             fn link(
@@ -50,6 +58,7 @@ mod registry;
 mod sys;
 mod time;
 mod uuid;
+mod workflow;
 
 use anyhow::Result;
 use wasmtime::component::Linker;
@@ -58,10 +67,25 @@ use crate::bindings::HostError;
 use crate::engine::SandboxState;
 pub(crate) use process::BorrowedPid;
 
+/// How a `workflow.lua` entry may use a module (reference §2.4): workflows see the world only
+/// through their history, so a module that observes anything else is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InWorkflows {
+    /// Deterministic (json, hash...): linked into workflow sandboxes as it is.
+    Linked,
+    /// Workflow-aware (time, uuid, funcs, process): allowed, and its calls go through the
+    /// `workflow` interface, which records them; its own interface is not linked.
+    Recorded,
+    /// Observes the outside (env, registry, logger): a workflow entry cannot list it.
+    Denied,
+}
+
 /// A module that an entry can list in `modules:` and `require`.
 pub trait HostModule: Send + Sync {
     /// The name `require` and `modules:` use.
     fn name(&self) -> &'static str;
+    /// How workflows may use it.
+    fn in_workflows(&self) -> InWorkflows;
     /// Add this module's interface to `linker`.
     fn link(&self, linker: &mut Linker<SandboxState>) -> Result<()>;
 }
@@ -78,6 +102,7 @@ pub static ALL: &[&dyn HostModule] = &[
     &registry::Registry,
     &time::Time,
     &uuid::Uuid,
+    &workflow::Workflow,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn HostModule> {
@@ -88,11 +113,17 @@ pub fn names() -> Vec<&'static str> {
     ALL.iter().map(|module| module.name()).collect()
 }
 
-/// Link the interfaces every sandbox gets.
-pub fn link_base(linker: &mut Linker<SandboxState>) -> Result<()> {
+/// Link the interfaces every sandbox gets; a workflow's (`deterministic`) gets no `sys`.
+pub fn link_base(linker: &mut Linker<SandboxState>, deterministic: bool) -> Result<()> {
     log::link(linker)?;
+    if deterministic {
+        return Ok(());
+    }
     sys::link(linker)
 }
+
+/// The module that is the interface of workflow sandboxes.
+pub const WORKFLOW: &str = "workflow";
 
 fn host_error(kind: &str, message: impl Into<String>) -> HostError {
     HostError {

@@ -25,7 +25,7 @@ use crate::config::EntryId;
 use crate::engine::SandboxState;
 use crate::process::{Exit, Node, ProcessError, Slot, Ties};
 
-host_module!(Process, "process", process);
+host_module!(Process, "process", process, Recorded);
 
 /// The pseudo-host of pids given to functions.
 const FUNCTION_HOST: &str = "luabox:function";
@@ -119,6 +119,28 @@ impl process::Host for SandboxState {
         values: Vec<u8>,
     ) -> wasmtime::Result<Result<(), HostError>> {
         self.on_node(|node, me| node.send(Some(me), &dest, &topic, values))
+    }
+
+    fn signal(&mut self, dest: String, topic: String, values: Vec<u8>) -> wasmtime::Result<u64> {
+        let app = self.app().cloned();
+        let from = self.me().ok().map(|(_, me)| me.pid_text().to_string());
+        Ok(self.pending().start(async move {
+            let sent = match app {
+                None => Err(super::no_app("process.send")),
+                Some(app) => {
+                    crate::durable::service::signal_from(&app, &dest, &topic, from, values)
+                        .await
+                        .map_err(|error| super::host_error(error.kind, error.message))
+                }
+            };
+            match sent {
+                Ok(()) => encode_values(vec![Value::Boolean(true)]),
+                Err(error) => encode_values(vec![
+                    Value::Nil,
+                    ErrorObject::new(&error.kind, error.message).to_msgpack(),
+                ]),
+            }
+        }))
     }
 
     fn spawn(

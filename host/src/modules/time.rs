@@ -12,7 +12,7 @@ use crate::codec::json_to_values;
 use crate::engine::SandboxState;
 use crate::engine::limits::go_duration;
 
-host_module!(Time, "time", time);
+host_module!(Time, "time", time, Recorded);
 
 impl types::Host for SandboxState {}
 
@@ -31,7 +31,7 @@ impl time::Host for SandboxState {
 }
 
 /// The Lua forms of a duration: nanoseconds, or Go-style text.
-fn to_std_duration(duration: &Duration) -> Result<std::time::Duration, String> {
+pub(super) fn to_std_duration(duration: &Duration) -> Result<std::time::Duration, String> {
     match duration {
         Duration::Nanos(nanos) => u64::try_from(*nanos)
             .map(std::time::Duration::from_nanos)

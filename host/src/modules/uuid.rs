@@ -4,7 +4,7 @@
 use crate::bindings::luabox::sandbox::uuid;
 use crate::engine::SandboxState;
 
-host_module!(Uuid, "uuid", uuid);
+host_module!(Uuid, "uuid", uuid, Recorded);
 
 impl uuid::Host for SandboxState {
     fn v4(&mut self) -> wasmtime::Result<String> {

@@ -73,7 +73,8 @@ impl Mailbox {
 const MESSAGE: u8 = 1;
 const EVENT: u8 = 2;
 
-fn encode_batch(batch: &[Delivery]) -> Vec<u8> {
+/// The values of `receive` for `batch`: a MessagePack array holding one array of deliveries.
+pub fn encode_batch(batch: &[Delivery]) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + batch.len() * 32);
     write_array_len(&mut out, 1);
     write_array_len(&mut out, batch.len());

@@ -14,7 +14,7 @@ pub mod supervisor;
 
 use std::sync::Arc;
 
-pub use mailbox::{Delivery, MAX_QUEUED, Mailbox};
+pub use mailbox::{Delivery, MAX_QUEUED, Mailbox, encode_batch};
 pub use node::{CANCEL, EXIT, Exit, LINK_DOWN, Node, ProcessError, Slot};
 pub use pid::Pid;
 use tokio::task::JoinHandle;
@@ -73,6 +73,7 @@ pub fn spawn(
             app: Some(app.clone()),
             depth: 0,
             process: Some(slot.clone()),
+            activity: None,
         };
         let stopped = slot.clone().stopped();
         let result = match app.process_engine() {

@@ -258,10 +258,21 @@ impl Node {
         topic: &str,
         values: Vec<u8>,
     ) -> Result<(), ProcessError> {
+        self.send_as(from.map(|slot| slot.pid_text.clone()), dest, topic, values)
+    }
+
+    /// [`Node::send`] from a sender that is not a process of this table (a workflow).
+    pub fn send_as(
+        &self,
+        from: Option<Arc<str>>,
+        dest: &str,
+        topic: &str,
+        values: Vec<u8>,
+    ) -> Result<(), ProcessError> {
         let target = self.resolve(dest)?;
         let delivered = target.mailbox.push_message(Delivery::Message {
             topic: topic.to_owned(),
-            from: from.map(|slot| slot.pid_text.clone()),
+            from,
             values,
         });
         if delivered {

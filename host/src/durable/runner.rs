@@ -1,0 +1,498 @@
+//! Runs one workflow: replays its history in a fresh sandbox, then drives it live, one input
+//! per step, until it closes (DESIGN §2b, §4).
+//!
+//! Every step ends with one append to the history store: the input the step delivered, the
+//! commands the code issued in it, and the close event if it finished. Only after that append
+//! is durable are the commands acted on (activities started, timers armed, messages sent). A
+//! crash before the append loses only what nothing outside has seen: the replay after the
+//! restart reaches the same point and the input comes again (an activity runs again, a signal
+//! is still in the inbox, a timer fires at its recorded time).
+//!
+//! Signals wait in the store's inbox; one is delivered when the code waits on `receive`
+//! (`process.inbox()`, `listen`, `events()`). Two reserved topics are handled here: `@cancel`
+//! (delivered as a CANCEL event when the code waits on `receive`, otherwise the workflow closes
+//! as canceled) and `@terminate` (closes it at once).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use futures::FutureExt;
+use futures::future::{AbortHandle, Abortable, BoxFuture};
+use futures::stream::{FuturesUnordered, StreamExt};
+use rmpv::Value;
+use serde_json::{Value as Json, json};
+use tokio::sync::mpsc;
+
+use super::event::Recorded;
+use super::replay::WorkflowState;
+use super::service::{Control, Workflows};
+use super::values::{json_to_values, to_json, values_to_json};
+use super::{Append, Signal, Status, StoreError, activity};
+use crate::app::{App, CallError};
+use crate::codec::{ErrorObject, encode_values};
+use crate::config::EntryId;
+use crate::engine::{Caller, Progress, Session};
+use crate::error::RunError;
+use crate::kinds::function::returned_error;
+
+pub const CANCEL_TOPIC: &str = "@cancel";
+pub const TERMINATE_TOPIC: &str = "@terminate";
+
+/// An input produced by a running command, waiting to be stamped with the workflow clock.
+type Pending = BoxFuture<'static, Option<Recorded>>;
+
+/// Why a workflow stopped running here without closing.
+#[derive(Debug, thiserror::Error)]
+pub enum Halt {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Setup(String),
+}
+
+pub(super) struct Runner {
+    service: Arc<Workflows>,
+    app: Arc<App>,
+    id: String,
+    /// Events in the stored history.
+    seq: u64,
+    pending: FuturesUnordered<Pending>,
+    aborts: HashMap<u64, AbortHandle>,
+    inbox: VecDeque<Signal>,
+    /// The last signal delivered and not yet recorded as leaving the inbox.
+    delivered_signal: Option<i64>,
+    control: mpsc::UnboundedReceiver<Control>,
+}
+
+/// A step's end, to record.
+enum Close {
+    Completed(Vec<u8>),
+    Failed(ErrorObject),
+    Canceled(String),
+    Terminated(String),
+}
+
+impl Runner {
+    pub(super) fn new(
+        service: Arc<Workflows>,
+        app: Arc<App>,
+        id: String,
+        control: mpsc::UnboundedReceiver<Control>,
+    ) -> Self {
+        Runner {
+            service,
+            app,
+            id,
+            seq: 0,
+            pending: FuturesUnordered::new(),
+            aborts: HashMap::new(),
+            inbox: VecDeque::new(),
+            delivered_signal: None,
+            control,
+        }
+    }
+
+    /// Run until the workflow closes (returning its status) or cannot go on here.
+    pub(super) async fn run(mut self) -> Result<Status, Halt> {
+        let history = self.service.store().load(&self.id).await?;
+        if history.workflow.status != Status::Running {
+            return Ok(history.workflow.status);
+        }
+        self.seq = history.workflow.events;
+        self.inbox = history.signals.into();
+        let mut events = Vec::with_capacity(history.events.len());
+        for event in &history.events {
+            let recorded = Recorded::parse(&event.payload)
+                .map_err(|message| Halt::Setup(format!("event #{}: {message}", event.seq)))?;
+            events.push((event.seq, recorded, event.payload.len() as u64));
+        }
+        if let Some(close) = self.reserved_close(false) {
+            return self.close(Vec::new(), close).await;
+        }
+        let entry_id = EntryId::resolve(&history.workflow.entry, "")
+            .map_err(|message| Halt::Setup(format!("entry: {message}")))?;
+        let Some(entry) = self.app.workflow(&entry_id) else {
+            return Err(Halt::Setup(format!(
+                "the app has no workflow.lua entry '{entry_id}' (it was removed or renamed): the \
+                 workflow stays open until the entry is back"
+            )));
+        };
+        let state = WorkflowState::new(&self.id, events).map_err(Halt::Setup)?;
+        let invocation = entry.invocation(history.workflow.input.clone());
+        let caller = Caller {
+            app: Some(self.app.clone()),
+            ..Caller::default()
+        };
+        let engine = self.app.workflow_engine();
+        let mut session = match engine
+            .session(&invocation, caller, |sandbox| {
+                sandbox.set_workflow_state(state)
+            })
+            .await
+        {
+            Ok(session) => session,
+            Err(error) => return Err(Halt::Setup(format!("cannot create its sandbox: {error}"))),
+        };
+        let progress = session.start(invocation).await;
+        let mut first = true;
+        let mut input: Option<Recorded> = None;
+        let mut progress = progress;
+        loop {
+            let close = match self.settle(&mut session, progress) {
+                Ok(close) => close,
+                Err(close) => Some(close),
+            };
+            let state = workflow_state(&mut session);
+            let fresh = state.take_fresh();
+            let mut events: Vec<Recorded> = input.take().into_iter().collect();
+            events.extend(fresh.iter().cloned());
+            if let Some(close) = close {
+                return self.close(events, close).await;
+            }
+            let signals_through = self.take_signals_through();
+            if !events.is_empty() || signals_through.is_some() {
+                self.append(events, signals_through, None).await?;
+            }
+            // After a replay, the commands the history left unanswered start (again) too:
+            // activities interrupted by a crash, timers not yet fired, children still running.
+            let mut to_start = fresh;
+            if first {
+                to_start.retain(|command| !command.cmd().is_some_and(|cmd| state.is_open(cmd)));
+                let open: Vec<Recorded> = state.open_commands().cloned().collect();
+                to_start.splice(0..0, open);
+                first = false;
+            }
+            for command in to_start {
+                self.act(command).await;
+            }
+            let next = match self.next_input(&mut session).await? {
+                Ok(next) => next,
+                Err(close) => return self.close(Vec::new(), close).await,
+            };
+            let seq = self.seq + 1;
+            let size = serde_json::to_vec(&next).map_or(0, |bytes| bytes.len() as u64);
+            let state = workflow_state(&mut session);
+            if let Some(at_ms) = next.at_ms() {
+                state.set_clock(at_ms);
+            }
+            let completion = match state.deliver(seq, &next, size) {
+                Ok(completion) => completion,
+                Err(message) => {
+                    return Err(Halt::Setup(format!(
+                        "cannot deliver {}: {message}",
+                        next.kind()
+                    )));
+                }
+            };
+            input = Some(next);
+            progress = session.resume(&[completion]).await;
+        }
+    }
+
+    /// What a step's outcome means for the workflow: still running (`None`), or how it closes.
+    fn settle(
+        &self,
+        session: &mut Session,
+        progress: Result<Progress, RunError>,
+    ) -> Result<Option<Close>, Close> {
+        let state = workflow_state(session);
+        if let Some(divergence) = state.divergence() {
+            let mut error = ErrorObject::new("NonDeterministic", divergence.to_string());
+            error.retryable = Some(false);
+            return Err(Close::Failed(error));
+        }
+        match progress {
+            Ok(Progress::Waiting) => Ok(None),
+            Ok(Progress::Done(values)) => {
+                if state.replaying() {
+                    let message = format!(
+                        "non-determinism in workflow '{}' ({}): the code finished, but the \
+                         history goes on",
+                        state.id(),
+                        state.entry()
+                    );
+                    return Err(Close::Failed(ErrorObject::new("NonDeterministic", message)));
+                }
+                Ok(Some(match returned_error(&values) {
+                    Some(error) => Close::Failed(error),
+                    None => Close::Completed(values),
+                }))
+            }
+            Err(error) => {
+                tracing::warn!(workflow = %self.id, "workflow failed: {error}");
+                Err(Close::Failed(CallError::run_error_object(&error)))
+            }
+        }
+    }
+
+    async fn append(
+        &mut self,
+        events: Vec<Recorded>,
+        signals_through: Option<i64>,
+        close: Option<(Status, Vec<u8>)>,
+    ) -> Result<(), StoreError> {
+        let events: Vec<_> = events.iter().map(Recorded::to_new_event).collect();
+        let append = Append {
+            after: self.seq,
+            events,
+            signals_through,
+            close,
+        };
+        self.seq = self.service.store().append(&self.id, append).await?;
+        Ok(())
+    }
+
+    async fn close(mut self, mut events: Vec<Recorded>, close: Close) -> Result<Status, Halt> {
+        let (status, event, outcome) = match close {
+            Close::Completed(values) => {
+                let json = values_to_json(&values).unwrap_or(Json::Null);
+                (
+                    Status::Completed,
+                    Recorded::Completed { values: json },
+                    values,
+                )
+            }
+            Close::Failed(error) => {
+                let value = error.to_msgpack();
+                let event = Recorded::Failed {
+                    error: to_json(&value),
+                };
+                (
+                    Status::Failed,
+                    event,
+                    encode_values(vec![Value::Nil, value]),
+                )
+            }
+            Close::Canceled(reason) => {
+                let error = ErrorObject::new("Canceled", format!("workflow canceled: {reason}"));
+                let outcome = encode_values(vec![Value::Nil, error.to_msgpack()]);
+                (
+                    Status::Canceled,
+                    Recorded::WorkflowCanceled { reason },
+                    outcome,
+                )
+            }
+            Close::Terminated(reason) => {
+                let error = ErrorObject::new("Canceled", format!("workflow terminated: {reason}"));
+                let outcome = encode_values(vec![Value::Nil, error.to_msgpack()]);
+                (Status::Terminated, Recorded::Terminated { reason }, outcome)
+            }
+        };
+        events.push(event);
+        let through = self.inbox.back().map(|signal| signal.id);
+        for abort in self.aborts.values() {
+            abort.abort();
+        }
+        self.append(events, through, Some((status, outcome)))
+            .await?;
+        Ok(status)
+    }
+
+    /// The signals delivered since the last append: they leave the inbox with it.
+    fn take_signals_through(&mut self) -> Option<i64> {
+        self.delivered_signal.take()
+    }
+
+    /// A close that a reserved signal in the inbox asks for: `@terminate` always, `@cancel`
+    /// when the code does not wait on `receive`.
+    fn reserved_close(&self, receive_waiting: bool) -> Option<Close> {
+        for signal in &self.inbox {
+            let reason = || {
+                serde_json::from_slice::<Json>(&signal.payload)
+                    .ok()
+                    .and_then(|payload| payload["reason"].as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            };
+            match signal.topic.as_str() {
+                TERMINATE_TOPIC => return Some(Close::Terminated(reason())),
+                CANCEL_TOPIC if !receive_waiting => return Some(Close::Canceled(reason())),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Start what a command asks for, now that it is recorded.
+    async fn act(&mut self, command: Recorded) {
+        match command {
+            Recorded::ActivityScheduled {
+                cmd,
+                target,
+                args,
+                options,
+                ..
+            } => {
+                let (app, id) = (self.app.clone(), self.id.clone());
+                let args = json_to_values(&args).unwrap_or_else(|_| encode_values(Vec::new()));
+                self.track(cmd, async move {
+                    let outcome = activity::run(app, id, cmd, target, args, options).await;
+                    let attempts = outcome.attempts;
+                    Some(match outcome.result {
+                        Ok(values) => Recorded::ActivityCompleted {
+                            cmd,
+                            values: values_to_json(&values).unwrap_or(Json::Null),
+                            attempts,
+                            at_ms: 0,
+                        },
+                        Err(error) => Recorded::ActivityFailed {
+                            cmd,
+                            error: to_json(&error.to_msgpack()),
+                            attempts,
+                            at_ms: 0,
+                        },
+                    })
+                });
+            }
+            Recorded::TimerStarted {
+                cmd, fire_at_ms, ..
+            } => {
+                self.track(cmd, async move {
+                    let wait = fire_at_ms.saturating_sub(super::service::now_ms()).max(0);
+                    tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
+                    Some(Recorded::TimerFired { cmd, at_ms: 0 })
+                });
+            }
+            Recorded::ChildStarted {
+                cmd,
+                entry,
+                workflow_id,
+                input,
+                ..
+            } => {
+                let service = self.service.clone();
+                let parent = self.id.clone();
+                self.track(cmd, async move {
+                    let input =
+                        json_to_values(&input).unwrap_or_else(|_| encode_values(Vec::new()));
+                    let result = service
+                        .run_child(&entry, &workflow_id, input, &parent)
+                        .await;
+                    Some(match result {
+                        Ok(values) => Recorded::ChildCompleted {
+                            cmd,
+                            values: values_to_json(&values).unwrap_or(Json::Null),
+                            at_ms: 0,
+                        },
+                        Err(error) => Recorded::ChildFailed {
+                            cmd,
+                            error: to_json(&error.to_msgpack()),
+                            at_ms: 0,
+                        },
+                    })
+                });
+            }
+            Recorded::Canceled { target, .. } => {
+                if let Some(abort) = self.aborts.remove(&target) {
+                    abort.abort();
+                }
+            }
+            Recorded::SignalSent {
+                dest,
+                topic,
+                values,
+                ..
+            } => {
+                let values = json_to_values(&values).unwrap_or_else(|_| encode_values(Vec::new()));
+                let from = super::workflow_pid(&self.id);
+                if let Err(error) =
+                    super::service::send_from(&self.app, &dest, &topic, Some(from), values).await
+                {
+                    tracing::warn!(workflow = %self.id, "process.send to {dest} failed: {error}");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn track(
+        &mut self,
+        cmd: u64,
+        operation: impl Future<Output = Option<Recorded>> + Send + 'static,
+    ) {
+        let (abort, registration) = AbortHandle::new_pair();
+        self.aborts.insert(cmd, abort);
+        self.pending.push(
+            Abortable::new(operation, registration)
+                .map(|done| done.ok().flatten())
+                .boxed(),
+        );
+    }
+
+    /// Wait for the next input to deliver, or a reserved signal that closes the workflow.
+    async fn next_input(&mut self, session: &mut Session) -> Result<Result<Recorded, Close>, Halt> {
+        loop {
+            let receive_waiting = workflow_state(session).receive_waiting();
+            if let Some(close) = self.reserved_close(receive_waiting.is_some()) {
+                return Ok(Err(close));
+            }
+            if let Some(handle) = receive_waiting
+                && let Some(signal) = self.inbox.pop_front()
+            {
+                self.delivered_signal = Some(signal.id);
+                return Ok(Ok(signal_input(handle, &signal)));
+            }
+            tokio::select! {
+                Some(done) = self.pending.next(), if !self.pending.is_empty() => {
+                    if let Some(mut input) = done {
+                        set_at(&mut input, super::service::now_ms());
+                        if let Some(cmd) = input.cmd() {
+                            self.aborts.remove(&cmd);
+                        }
+                        return Ok(Ok(input));
+                    }
+                }
+                control = self.control.recv() => match control {
+                    Some(Control::InboxChanged) => {
+                        let delivered = self.delivered_signal.unwrap_or(0);
+                        let known = self.inbox.back().map_or(delivered, |s| s.id.max(delivered));
+                        let fresh = self.service.store().inbox(&self.id).await?;
+                        self.inbox.extend(fresh.into_iter().filter(|s| s.id > known));
+                    }
+                    Some(Control::Stop) | None => {
+                        return Err(Halt::Setup("the host is shutting down".into()));
+                    }
+                },
+            }
+        }
+    }
+}
+
+fn workflow_state(session: &mut Session) -> &mut WorkflowState {
+    session
+        .state()
+        .workflow_state()
+        .expect("a workflow session holds its workflow state")
+}
+
+fn set_at(input: &mut Recorded, now: i64) {
+    match input {
+        Recorded::ActivityCompleted { at_ms, .. }
+        | Recorded::ActivityFailed { at_ms, .. }
+        | Recorded::TimerFired { at_ms, .. }
+        | Recorded::ChildCompleted { at_ms, .. }
+        | Recorded::ChildFailed { at_ms, .. }
+        | Recorded::SignalReceived { at_ms, .. }
+        | Recorded::CancelRequested { at_ms, .. } => *at_ms = now,
+        _ => {}
+    }
+}
+
+/// The input that delivers `signal` to the code's `receive`.
+fn signal_input(handle: u64, signal: &Signal) -> Recorded {
+    let payload: Json = serde_json::from_slice(&signal.payload).unwrap_or(json!({}));
+    let at_ms = super::service::now_ms();
+    if signal.topic == CANCEL_TOPIC {
+        return Recorded::CancelRequested {
+            handle,
+            reason: payload["reason"].as_str().unwrap_or_default().to_owned(),
+            at_ms,
+        };
+    }
+    Recorded::SignalReceived {
+        handle,
+        topic: signal.topic.clone(),
+        from: payload["from"].as_str().map(str::to_owned),
+        values: payload.get("values").cloned().unwrap_or(json!([])),
+        at_ms,
+    }
+}
