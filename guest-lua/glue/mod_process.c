@@ -10,7 +10,7 @@
  *   raw.cancel(dest, reason) -> true | nil, err        raw.set_trap_links(bool)
  *   raw.receive() -> deliveries (waits; see wit/process.wit for their shape)
  *   raw.register(name, pid?) -> true | nil, err    raw.lookup(name) -> pid | nil, err
- *   raw.unregister(name) -> boolean
+ *   raw.unregister(name) -> boolean    raw.watch_events() (first process.events() call)
  * In a workflow, pid/send/receive go through the `workflow` interface (signals) and the others
  * fail with Invalid (reference §4).
  */
@@ -119,6 +119,13 @@ static int l_receive(lua_State *L) {
   return luabox_wait(L, handle, "process inbox");
 }
 
+/* A workflow that reads process.events() handles its own cancellation. */
+static int l_watch_events(lua_State *L) {
+  (void)L;
+  if (luabox_in_workflow) luabox_sandbox_workflow_watch_events();
+  return 0;
+}
+
 static int l_register(lua_State *L) {
   if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.registry.register");
   entry_string_t name = check_string(L, 1), pid;
@@ -154,6 +161,7 @@ int luabox_open_process(lua_State *L) {
       {"monitor", l_monitor}, {"unmonitor", l_unmonitor}, {"link", l_link},
       {"unlink", l_unlink},   {"set_trap_links", l_set_trap_links},
       {"receive", l_receive}, {"register", l_register},   {"lookup", l_lookup},
+      {"watch_events", l_watch_events},
       {"unregister", l_unregister}, {NULL, NULL}};
   luaL_newlib(L, functions);
   return 1;

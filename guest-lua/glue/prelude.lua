@@ -116,11 +116,15 @@ end
 -- scope. If the chunk returns a function, that function is called with the arguments; if it
 -- returns a table and the entry names a `method`, that field is called; without a method the
 -- chunk's own values are the result.
--- The `process` global exists in entries that may use it (process.lua entries always may).
+-- The `process` global exists in entries that may use it (process.lua and workflow.lua entries
+-- always may), and the `workflow` global in workflow.lua entries.
 return function(scopes, chunk, method, ...)
   G.require = new_require(scopes, {}, scopes[1])
   if scopes[1].modules and scopes[1].modules.process then
     G.process = modules.process
+  end
+  if scopes[1].modules and scopes[1].modules.workflow then
+    G.workflow = modules.workflow
   end
   local results = pack(chunk())
   local main = results[1]

@@ -8,3 +8,4 @@ mod compile_cache;
 mod processes;
 mod scheduling;
 mod util;
+mod workflows;

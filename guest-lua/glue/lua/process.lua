@@ -155,6 +155,7 @@ end
 
 function process.events()
   if not events_ch then
+    raw.watch_events()
     events_ch = unbounded()
     for i = 1, #held_events do
       events_ch:send(held_events[i])

@@ -51,6 +51,8 @@ pub struct WorkflowState {
     /// The `receive` handle the code waits on, if any.
     receive_waiting: Option<u64>,
     versions: HashMap<String, i64>,
+    /// Whether the code reads `process.events()` (and so handles cancel requests itself).
+    events_watched: bool,
     /// Commands waiting for an answer (activities, timers, children), by number.
     open: BTreeMap<u64, Recorded>,
     /// Events of the history the code has seen (for `workflow.info`).
@@ -90,6 +92,7 @@ impl WorkflowState {
             receives: 0,
             receive_waiting: None,
             versions: HashMap::new(),
+            events_watched: false,
             open: BTreeMap::new(),
             history_length: 1,
             history_size: first_size,
@@ -290,6 +293,16 @@ impl WorkflowState {
         Ok(check_range(change_id, version, min, max))
     }
 
+    pub fn watch_events(&mut self) {
+        self.events_watched = true;
+    }
+
+    /// Whether a cancel request should reach the code as a CANCEL event: it reads
+    /// `process.events()` and waits on `receive` now.
+    pub fn takes_cancel(&self) -> bool {
+        self.events_watched && self.receive_waiting.is_some()
+    }
+
     /// A new `receive` handle.
     pub fn receive(&mut self) -> u64 {
         self.receives += 1;
@@ -316,6 +329,11 @@ impl WorkflowState {
         self.delivered(seq, &event)
             .map(Some)
             .map_err(|message| self.stop(format!("event #{seq} ({}): {message}", event.kind())))
+    }
+
+    /// Account for commands recorded live (their stored sizes, in order).
+    pub fn recorded(&mut self, sizes: impl IntoIterator<Item = u64>) {
+        self.sizes.extend(sizes);
     }
 
     /// Account for an input delivered live (recorded as event `seq`) and build its completion.

@@ -146,6 +146,7 @@ impl Runner {
             let fresh = state.take_fresh();
             let mut events: Vec<Recorded> = input.take().into_iter().collect();
             events.extend(fresh.iter().cloned());
+            state.recorded(fresh.iter().map(event_size));
             if let Some(close) = close {
                 return self.close(events, close).await;
             }
@@ -170,7 +171,7 @@ impl Runner {
                 Err(close) => return self.close(Vec::new(), close).await,
             };
             let seq = self.seq + 1;
-            let size = serde_json::to_vec(&next).map_or(0, |bytes| bytes.len() as u64);
+            let size = event_size(&next);
             let state = workflow_state(&mut session);
             if let Some(at_ms) = next.at_ms() {
                 state.set_clock(at_ms);
@@ -294,8 +295,8 @@ impl Runner {
     }
 
     /// A close that a reserved signal in the inbox asks for: `@terminate` always, `@cancel`
-    /// when the code does not wait on `receive`.
-    fn reserved_close(&self, receive_waiting: bool) -> Option<Close> {
+    /// unless the code takes it as a CANCEL event.
+    fn reserved_close(&self, takes_cancel: bool) -> Option<Close> {
         for signal in &self.inbox {
             let reason = || {
                 serde_json::from_slice::<Json>(&signal.payload)
@@ -305,7 +306,7 @@ impl Runner {
             };
             match signal.topic.as_str() {
                 TERMINATE_TOPIC => return Some(Close::Terminated(reason())),
-                CANCEL_TOPIC if !receive_waiting => return Some(Close::Canceled(reason())),
+                CANCEL_TOPIC if !takes_cancel => return Some(Close::Canceled(reason())),
                 _ => {}
             }
         }
@@ -421,8 +422,9 @@ impl Runner {
     /// Wait for the next input to deliver, or a reserved signal that closes the workflow.
     async fn next_input(&mut self, session: &mut Session) -> Result<Result<Recorded, Close>, Halt> {
         loop {
-            let receive_waiting = workflow_state(session).receive_waiting();
-            if let Some(close) = self.reserved_close(receive_waiting.is_some()) {
+            let state = workflow_state(session);
+            let receive_waiting = state.receive_waiting();
+            if let Some(close) = self.reserved_close(state.takes_cancel()) {
                 return Ok(Err(close));
             }
             if let Some(handle) = receive_waiting
@@ -455,6 +457,11 @@ impl Runner {
             }
         }
     }
+}
+
+/// The size of an event as stored (what `workflow.info().history_size` adds up).
+pub fn event_size(event: &Recorded) -> u64 {
+    event.to_new_event().payload.len() as u64
 }
 
 fn workflow_state(session: &mut Session) -> &mut WorkflowState {

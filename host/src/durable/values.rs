@@ -196,7 +196,10 @@ mod tests {
         round_trip(Value::F64(-0.5e300));
         round_trip(Value::from("text"));
         round_trip(Value::Binary(vec![0xff, 0, 1]));
-        round_trip(Value::Map(vec![(Value::from("b"), Value::F64(1.5)), (Value::from("a"), Value::Nil)]));
+        round_trip(Value::Map(vec![
+            (Value::from("b"), Value::F64(1.5)),
+            (Value::from("a"), Value::Nil),
+        ]));
         round_trip(Value::Array(vec![Value::from(1), Value::Array(vec![])]));
         round_trip(Value::Map(vec![(Value::from("a"), Value::from(1))]));
         round_trip(Value::Map(vec![(Value::from("$x"), Value::from(1))]));

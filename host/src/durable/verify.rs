@@ -96,7 +96,7 @@ pub async fn replay(
         .events
         .into_iter()
         .map(|(seq, event)| {
-            let size = serde_json::to_vec(&event).map_or(0, |bytes| bytes.len() as u64);
+            let size = super::runner::event_size(&event);
             (seq, event, size)
         })
         .collect();

@@ -208,6 +208,11 @@ impl workflow::Host for SandboxState {
         Ok(Ok(()))
     }
 
+    fn watch_events(&mut self) -> wasmtime::Result<()> {
+        self.workflow()?.watch_events();
+        Ok(())
+    }
+
     fn receive(&mut self) -> wasmtime::Result<u64> {
         Ok(self.workflow()?.receive())
     }

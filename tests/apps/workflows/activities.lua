@@ -18,4 +18,13 @@ local function ship(order_id, approved_by)
   return { shipped = order_id, by = approved_by, key = id }
 end
 
-return { charge = charge, ship = ship }
+-- Fails with a retryable error until attempt `succeed_at`.
+local function flaky(succeed_at)
+  local info = funcs.activity_info()
+  if info.attempt < succeed_at then
+    return nil, errors.new({ kind = errors.UNAVAILABLE, message = "try again (attempt " .. info.attempt .. ")" })
+  end
+  return { attempt = info.attempt, key = info.id }
+end
+
+return { charge = charge, ship = ship, flaky = flaky }
