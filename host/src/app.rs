@@ -386,7 +386,10 @@ fn process_engine(
         );
         node.set_mapping_budget(budget);
     }
-    let config = EngineConfig::for_processes(sandboxes, MAX_PROCESS_MEMORY, cache_dir);
+    let config = EngineConfig {
+        deterministic: workflows > 0,
+        ..EngineConfig::for_processes(sandboxes, MAX_PROCESS_MEMORY, cache_dir)
+    };
     Engine::new(config)
         .map_err(|error| LoadError::Host(error.context("cannot start the engine for processes")))
 }

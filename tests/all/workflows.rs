@@ -290,6 +290,75 @@ fn killing_the_host_at_several_points_loses_nothing_and_repeats_no_effect() {
 }
 
 #[test]
+fn a_function_signals_a_workflow_with_process_send() {
+    let app = fresh_app();
+    let dir = app.path();
+    let host = Host::start(dir, "host");
+    ok(
+        dir,
+        &[
+            "start",
+            "shop:order",
+            &order("by-fn", "10ms"),
+            "--id",
+            "by-fn",
+        ],
+    );
+    let dir_text = dir.to_str().unwrap();
+    let sent = luabox(
+        &[
+            "call",
+            "shop:approve",
+            "\"by-fn\"",
+            "\"fn\"",
+            "--dir",
+            dir_text,
+        ],
+        "",
+    );
+    assert_eq!(
+        (sent.code, sent.stdout.trim()),
+        (0, "true"),
+        "{}",
+        sent.stderr
+    );
+    let unknown = luabox(
+        &[
+            "call",
+            "shop:approve",
+            "\"nobody\"",
+            "\"fn\"",
+            "--dir",
+            dir_text,
+        ],
+        "",
+    );
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown.stderr.contains("no workflow 'nobody'"),
+        "{}",
+        unknown.stderr
+    );
+    assert_order_done(dir, "by-fn", "fn");
+    let history = history(dir, "by-fn");
+    let signal = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|event| event["kind"] == "signal.received")
+        .unwrap()
+        .clone();
+    assert!(
+        signal["from"]
+            .as_str()
+            .unwrap()
+            .starts_with("{luabox:function|"),
+        "{signal}"
+    );
+    host.stop();
+}
+
+#[test]
 fn a_workflow_started_and_signalled_while_no_host_runs_completes_when_one_starts() {
     let app = fresh_app();
     let dir = app.path();

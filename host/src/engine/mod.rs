@@ -65,6 +65,10 @@ pub struct EngineConfig {
     pub memory_reservation: Option<u64>,
     /// Where compiled artifacts are cached; `None` uses [`cache::default_dir`].
     pub cache_dir: Option<PathBuf>,
+    /// Compile for deterministic execution (NaN canonicalisation, deterministic relaxed SIMD):
+    /// the engine that runs workflows, whose replays must compute exactly what their first
+    /// run computed, on any machine (DESIGN §2).
+    pub deterministic: bool,
 }
 
 impl Default for EngineConfig {
@@ -74,6 +78,7 @@ impl Default for EngineConfig {
             max_memory: 4 << 30,
             memory_reservation: None,
             cache_dir: None,
+            deterministic: false,
         }
     }
 }
@@ -88,6 +93,7 @@ impl EngineConfig {
             max_memory,
             memory_reservation: Some(max_memory),
             cache_dir,
+            deterministic: false,
         }
     }
 }
@@ -375,6 +381,10 @@ fn wasmtime_config(config: &EngineConfig) -> Config {
     if let Some(reservation) = config.memory_reservation {
         wasm.memory_reservation(reservation.max(config.max_memory))
             .memory_reservation_for_growth(0);
+    }
+    if config.deterministic {
+        wasm.cranelift_nan_canonicalization(true)
+            .relaxed_simd_deterministic(true);
     }
     wasm.wasm_component_model(true)
         .wasm_exceptions(true)
