@@ -188,7 +188,7 @@ async fn poll_closed(
     id: &str,
 ) -> Result<Workflow, crate::durable::StoreError> {
     loop {
-        let workflow = store.load(id).await?.workflow;
+        let workflow = store.get(id).await?;
         if workflow.status != Status::Running {
             return Ok(workflow);
         }

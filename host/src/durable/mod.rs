@@ -153,6 +153,9 @@ pub trait HistoryStore: Send + Sync {
         payload: Vec<u8>,
     ) -> BoxFuture<'_, Result<i64, StoreError>>;
 
+    /// The workflow's row, without its history.
+    fn get(&self, id: &str) -> BoxFuture<'_, Result<Workflow, StoreError>>;
+
     /// The workflow, its whole history and its waiting signals.
     fn load(&self, id: &str) -> BoxFuture<'_, Result<History, StoreError>>;
 

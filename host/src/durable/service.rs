@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::event::Recorded;
 use super::runner::{CANCEL_TOPIC, Runner, TERMINATE_TOPIC};
@@ -65,8 +65,8 @@ pub struct Workflows {
     app: Weak<App>,
     store: Arc<dyn HistoryStore>,
     live: Mutex<HashMap<String, mpsc::UnboundedSender<Control>>>,
-    /// Counts closes, so waiters know to look again.
-    closes: watch::Sender<u64>,
+    /// Who waits for a workflow (by id) to close here.
+    waiters: Mutex<HashMap<String, Vec<oneshot::Sender<()>>>>,
     resident: Arc<Semaphore>,
     _lock: File,
 }
@@ -115,12 +115,11 @@ impl Workflows {
     pub async fn serve(app: &Arc<App>) -> Result<Arc<Workflows>, String> {
         let lock = take_lock(app.root())?;
         let store = app.history_store().map_err(|error| error.to_string())?;
-        let (closes, _) = watch::channel(0);
         let service = Arc::new(Workflows {
             app: Arc::downgrade(app),
             store,
             live: Mutex::default(),
-            closes,
+            waiters: Mutex::default(),
             resident: Arc::new(Semaphore::new(MAX_RESIDENT)),
             _lock: lock,
         });
@@ -230,7 +229,14 @@ impl Workflows {
                 Ok(Status::Running) => {}
                 Ok(status) => {
                     tracing::info!(workflow = %id, "workflow {}", status.as_str());
-                    service.closes.send_modify(|count| *count += 1);
+                    let waiters = service
+                        .waiters
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&id);
+                    for waiter in waiters.into_iter().flatten() {
+                        let _ = waiter.send(());
+                    }
                 }
                 Err(error) => tracing::error!(workflow = %id, "workflow stopped running: {error}"),
             }
@@ -252,14 +258,20 @@ impl Workflows {
 
     /// Wait until workflow `id` is closed and return it.
     pub async fn wait_closed(&self, id: &str) -> Result<Workflow, StoreError> {
-        let mut closes = self.closes.subscribe();
         loop {
-            let workflow = self.store.load(id).await?.workflow;
+            let (closed, waiting) = oneshot::channel();
+            {
+                let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+                let for_id = waiters.entry(id.to_owned()).or_default();
+                for_id.retain(|waiter| !waiter.is_closed());
+                for_id.push(closed);
+            }
+            let workflow = self.store.get(id).await?;
             if workflow.status != Status::Running {
                 return Ok(workflow);
             }
             // A close elsewhere (another process) is only seen by polling.
-            let _ = tokio::time::timeout(POLL_INTERVAL * 5, closes.changed()).await;
+            let _ = tokio::time::timeout(POLL_INTERVAL * 5, waiting).await;
         }
     }
 

@@ -233,6 +233,13 @@ impl HistoryStore for SqliteStore {
         })
     }
 
+    fn get(&self, id: &str) -> BoxFuture<'_, Result<Workflow, StoreError>> {
+        let id = id.to_owned();
+        self.read(move |connection| {
+            workflow(connection, &id)?.ok_or_else(|| StoreError::NotFound(id.clone()))
+        })
+    }
+
     fn load(&self, id: &str) -> BoxFuture<'_, Result<History, StoreError>> {
         let id = id.to_owned();
         self.read(move |connection| load(connection, &id))
