@@ -1,9 +1,8 @@
 //! A sandbox driven step by step from outside: what runs a workflow (DESIGN §2b). Where
 //! [`super::Engine::run`] feeds a sandbox its completions until it finishes, a [`Session`]
 //! returns after every export call, so the caller can record what the step did before anything
-//! else happens, and choose what to deliver next. Each step gets the entry's deadline.
-
-use std::time::Instant;
+//! else happens, and choose what to deliver next. Each step gets the entry's deadline (a
+//! workflow's replay restarts it for every recorded step it replays).
 
 use wasmtime::Store;
 
@@ -77,7 +76,9 @@ impl Session {
     }
 
     fn arm(&mut self) {
-        self.store.data_mut().deadline = Some(Instant::now() + self.limits.deadline);
+        let state = self.store.data_mut();
+        state.step_limit = Some(self.limits.deadline);
+        state.restart_step_clock();
     }
 
     fn settle(&mut self, step: wasmtime::Result<Step>) -> Result<Progress, RunError> {

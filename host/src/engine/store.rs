@@ -24,6 +24,9 @@ pub struct SandboxState {
     workflow: Option<Box<WorkflowState>>,
     /// When the export call in flight must end (checked by the epoch callback).
     pub(crate) deadline: Option<Instant>,
+    /// The time one step of a session may take: a workflow replaying many recorded steps in
+    /// one export call gets it afresh for each.
+    pub(crate) step_limit: Option<std::time::Duration>,
 }
 
 impl SandboxState {
@@ -52,6 +55,7 @@ impl SandboxState {
             borrowed_pid: None,
             workflow: None,
             deadline: None,
+            step_limit: None,
         }
     }
 
@@ -90,6 +94,13 @@ impl SandboxState {
 
     pub(crate) fn set_borrowed_pid(&mut self, pid: crate::modules::BorrowedPid) {
         self.borrowed_pid = Some(pid);
+    }
+
+    /// Start the time of a new step (see `step_limit`).
+    pub(crate) fn restart_step_clock(&mut self) {
+        if let Some(limit) = self.step_limit {
+            self.deadline = Some(Instant::now() + limit);
+        }
     }
 
     /// The activity this sandbox runs for a workflow, if it does.

@@ -78,7 +78,11 @@ impl workflow::Host for SandboxState {
     }
 
     fn next(&mut self) -> wasmtime::Result<Option<Completion>> {
-        self.workflow()?.next_recorded().map_err(trap)
+        let next = self.workflow()?.next_recorded().map_err(trap)?;
+        if next.is_some() {
+            self.restart_step_clock();
+        }
+        Ok(next)
     }
 
     fn activity(
