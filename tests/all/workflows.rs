@@ -46,6 +46,13 @@ fn history(dir: &Path, id: &str) -> Json {
     serde_json::from_str(&ok(dir, &["show", id, "--json"])).unwrap()
 }
 
+/// Export workflow `id`'s history to a file (`show --json`) and replay it against the app.
+fn export_and_replay(dir: &Path, id: &str) -> crate::util::Run {
+    let exported = dir.join(format!("{id}.json"));
+    std::fs::write(&exported, ok(dir, &["show", id, "--json"])).unwrap();
+    workflow(dir, &["replay", exported.to_str().unwrap()])
+}
+
 fn kinds(history: &Json) -> Vec<String> {
     history["events"]
         .as_array()
@@ -397,11 +404,12 @@ fn replay_catches_a_changed_workflow_and_names_the_line() {
     ok(dir, &["signal", "r1", "approve", r#"{"by":"eve"}"#]);
     wait_status(dir, "r1", "completed");
     host.stop();
-    let exported = dir.join("r1.json");
-    std::fs::write(&exported, ok(dir, &["show", "r1", "--json"])).unwrap();
-    let file = exported.to_str().unwrap();
-    let same = ok(dir, &["replay", file, "--entry", "shop:order"]);
-    assert!(same.contains("replayed 9 events of workflow r1"), "{same}");
+    let same = export_and_replay(dir, "r1");
+    assert!(
+        same.stdout.contains("replayed 9 events of workflow r1"),
+        "{}",
+        same.stderr
+    );
 
     // Line 6 now ships before it charges.
     let source = std::fs::read_to_string(dir.join("order.lua")).unwrap();
@@ -411,7 +419,11 @@ fn replay_catches_a_changed_workflow_and_names_the_line() {
     );
     assert_ne!(changed, source);
     std::fs::write(dir.join("order.lua"), changed).unwrap();
-    let run = workflow(dir, &["replay", file]);
+    let file = dir.join("r1.json");
+    let run = workflow(
+        dir,
+        &["replay", file.to_str().unwrap(), "--entry", "shop:order"],
+    );
     assert_eq!(run.code, 1, "{}", run.stdout);
     for part in [
         "non-determinism in workflow 'r1' (shop:order)",
@@ -523,12 +535,13 @@ fn a_ten_thousand_event_history_replays() {
         &["start", "shop:many", "5000", "--id", "long", "--wait"],
     );
     assert_eq!(out.trim(), "5000");
-    let exported = dir.join("long.json");
-    std::fs::write(&exported, ok(dir, &["show", "long", "--json"])).unwrap();
-    let replayed = ok(dir, &["replay", exported.to_str().unwrap()]);
+    let replayed = export_and_replay(dir, "long");
     assert!(
-        replayed.contains("replayed 10002 events of workflow long"),
-        "{replayed}"
+        replayed
+            .stdout
+            .contains("replayed 10002 events of workflow long"),
+        "{}",
+        replayed.stderr
     );
 }
 
@@ -544,13 +557,14 @@ fn what_a_workflow_observes_replays_identically() {
     assert!(result["elapsed_ms"].as_i64().unwrap() >= 20, "{result}");
     assert_eq!(result["info"]["workflow_id"], "obs");
     assert_eq!(result["info"]["workflow_type"], "shop:observer");
-    let exported = dir.join("obs.json");
-    std::fs::write(&exported, ok(dir, &["show", "obs", "--json"])).unwrap();
     // The replay compares the result: uuids, random numbers and clocks came back the same.
-    let replayed = ok(dir, &["replay", exported.to_str().unwrap()]);
+    let replayed = export_and_replay(dir, "obs");
     assert!(
-        replayed.contains("the code matches the history (workflow.completed)"),
-        "{replayed}"
+        replayed
+            .stdout
+            .contains("the code matches the history (workflow.completed)"),
+        "{}",
+        replayed.stderr
     );
 }
 

@@ -205,6 +205,34 @@ impl Recorded {
         }
     }
 
+    /// Number a command (the code issued it as the run's `number`th).
+    pub fn set_cmd(&mut self, number: u64) {
+        match self {
+            Recorded::ActivityScheduled { cmd, .. }
+            | Recorded::TimerStarted { cmd, .. }
+            | Recorded::ChildStarted { cmd, .. }
+            | Recorded::Canceled { cmd, .. }
+            | Recorded::SideEffect { cmd, .. }
+            | Recorded::Version { cmd, .. }
+            | Recorded::SignalSent { cmd, .. } => *cmd = number,
+            _ => {}
+        }
+    }
+
+    /// Stamp an input with the workflow clock of its delivery.
+    pub fn set_at_ms(&mut self, now: i64) {
+        match self {
+            Recorded::ActivityCompleted { at_ms, .. }
+            | Recorded::ActivityFailed { at_ms, .. }
+            | Recorded::TimerFired { at_ms, .. }
+            | Recorded::ChildCompleted { at_ms, .. }
+            | Recorded::ChildFailed { at_ms, .. }
+            | Recorded::SignalReceived { at_ms, .. }
+            | Recorded::CancelRequested { at_ms, .. } => *at_ms = now,
+            _ => {}
+        }
+    }
+
     /// The Lua line that issued a command.
     pub fn line(&self) -> Option<&str> {
         match self {

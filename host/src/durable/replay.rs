@@ -216,7 +216,7 @@ impl WorkflowState {
     /// command is returned; live, `None`.
     pub fn issue(&mut self, mut command: Recorded) -> Result<Option<Recorded>, NonDeterminism> {
         let cmd = self.issued as u64 + 1;
-        set_cmd(&mut command, cmd);
+        command.set_cmd(cmd);
         let limit = self.commands_until_next_input();
         let replayed = if self.issued < limit {
             let recorded = self.recorded[self.issued].1.clone();
@@ -381,19 +381,6 @@ fn check_range(change_id: &str, version: i64, min: i64, max: i64) -> Result<i64,
             "workflow.version('{change_id}'): this run has version {version}, which the code no \
              longer supports (min {min}, max {max})"
         ))
-    }
-}
-
-fn set_cmd(command: &mut Recorded, number: u64) {
-    match command {
-        Recorded::ActivityScheduled { cmd, .. }
-        | Recorded::TimerStarted { cmd, .. }
-        | Recorded::ChildStarted { cmd, .. }
-        | Recorded::Canceled { cmd, .. }
-        | Recorded::SideEffect { cmd, .. }
-        | Recorded::Version { cmd, .. }
-        | Recorded::SignalSent { cmd, .. } => *cmd = number,
-        _ => {}
     }
 }
 

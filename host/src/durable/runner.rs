@@ -436,7 +436,7 @@ impl Runner {
             tokio::select! {
                 Some(done) = self.pending.next(), if !self.pending.is_empty() => {
                     if let Some(mut input) = done {
-                        set_at(&mut input, super::service::now_ms());
+                        input.set_at_ms(super::service::now_ms());
                         if let Some(cmd) = input.cmd() {
                             self.aborts.remove(&cmd);
                         }
@@ -469,19 +469,6 @@ fn workflow_state(session: &mut Session) -> &mut WorkflowState {
         .state()
         .workflow_state()
         .expect("a workflow session holds its workflow state")
-}
-
-fn set_at(input: &mut Recorded, now: i64) {
-    match input {
-        Recorded::ActivityCompleted { at_ms, .. }
-        | Recorded::ActivityFailed { at_ms, .. }
-        | Recorded::TimerFired { at_ms, .. }
-        | Recorded::ChildCompleted { at_ms, .. }
-        | Recorded::ChildFailed { at_ms, .. }
-        | Recorded::SignalReceived { at_ms, .. }
-        | Recorded::CancelRequested { at_ms, .. } => *at_ms = now,
-        _ => {}
-    }
 }
 
 /// The input that delivers `signal` to the code's `receive`.
