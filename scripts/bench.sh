@@ -20,3 +20,5 @@ fi
 cargo bench -q --bench cpu 2>/dev/null
 echo
 cargo bench -q --bench processes 2>/dev/null
+echo
+cargo bench -q --bench workflows 2>/dev/null

@@ -162,6 +162,12 @@ pub trait HistoryStore: Send + Sync {
     /// Workflows, newest first, optionally only those with `status`.
     fn list(&self, status: Option<Status>) -> BoxFuture<'_, Result<Vec<Workflow>, StoreError>>;
 
+    /// Durable commits made so far, when the backend counts them (each is one fsync however
+    /// many writes it holds).
+    fn commits(&self) -> Option<u64> {
+        None
+    }
+
     /// The signals waiting in workflow `id`'s inbox, oldest first.
     fn inbox(&self, id: &str) -> BoxFuture<'_, Result<Vec<Signal>, StoreError>>;
 

@@ -58,7 +58,9 @@ pub struct WorkflowState {
     /// Events of the history the code has seen (for `workflow.info`).
     history_length: u64,
     history_size: u64,
+    /// Stored sizes of the events, in order, and how many of them `history_size` adds up.
     sizes: Vec<u64>,
+    sized: usize,
     fresh: Vec<Recorded>,
     divergence: Option<NonDeterminism>,
 }
@@ -97,6 +99,7 @@ impl WorkflowState {
             history_length: 1,
             history_size: first_size,
             sizes: vec![first_size],
+            sized: 1,
             fresh: Vec::new(),
             divergence: None,
         };
@@ -347,7 +350,11 @@ impl WorkflowState {
             self.clock_ms = at_ms;
         }
         self.history_length = seq;
-        self.history_size = self.sizes.iter().take(seq as usize).sum();
+        let through = (seq as usize).min(self.sizes.len());
+        self.history_size += self.sizes[self.sized.min(through)..through]
+            .iter()
+            .sum::<u64>();
+        self.sized = self.sized.max(through);
         let completion = completion_of(event)?;
         match event {
             Recorded::SignalReceived { handle, .. } | Recorded::CancelRequested { handle, .. } => {

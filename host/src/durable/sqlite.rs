@@ -1,4 +1,4 @@
-//! The embedded history store: one SQLite file (by default `.luabox/history.db` beside the app)
+//! The embedded history store: one SQLite file (`.luabox/workflows.db` under the app)
 //! in WAL mode with `synchronous=FULL`, so a commit is on disk when it returns.
 //!
 //! All writes go through one writer thread that commits in groups: it takes every request that
@@ -249,6 +249,10 @@ impl HistoryStore for SqliteStore {
         self.read(move |connection| list(connection, status))
     }
 
+    fn commits(&self) -> Option<u64> {
+        Some(SqliteStore::commits(self))
+    }
+
     fn inbox(&self, id: &str) -> BoxFuture<'_, Result<Vec<Signal>, StoreError>> {
         let id = id.to_owned();
         self.read(move |connection| inbox(connection, &id))
@@ -356,12 +360,10 @@ fn workflow_row(row: &Row<'_>) -> rusqlite::Result<Workflow> {
 
 fn workflow(connection: &Connection, id: &str) -> Result<Option<Workflow>, StoreError> {
     connection
-        .query_row(
-            &format!("SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE id = ?1"),
-            [id],
-            workflow_row,
-        )
-        .optional()
+        .prepare_cached(&format!(
+            "SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE id = ?1"
+        ))
+        .and_then(|mut select| select.query_row([id], workflow_row).optional())
         .map_err(sql)
 }
 
@@ -403,13 +405,12 @@ fn start(
     if let Some(existing) = workflow(connection, id)? {
         return Ok(Started::Existing(existing));
     }
-    connection
-        .execute(
-            "INSERT INTO workflows (id, entry, status, input, outcome, created_ms, updated_ms, events)
+    exec(
+        connection,
+        "INSERT INTO workflows (id, entry, status, input, outcome, created_ms, updated_ms, events)
              VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?5, 1)",
-            params![id, entry, Status::Running.as_str(), input, now],
-        )
-        .map_err(sql)?;
+        params![id, entry, Status::Running.as_str(), input, now],
+    )?;
     insert_event(connection, id, 1, first, now)?;
     Ok(Started::New(Workflow {
         id: id.to_owned(),
@@ -443,12 +444,11 @@ fn append_events(
         insert_event(connection, id, seq, event, now)?;
     }
     if let Some(through) = append.signals_through {
-        connection
-            .execute(
-                "DELETE FROM signals WHERE workflow = ?1 AND id <= ?2",
-                params![id, through],
-            )
-            .map_err(sql)?;
+        exec(
+            connection,
+            "DELETE FROM signals WHERE workflow = ?1 AND id <= ?2",
+            params![id, through],
+        )?;
     }
     let (status, outcome) = match &append.close {
         Some((status, outcome)) => (*status, Some(outcome.as_slice())),
@@ -456,17 +456,14 @@ fn append_events(
     };
     if status != Status::Running {
         // Signals a closed workflow never recorded are dropped with it.
-        connection
-            .execute("DELETE FROM signals WHERE workflow = ?1", [id])
-            .map_err(sql)?;
+        exec(connection, "DELETE FROM signals WHERE workflow = ?1", [id])?;
     }
-    connection
-        .execute(
-            "UPDATE workflows SET events = ?2, status = ?3, outcome = ?4, updated_ms = ?5
+    exec(
+        connection,
+        "UPDATE workflows SET events = ?2, status = ?3, outcome = ?4, updated_ms = ?5
              WHERE id = ?1",
-            params![id, seq, status.as_str(), outcome, now],
-        )
-        .map_err(sql)?;
+        params![id, seq, status.as_str(), outcome, now],
+    )?;
     Ok(seq)
 }
 
@@ -477,12 +474,11 @@ fn signal(
     payload: &[u8],
 ) -> Result<i64, StoreError> {
     running(connection, id)?;
-    connection
-        .execute(
-            "INSERT INTO signals (workflow, topic, payload) VALUES (?1, ?2, ?3)",
-            params![id, topic, payload],
-        )
-        .map_err(sql)?;
+    exec(
+        connection,
+        "INSERT INTO signals (workflow, topic, payload) VALUES (?1, ?2, ?3)",
+        params![id, topic, payload],
+    )?;
     Ok(connection.last_insert_rowid())
 }
 
@@ -566,6 +562,18 @@ fn list(connection: &Connection, status: Option<Status>) -> Result<Vec<Workflow>
         [status],
         workflow_row,
     )
+}
+
+/// Run a statement (prepared once per connection).
+fn exec(
+    connection: &Connection,
+    query: &str,
+    params: impl rusqlite::Params,
+) -> Result<usize, StoreError> {
+    connection
+        .prepare_cached(query)
+        .and_then(|mut statement| statement.execute(params))
+        .map_err(sql)
 }
 
 fn rows<T>(
