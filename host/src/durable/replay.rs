@@ -133,11 +133,6 @@ impl WorkflowState {
             .saturating_mul(1_000_000)
     }
 
-    /// Set the workflow clock for a live step.
-    pub fn set_clock(&mut self, at_ms: i64) {
-        self.clock_ms = at_ms;
-    }
-
     /// The number the next command issued will have (and its handle, if it waits).
     pub fn next_cmd(&self) -> u64 {
         self.issued as u64 + 1

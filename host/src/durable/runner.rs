@@ -64,6 +64,13 @@ pub(super) struct Runner {
     control: mpsc::UnboundedReceiver<Control>,
 }
 
+/// A workflow after its history was loaded.
+enum Resumed {
+    Closed(Status),
+    /// Replayed into this sandbox, which reached this point.
+    Running(Box<Session>, Result<Progress, RunError>),
+}
+
 /// A step's end, to record.
 enum Close {
     Completed(Vec<u8>),
@@ -94,49 +101,12 @@ impl Runner {
 
     /// Run until the workflow closes (returning its status) or cannot go on here.
     pub(super) async fn run(mut self) -> Result<Status, Halt> {
-        let history = self.service.store().load(&self.id).await?;
-        if history.workflow.status != Status::Running {
-            return Ok(history.workflow.status);
-        }
-        self.seq = history.workflow.events;
-        self.inbox = history.signals.into();
-        let mut events = Vec::with_capacity(history.events.len());
-        for event in &history.events {
-            let recorded = Recorded::parse(&event.payload)
-                .map_err(|message| Halt::Setup(format!("event #{}: {message}", event.seq)))?;
-            events.push((event.seq, recorded, event.payload.len() as u64));
-        }
-        if let Some(close) = self.reserved_close(false) {
-            return self.close(Vec::new(), close).await;
-        }
-        let entry_id = EntryId::resolve(&history.workflow.entry, "")
-            .map_err(|message| Halt::Setup(format!("entry: {message}")))?;
-        let Some(entry) = self.app.workflow(&entry_id) else {
-            return Err(Halt::Setup(format!(
-                "the app has no workflow.lua entry '{entry_id}' (it was removed or renamed): the \
-                 workflow stays open until the entry is back"
-            )));
+        let (mut session, mut progress) = match self.resume().await? {
+            Resumed::Closed(status) => return Ok(status),
+            Resumed::Running(session, progress) => (session, progress),
         };
-        let state = WorkflowState::new(&self.id, events).map_err(Halt::Setup)?;
-        let invocation = entry.invocation(history.workflow.input.clone());
-        let caller = Caller {
-            app: Some(self.app.clone()),
-            ..Caller::default()
-        };
-        let engine = self.app.workflow_engine();
-        let mut session = match engine
-            .session(&invocation, caller, |sandbox| {
-                sandbox.set_workflow_state(state)
-            })
-            .await
-        {
-            Ok(session) => session,
-            Err(error) => return Err(Halt::Setup(format!("cannot create its sandbox: {error}"))),
-        };
-        let progress = session.start(invocation).await;
         let mut first = true;
         let mut input: Option<Recorded> = None;
-        let mut progress = progress;
         loop {
             let close = match self.settle(&mut session, progress) {
                 Ok(close) => close,
@@ -150,7 +120,7 @@ impl Runner {
             if let Some(close) = close {
                 return self.close(events, close).await;
             }
-            let signals_through = self.take_signals_through();
+            let signals_through = self.delivered_signal.take();
             if !events.is_empty() || signals_through.is_some() {
                 self.append(events, signals_through, None).await?;
             }
@@ -172,22 +142,58 @@ impl Runner {
             };
             let seq = self.seq + 1;
             let size = event_size(&next);
-            let state = workflow_state(&mut session);
-            if let Some(at_ms) = next.at_ms() {
-                state.set_clock(at_ms);
-            }
-            let completion = match state.deliver(seq, &next, size) {
-                Ok(completion) => completion,
-                Err(message) => {
-                    return Err(Halt::Setup(format!(
-                        "cannot deliver {}: {message}",
-                        next.kind()
-                    )));
-                }
-            };
+            let completion = workflow_state(&mut session)
+                .deliver(seq, &next, size)
+                .map_err(|message| {
+                    Halt::Setup(format!("cannot deliver {}: {message}", next.kind()))
+                })?;
             input = Some(next);
             progress = session.resume(&[completion]).await;
         }
+    }
+
+    /// Load the history and replay it in a fresh sandbox (unless the workflow is closed, or a
+    /// terminate request waits in its inbox).
+    async fn resume(&mut self) -> Result<Resumed, Halt> {
+        let history = self.service.store().load(&self.id).await?;
+        if history.workflow.status != Status::Running {
+            return Ok(Resumed::Closed(history.workflow.status));
+        }
+        self.seq = history.workflow.events;
+        self.inbox = history.signals.into();
+        let mut events = Vec::with_capacity(history.events.len());
+        for event in &history.events {
+            let recorded = Recorded::parse(&event.payload)
+                .map_err(|message| Halt::Setup(format!("event #{}: {message}", event.seq)))?;
+            events.push((event.seq, recorded, event.payload.len() as u64));
+        }
+        if let Some(close) = self.reserved_close(false) {
+            return Ok(Resumed::Closed(self.close(Vec::new(), close).await?));
+        }
+        let entry_id = EntryId::resolve(&history.workflow.entry, "")
+            .map_err(|message| Halt::Setup(format!("entry: {message}")))?;
+        let Some(entry) = self.app.workflow(&entry_id) else {
+            return Err(Halt::Setup(format!(
+                "the app has no workflow.lua entry '{entry_id}' (it was removed or renamed): the \
+                 workflow stays open until the entry is back"
+            )));
+        };
+        let state = WorkflowState::new(&self.id, events).map_err(Halt::Setup)?;
+        let invocation = entry.invocation(history.workflow.input.clone());
+        let caller = Caller {
+            app: Some(self.app.clone()),
+            ..Caller::default()
+        };
+        let mut session = self
+            .app
+            .workflow_engine()
+            .session(&invocation, caller, |sandbox| {
+                sandbox.set_workflow_state(state)
+            })
+            .await
+            .map_err(|error| Halt::Setup(format!("cannot create its sandbox: {error}")))?;
+        let progress = session.start(invocation).await;
+        Ok(Resumed::Running(Box::new(session), progress))
     }
 
     /// What a step's outcome means for the workflow: still running (`None`), or how it closes.
@@ -198,6 +204,7 @@ impl Runner {
     ) -> Result<Option<Close>, Close> {
         let state = workflow_state(session);
         if let Some(divergence) = state.divergence() {
+            tracing::error!(workflow = %self.id, "{divergence}");
             let mut error = ErrorObject::new("NonDeterministic", divergence.to_string());
             error.retryable = Some(false);
             return Err(Close::Failed(error));
@@ -243,7 +250,7 @@ impl Runner {
         Ok(())
     }
 
-    async fn close(mut self, mut events: Vec<Recorded>, close: Close) -> Result<Status, Halt> {
+    async fn close(&mut self, mut events: Vec<Recorded>, close: Close) -> Result<Status, Halt> {
         let (status, event, outcome) = match close {
             Close::Completed(values) => {
                 let json = values_to_json(&values).unwrap_or(Json::Null);
@@ -287,11 +294,6 @@ impl Runner {
         self.append(events, through, Some((status, outcome)))
             .await?;
         Ok(status)
-    }
-
-    /// The signals delivered since the last append: they leave the inbox with it.
-    fn take_signals_through(&mut self) -> Option<i64> {
-        self.delivered_signal.take()
     }
 
     /// A close that a reserved signal in the inbox asks for: `@terminate` always, `@cancel`
