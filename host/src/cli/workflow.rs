@@ -155,7 +155,9 @@ async fn start(
     let store = app.history_store().map_err(|e| e.to_string())?;
     let started = match &serving {
         Some(service) => service.start(&entry, input, id).await,
-        None => start_in(app, &store, &entry, input, id, None).await,
+        None => start_in(app, &store, &entry, input, id, None)
+            .await
+            .map(|(started, _)| started),
     }
     .map_err(|e| e.to_string())?;
     let (workflow, existing) = match started {

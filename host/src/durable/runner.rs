@@ -27,7 +27,7 @@ use super::event::Recorded;
 use super::replay::WorkflowState;
 use super::service::{Control, Workflows};
 use super::values::{json_to_values, to_json, values_to_json};
-use super::{Append, Signal, Status, StoreError, activity};
+use super::{Append, History, Signal, Status, StoreError, Workflow, activity};
 use crate::app::{App, CallError};
 use crate::codec::{ErrorObject, encode_values};
 use crate::config::EntryId;
@@ -61,12 +61,14 @@ pub(super) struct Runner {
     inbox: VecDeque<Signal>,
     /// The last signal delivered and not yet recorded as leaving the inbox.
     delivered_signal: Option<i64>,
+    /// The workflow's row as loaded.
+    row: Option<Workflow>,
     control: mpsc::UnboundedReceiver<Control>,
 }
 
 /// A workflow after its history was loaded.
 enum Resumed {
-    Closed(Status),
+    Closed(Workflow),
     /// Replayed into this sandbox, which reached this point.
     Running(Box<Session>, Result<Progress, RunError>),
 }
@@ -95,14 +97,15 @@ impl Runner {
             aborts: HashMap::new(),
             inbox: VecDeque::new(),
             delivered_signal: None,
+            row: None,
             control,
         }
     }
 
-    /// Run until the workflow closes (returning its status) or cannot go on here.
-    pub(super) async fn run(mut self) -> Result<Status, Halt> {
-        let (mut session, mut progress) = match self.resume().await? {
-            Resumed::Closed(status) => return Ok(status),
+    /// Run until the workflow closes (returning its row as closed) or cannot go on here.
+    pub(super) async fn run(mut self, history: Option<History>) -> Result<Workflow, Halt> {
+        let (mut session, mut progress) = match self.resume(history).await? {
+            Resumed::Closed(workflow) => return Ok(workflow),
             Resumed::Running(session, progress) => (session, progress),
         };
         let mut first = true;
@@ -154,11 +157,15 @@ impl Runner {
 
     /// Load the history and replay it in a fresh sandbox (unless the workflow is closed, or a
     /// terminate request waits in its inbox).
-    async fn resume(&mut self) -> Result<Resumed, Halt> {
-        let history = self.service.store().load(&self.id).await?;
+    async fn resume(&mut self, history: Option<History>) -> Result<Resumed, Halt> {
+        let history = match history {
+            Some(history) => history,
+            None => self.service.store().load(&self.id).await?,
+        };
         if history.workflow.status != Status::Running {
-            return Ok(Resumed::Closed(history.workflow.status));
+            return Ok(Resumed::Closed(history.workflow));
         }
+        self.row = Some(history.workflow.clone());
         self.seq = history.workflow.events;
         self.inbox = history.signals.into();
         let mut events = Vec::with_capacity(history.events.len());
@@ -250,7 +257,7 @@ impl Runner {
         Ok(())
     }
 
-    async fn close(&mut self, mut events: Vec<Recorded>, close: Close) -> Result<Status, Halt> {
+    async fn close(&mut self, mut events: Vec<Recorded>, close: Close) -> Result<Workflow, Halt> {
         let (status, event, outcome) = match close {
             Close::Completed(values) => {
                 let json = values_to_json(&values).unwrap_or(Json::Null);
@@ -291,9 +298,19 @@ impl Runner {
         for abort in self.aborts.values() {
             abort.abort();
         }
-        self.append(events, through, Some((status, outcome)))
+        self.append(events, through, Some((status, outcome.clone())))
             .await?;
-        Ok(status)
+        let row = self
+            .row
+            .take()
+            .ok_or_else(|| Halt::Setup("closed before it was loaded".into()))?;
+        Ok(Workflow {
+            status,
+            outcome: Some(outcome),
+            updated_ms: super::service::now_ms(),
+            events: self.seq,
+            ..row
+        })
     }
 
     /// A close that a reserved signal in the inbox asks for: `@terminate` always, `@cancel`

@@ -20,8 +20,8 @@ use super::event::Recorded;
 use super::runner::{CANCEL_TOPIC, Runner, TERMINATE_TOPIC};
 use super::values::values_to_json;
 use super::{
-    Cursor, HistoryStore, Started, Status, StoreError, Workflow, parse_workflow_pid,
-    valid_workflow_id,
+    Cursor, Event, History, HistoryStore, Started, Status, StoreError, Workflow,
+    parse_workflow_pid, valid_workflow_id,
 };
 use crate::app::App;
 use crate::codec::{ErrorObject, decode_values};
@@ -65,8 +65,8 @@ pub struct Workflows {
     app: Weak<App>,
     store: Arc<dyn HistoryStore>,
     live: Mutex<HashMap<String, mpsc::UnboundedSender<Control>>>,
-    /// Who waits for a workflow (by id) to close here.
-    waiters: Mutex<HashMap<String, Vec<oneshot::Sender<()>>>>,
+    /// Who waits for a workflow (by id) to close here: they get its row as closed.
+    waiters: Mutex<HashMap<String, Vec<oneshot::Sender<Workflow>>>>,
     resident: Arc<Semaphore>,
     _lock: File,
 }
@@ -177,9 +177,10 @@ impl Workflows {
         input: Vec<u8>,
         id: Option<String>,
     ) -> Result<Started, WorkflowError> {
-        let started = start_in(&*self.app()?, &self.store, entry, input, id, None).await?;
+        let (started, history) =
+            start_in(&*self.app()?, &self.store, entry, input, id, None).await?;
         if let Started::New(workflow) = &started {
-            self.ensure_running(&workflow.id);
+            self.run(&workflow.id, history);
         }
         Ok(started)
     }
@@ -204,6 +205,12 @@ impl Workflows {
     }
 
     fn ensure_running(self: &Arc<Self>, id: &str) {
+        self.run(id, None);
+    }
+
+    /// Run workflow `id` here unless it runs already; `history` is its history when the caller
+    /// has it (otherwise the runner loads it).
+    fn run(self: &Arc<Self>, id: &str, history: Option<History>) {
         let Ok(app) = self.app() else { return };
         let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
         if live.contains_key(id) {
@@ -217,7 +224,7 @@ impl Workflows {
         tokio::spawn(async move {
             let permit = service.resident.clone().acquire_owned().await;
             let outcome = Runner::new(service.clone(), app, id.clone(), receiver)
-                .run()
+                .run(history)
                 .await;
             drop(permit);
             service
@@ -226,21 +233,27 @@ impl Workflows {
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&id);
             match outcome {
-                Ok(Status::Running) => {}
-                Ok(status) => {
-                    tracing::info!(workflow = %id, "workflow {}", status.as_str());
+                Ok(closed) => {
+                    tracing::info!(workflow = %id, "workflow {}", closed.status.as_str());
                     let waiters = service
                         .waiters
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .remove(&id);
                     for waiter in waiters.into_iter().flatten() {
-                        let _ = waiter.send(());
+                        let _ = waiter.send(closed.clone());
                     }
                 }
                 Err(error) => tracing::error!(workflow = %id, "workflow stopped running: {error}"),
             }
         });
+    }
+
+    fn is_live(&self, id: &str) -> bool {
+        self.live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(id)
     }
 
     /// Queue a signal for workflow `id` durably, then wake it.
@@ -266,12 +279,23 @@ impl Workflows {
                 for_id.retain(|waiter| !waiter.is_closed());
                 for_id.push(closed);
             }
+            // While it runs here, its runner says when it closes; a close elsewhere (another
+            // process) is only seen by reading the store now and then.
+            if self.is_live(id) {
+                if let Ok(Ok(closed)) = tokio::time::timeout(POLL_INTERVAL * 5, waiting).await {
+                    return Ok(closed);
+                }
+                if self.is_live(id) {
+                    continue;
+                }
+            }
             let workflow = self.store.get(id).await?;
             if workflow.status != Status::Running {
                 return Ok(workflow);
             }
-            // A close elsewhere (another process) is only seen by polling.
-            let _ = tokio::time::timeout(POLL_INTERVAL * 5, waiting).await;
+            if !self.is_live(id) {
+                tokio::time::sleep(POLL_INTERVAL * 5).await;
+            }
         }
     }
 
@@ -287,7 +311,7 @@ impl Workflows {
         let app = self.app().map_err(failed)?;
         let entry =
             EntryId::resolve(entry, "").map_err(|message| ErrorObject::new("Invalid", message))?;
-        let started = start_in(
+        let (started, history) = start_in(
             &app,
             &self.store,
             &entry,
@@ -300,7 +324,7 @@ impl Workflows {
         let id = match started {
             Started::New(workflow) | Started::Existing(workflow) => workflow.id,
         };
-        self.ensure_running(&id);
+        self.run(&id, history);
         let closed = self
             .wait_closed(&id)
             .await
@@ -331,7 +355,8 @@ pub fn outcome_of(workflow: &Workflow) -> Result<Vec<u8>, ErrorObject> {
         }))
 }
 
-/// Record the start of a workflow in `store` (see [`Workflows::start`]).
+/// Record the start of a workflow in `store` (see [`Workflows::start`]); a new workflow's
+/// history comes back too, so whoever runs it need not read it back.
 pub async fn start_in(
     app: &App,
     store: &Arc<dyn HistoryStore>,
@@ -339,7 +364,7 @@ pub async fn start_in(
     input: Vec<u8>,
     id: Option<String>,
     parent: Option<&str>,
-) -> Result<Started, WorkflowError> {
+) -> Result<(Started, Option<History>), WorkflowError> {
     if app.workflow(entry).is_none() {
         return Err(WorkflowError::Invalid(match app.registry().get(entry) {
             Some(found) => format!("entry '{entry}' is a {}, not a workflow.lua", found.kind),
@@ -357,9 +382,24 @@ pub async fn start_in(
         at_ms: now_ms(),
         parent: parent.map(str::to_owned),
     };
-    Ok(store
-        .start(&id, &entry.to_string(), input, first.to_new_event())
-        .await?)
+    let first = first.to_new_event();
+    let started = store
+        .start(&id, &entry.to_string(), input, first.clone())
+        .await?;
+    let history = match &started {
+        Started::New(workflow) => Some(History {
+            workflow: workflow.clone(),
+            events: vec![Event {
+                seq: 1,
+                kind: first.kind,
+                payload: first.payload,
+                recorded_ms: workflow.created_ms,
+            }],
+            signals: Vec::new(),
+        }),
+        Started::Existing(_) => None,
+    };
+    Ok((started, history))
 }
 
 /// Put a signal in workflow `id`'s durable inbox (topics starting with '@' are reserved).
