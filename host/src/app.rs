@@ -211,7 +211,8 @@ impl App {
         !self.workflows.is_empty()
     }
 
-    /// The engine that runs workflows (the process engine, which exists when there are any).
+    /// The engine that runs workflows: the process engine, which an app with workflows has
+    /// (compiled for deterministic execution then).
     pub fn workflow_engine(&self) -> &Engine {
         self.process_engine.as_ref().unwrap_or(&self.engine)
     }

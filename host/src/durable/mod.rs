@@ -5,6 +5,15 @@
 //!
 //! [`HistoryStore`] is what the workflow engine uses; [`sqlite::SqliteStore`] is the embedded
 //! default, and other backends (PostgreSQL, Temporal) implement the same trait.
+//!
+//! The engine around it:
+//! - [`event`]: what a history records (commands, inputs, the close) and [`values`], the
+//!   lossless JSON its Lua values are kept in;
+//! - [`replay`]: the books of one workflow sandbox, matching its commands against the history;
+//! - [`runner`]: drives one workflow, recording each step before acting on it; [`activity`] runs
+//!   its activities under their retry policies;
+//! - [`service`]: serves an app's workflows (start, signals, cancel, recovery);
+//! - [`verify`]: replays an exported history against the current code (`luabox workflow replay`).
 
 pub mod activity;
 pub mod event;
