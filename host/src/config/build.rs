@@ -16,7 +16,7 @@ use super::id::EntryId;
 use super::interpolate::{self, Env};
 use super::source::Sources;
 use super::yaml::{self, Problem};
-use super::{env, kinds, lua, process};
+use super::{env, http, kinds, lua, process};
 
 /// A reference from one entry to another, e.g. an import.
 #[derive(Debug, Clone)]
@@ -71,8 +71,9 @@ pub fn entry(
         interpolate::node(node, app.env, &mut problems);
     }
     let mut meta = file.meta.clone();
-    if let Some(mut own) = raw.meta {
-        interpolate::node(&mut own, app.env, &mut problems);
+    let mut meta_node = raw.meta;
+    if let Some(own) = &mut meta_node {
+        interpolate::node(own, app.env, &mut problems);
         if let Some(own) = own.as_map() {
             meta.extend(yaml::map_to_json(own));
         }
@@ -110,6 +111,28 @@ pub fn entry(
                         let (service, found) = process::service(&fields, &id, &mut problems);
                         refs = found;
                         service.map(Spec::ProcessService)
+                    }
+                    "http.service" => {
+                        let (service, found) = http::service(&fields, &id, &mut problems);
+                        refs = found;
+                        service.map(Spec::HttpService)
+                    }
+                    "http.router" => {
+                        let (router, found) =
+                            http::router(&fields, meta_node.as_ref(), &id, raw.line, &mut problems);
+                        refs = found;
+                        router.map(Spec::HttpRouter)
+                    }
+                    "http.endpoint" => {
+                        let (endpoint, found) = http::endpoint(
+                            &fields,
+                            meta_node.as_ref(),
+                            &id,
+                            raw.line,
+                            &mut problems,
+                        );
+                        refs = found;
+                        endpoint.map(Spec::HttpEndpoint)
                     }
                     other => LuaKind::from_kind(other).and_then(|lua_kind| {
                         let cx = lua::Context {

@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::error::Location;
+use super::http::{HttpEndpoint, HttpRouter, HttpService};
 use super::id::EntryId;
 use super::lifecycle::Lifecycle;
 
@@ -36,6 +37,9 @@ pub enum Spec {
     EnvStorageOs,
     ProcessHost(ProcessHost),
     ProcessService(ProcessService),
+    HttpService(HttpService),
+    HttpRouter(HttpRouter),
+    HttpEndpoint(HttpEndpoint),
     /// `registry.entry`: data only, read through the `registry` module.
     Data,
 }
@@ -46,7 +50,13 @@ impl Spec {
         match self {
             Spec::ProcessHost(host) => Some(&host.lifecycle),
             Spec::ProcessService(service) => Some(&service.lifecycle),
-            Spec::Lua(_) | Spec::EnvVariable(_) | Spec::EnvStorageOs | Spec::Data => None,
+            Spec::HttpService(service) => Some(&service.lifecycle),
+            Spec::Lua(_)
+            | Spec::EnvVariable(_)
+            | Spec::EnvStorageOs
+            | Spec::HttpRouter(_)
+            | Spec::HttpEndpoint(_)
+            | Spec::Data => None,
         }
     }
 }

@@ -22,7 +22,7 @@ pub struct Schema {
 const LUA_OPTIONAL: &[&str] = &["method", "modules", "imports", "limits"];
 
 /// The kinds that take a `lifecycle:` block: the services started at boot, in dependency order.
-pub const LIFECYCLE_KINDS: &[&str] = &["process.host", "process.service"];
+pub const LIFECYCLE_KINDS: &[&str] = &["process.host", "process.service", "http.service"];
 
 pub const KINDS: &[Schema] = &[
     Schema {
@@ -59,6 +59,24 @@ pub const KINDS: &[Schema] = &[
         kind: "process.service",
         required: &["process", "host"],
         optional: &["input", "lifecycle"],
+        open: false,
+    },
+    Schema {
+        kind: "http.service",
+        required: &["addr"],
+        optional: &["timeouts", "lifecycle"],
+        open: false,
+    },
+    Schema {
+        kind: "http.router",
+        required: &[],
+        optional: &["prefix", "middleware", "options"],
+        open: false,
+    },
+    Schema {
+        kind: "http.endpoint",
+        required: &["method", "path", "func"],
+        optional: &[],
         open: false,
     },
     Schema {
@@ -262,10 +280,10 @@ mod tests {
         assert_eq!(
             unknown_kind("function.lau"),
             "unknown kind 'function.lau' (luabox knows: function.lua, library.lua, process.lua, \
-             workflow.lua, process.host, process.service, registry.entry, env.variable, \
-             env.storage.os)"
+             workflow.lua, process.host, process.service, http.service, http.router, \
+             http.endpoint, registry.entry, env.variable, env.storage.os)"
         );
-        assert!(schema("http.service").is_none());
+        assert!(schema("http.static").is_none());
     }
 
     #[test]

@@ -32,6 +32,7 @@ mod env;
 mod error;
 mod fields;
 mod file;
+pub mod http;
 mod id;
 mod interpolate;
 mod kinds;

@@ -302,7 +302,7 @@ mod tests {
                 "_index.yaml:11: entry 'app:s': lifecycle.requires refers to 'app:nope', which \
                  does not exist",
                 "_index.yaml:11: entry 'app:s': lifecycle.requires refers to 'app:worker', which \
-                 is a process.lua, not a process.host or process.service",
+                 is a process.lua, not a process.host or process.service or http.service",
             ]
         );
     }

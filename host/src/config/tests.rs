@@ -171,7 +171,8 @@ fn broken_gives_exactly_six_messages() {
         [
             "../tests/apps/broken/_index.yaml:9: entry 'broken:typo_kind': unknown kind \
              'function.lau' (luabox knows: function.lua, library.lua, process.lua, workflow.lua, \
-             process.host, process.service, registry.entry, env.variable, env.storage.os)",
+             process.host, process.service, http.service, http.router, http.endpoint, \
+             registry.entry, env.variable, env.storage.os)",
             "../tests/apps/broken/_index.yaml:13: entry 'broken:no_method': missing required \
              field 'method' for kind function.lua",
             "../tests/apps/broken/_index.yaml:20: entry 'broken:typo_field': unknown field \
@@ -218,5 +219,86 @@ fn bad_file_limits_name_their_line() {
     assert_eq!(
         errors,
         ["_index.yaml:3: limits.memory: invalid size \"lots\" (expected e.g. 32MiB)"]
+    );
+}
+
+#[test]
+fn http_entries_are_read_and_checked() {
+    let app = TestApp::new(&[
+        (
+            "_index.yaml",
+            "namespace: web\nentries:\n\
+             \x20 - name: gateway\n    kind: http.service\n    addr: \":0\"\n    \
+             timeouts: {read: 5s, idle: 1m}\n    lifecycle: {auto_start: true}\n\
+             \x20 - name: api\n    kind: http.router\n    meta: {server: gateway}\n    \
+             prefix: /api/\n    middleware: [cors, body_limit]\n    \
+             options: {cors.allow.origins: \"https://a.example, https://b.example\", \
+             body_limit.max_bytes: 1KiB}\n\
+             \x20 - name: hello\n    kind: http.endpoint\n    meta: {router: api}\n    \
+             method: get\n    path: /hello/{name}\n    func: greet\n\
+             \x20 - name: greet\n    kind: function.lua\n    source: \"return function() end\"\n    \
+             method: run\n",
+        ),
+    ])
+    .app();
+    let Spec::HttpService(service) = &entry(&app, "web:gateway").spec else {
+        panic!("not a service");
+    };
+    assert_eq!(service.addr, ":0");
+    assert_eq!(service.timeouts.read, Some(Duration::from_secs(5)));
+    assert_eq!(service.timeouts.idle, Some(Duration::from_secs(60)));
+    assert!(service.lifecycle.auto_start);
+    let Spec::HttpRouter(router) = &entry(&app, "web:api").spec else {
+        panic!("not a router");
+    };
+    assert_eq!(router.server.to_string(), "web:gateway");
+    assert_eq!(router.prefix, "/api");
+    assert_eq!(
+        router.middleware,
+        [
+            http::Middleware::Cors(http::Cors {
+                allow_origins: vec!["https://a.example".into(), "https://b.example".into()],
+                allow_methods: http::METHODS.iter().map(|m| m.to_string()).collect(),
+                allow_headers: vec!["*".into()],
+                max_age: None,
+            }),
+            http::Middleware::BodyLimit { max_bytes: 1024 },
+        ]
+    );
+    let Spec::HttpEndpoint(endpoint) = &entry(&app, "web:hello").spec else {
+        panic!("not an endpoint");
+    };
+    assert_eq!(endpoint.method, "GET");
+    assert_eq!(endpoint.path.to_string(), "/hello/{name}");
+    assert_eq!(endpoint.func.to_string(), "web:greet");
+}
+
+#[test]
+fn http_errors_name_their_lines() {
+    let app = TestApp::new(&[(
+        "_index.yaml",
+        "namespace: web\nentries:\n\
+         \x20 - name: gateway\n    kind: http.service\n    addr: localhost\n\
+         \x20 - name: api\n    kind: http.router\n    middleware: [corz]\n\
+         \x20 - name: hello\n    kind: http.endpoint\n    meta: {router: gateway}\n    \
+         method: FETCH\n    path: /a/{rest...}/b\n    func: nope\n",
+    )]);
+    assert_eq!(
+        app.errors(),
+        [
+            "_index.yaml:5: entry 'web:gateway': field 'addr' must be [host]:port, such as \
+             \":8080\" or \"127.0.0.1:8080\", not 'localhost'",
+            "_index.yaml:6: entry 'web:api': missing required field 'meta.server' (the \
+             http.service it belongs to)",
+            "_index.yaml:8: entry 'web:api': unknown middleware 'corz' (luabox provides: cors, \
+             body_limit); did you mean 'cors'?",
+            "_index.yaml:11: entry 'web:hello': meta.router refers to 'web:gateway', which is a \
+             http.service, not a http.router",
+            "_index.yaml:12: entry 'web:hello': unknown method 'FETCH' (one of: GET, POST, PUT, \
+             DELETE, PATCH, HEAD, OPTIONS, TRACE)",
+            "_index.yaml:13: entry 'web:hello': field 'path' has '{rest...}' before its last \
+             segment: '/a/{rest...}/b'",
+            "_index.yaml:14: entry 'web:hello': func refers to 'web:nope', which does not exist",
+        ]
     );
 }

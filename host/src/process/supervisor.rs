@@ -71,6 +71,9 @@ pub fn start(app: &Arc<App>) -> Services {
                 ));
                 services.started.push(Started::Service(task));
             }
+            Spec::HttpService(_) => {
+                tracing::warn!(entry = %id, "http.service is checked but not served yet by this luabox build");
+            }
             _ => {}
         }
     }
