@@ -165,6 +165,10 @@ impl App {
             })
             .collect();
         check_workflow_modules(&loaded.entries, &workflows, &compiled)?;
+        let conflicts = crate::http::routes::conflicts(&loaded.entries);
+        if !conflicts.is_empty() {
+            return Err(LoadError::Config(conflicts));
+        }
         let node = Node::default();
         let mut hosted: u64 = 0;
         for entry in &loaded.entries {

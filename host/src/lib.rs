@@ -7,11 +7,13 @@
 //! - [`config`]: YAML app directories → typed entries, validated with file:line errors.
 //! - [`registry`]: the entry store and its `find` filters.
 //! - [`app`]: a loaded app (registry + compiled Lua entries) and calls into its functions.
-//! - [`kinds`]: what each entry kind means at run time (`function.lua`, `library.lua`).
+//! - [`kinds`]: what each entry kind means at run time (`function.lua`, `library.lua`, ...).
 //! - [`engine`]: the wasmtime engine, the compiled-component cache, per-module-set linkers and
 //!   instance templates, limits, and the driver that runs a sandbox from start to result while it
 //!   waits on host operations between export calls (DESIGN §2b).
 //! - [`process`]: actors: the process table, mailboxes, links, monitors, names.
+//! - [`durable`]: workflows: histories (SQLite), replay, the runner, activities, the service.
+//! - [`http`]: HTTP servers, routers and endpoints (route matching so far).
 //! - [`modules`]: one file per host interface, each behind [`modules::HostModule`].
 //! - [`codec`]: values across the boundary (MessagePack) and their JSON form for the CLI.
 //! - [`error`]: how a run can end badly.
@@ -36,6 +38,7 @@ pub mod config;
 pub mod durable;
 pub mod engine;
 pub mod error;
+pub mod http;
 pub mod kinds;
 pub mod modules;
 pub mod process;

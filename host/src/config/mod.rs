@@ -47,7 +47,7 @@ mod validate;
 mod yaml;
 
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 
