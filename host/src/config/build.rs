@@ -201,7 +201,8 @@ mod tests {
             app.errors(),
             [
                 "_index.yaml:6: entry 'app:f': unknown field 'mehtod' for kind function.lua (expected \
-                 one of: source, method, modules, imports, pool, limits); did you mean 'method'?",
+                 one of: source, method, modules, imports, pool, limits, allowed_hosts); did you \
+                 mean 'method'?",
                 "_index.yaml:7: entry 'app:g': missing required field 'method' for kind function.lua",
                 "_index.yaml:13: entry 'app:h': unknown field 'pool' for kind library.lua (expected one \
                  of: source, method, modules, imports, limits)",

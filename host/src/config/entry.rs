@@ -16,6 +16,7 @@ use super::error::Location;
 use super::http::{HttpEndpoint, HttpRouter, HttpService};
 use super::id::EntryId;
 use super::lifecycle::Lifecycle;
+use crate::http::allowlist::HostPattern;
 
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -103,6 +104,8 @@ pub struct LuaEntry {
     pub imports: BTreeMap<String, EntryId>,
     pub pool: Pool,
     pub limits: LimitOverrides,
+    /// The hosts `http_client` may reach (none: outbound access is denied).
+    pub allowed_hosts: Vec<HostPattern>,
 }
 
 #[derive(Debug, Clone)]

@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! _index.yaml:9: entry 'app:hello': unknown field 'mehtod' for kind function.lua
-//!     (expected one of: source, method, modules, imports, pool, limits); did you mean 'method'?
+//!     (expected one of: source, method, modules, imports, pool, limits, allowed_hosts); did you
+//!     mean 'method'?
 //! ```
 
 use super::yaml::{Key, Node, Problem};
@@ -28,7 +29,7 @@ pub const KINDS: &[Schema] = &[
     Schema {
         kind: "function.lua",
         required: &["source", "method"],
-        optional: &["modules", "imports", "pool", "limits"],
+        optional: &["modules", "imports", "pool", "limits", "allowed_hosts"],
         open: false,
     },
     Schema {
@@ -40,7 +41,7 @@ pub const KINDS: &[Schema] = &[
     Schema {
         kind: "process.lua",
         required: &["source"],
-        optional: LUA_OPTIONAL,
+        optional: &["method", "modules", "imports", "limits", "allowed_hosts"],
         open: false,
     },
     Schema {
@@ -229,7 +230,7 @@ mod tests {
             [(
                 2,
                 "unknown field 'mehtod' for kind function.lua (expected one of: source, method, \
-                 modules, imports, pool, limits); did you mean 'method'?"
+                 modules, imports, pool, limits, allowed_hosts); did you mean 'method'?"
                     .to_string()
             )]
         );
@@ -260,7 +261,7 @@ mod tests {
             [(
                 2,
                 "unknown field 'pool' for kind process.lua (expected one of: source, method, \
-                 modules, imports, limits)"
+                 modules, imports, limits, allowed_hosts)"
                     .to_string()
             )]
         );

@@ -17,6 +17,7 @@ use super::kinds::suggest;
 use super::source::{Site, Sources};
 use super::yaml::{Key, Node, Problem};
 use super::{limits, pool};
+use crate::http::allowlist::HostPattern;
 
 pub struct Context<'a> {
     pub id: &'a EntryId,
@@ -116,6 +117,21 @@ pub fn build(
     }
     .map(|own| own.or(cx.default_limits));
 
+    let mut allowed_hosts = Vec::new();
+    if let Some((_, node)) = field("allowed_hosts").filter(|(_, n)| !n.is_null()) {
+        match fields::string_list("allowed_hosts", node) {
+            Ok(patterns) => {
+                for (text, line) in patterns {
+                    match HostPattern::parse(&text) {
+                        Ok(pattern) => allowed_hosts.push(pattern),
+                        Err(message) => problems.push(problem(line, message)),
+                    }
+                }
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+
     let entry = match (source, pool, limits) {
         (Some(source), Some(pool), Some(limits)) if problems.len() == before => Some(LuaEntry {
             kind,
@@ -125,6 +141,7 @@ pub fn build(
             imports,
             pool,
             limits,
+            allowed_hosts,
         }),
         _ => None,
     };

@@ -177,7 +177,7 @@ fn broken_gives_exactly_six_messages() {
              field 'method' for kind function.lua",
             "../tests/apps/broken/_index.yaml:20: entry 'broken:typo_field': unknown field \
              'mehtod' for kind function.lua (expected one of: source, method, modules, imports, \
-             pool, limits); did you mean 'method'?",
+             pool, limits, allowed_hosts); did you mean 'method'?",
             "../tests/apps/broken/more.yaml:3: duplicate entry id 'broken:helper' (first defined \
              at ../tests/apps/broken/_index.yaml:4)",
             "../tests/apps/broken/more.yaml:12: entry 'broken:uses_helper': import 'helpers' \
@@ -300,5 +300,32 @@ fn http_errors_name_their_lines() {
              segment: '/a/{rest...}/b'",
             "_index.yaml:14: entry 'web:hello': func refers to 'web:nope', which does not exist",
         ]
+    );
+}
+
+#[test]
+fn allowed_hosts_are_patterns_checked_at_their_lines() {
+    let ok = one_file(&format!(
+        "{FUNCTION}    allowed_hosts: [\"api.example.com\", \"127.0.0.1:*\"]\n"
+    ))
+    .app();
+    let hosts: Vec<String> = lua(entry(&ok, "app:f"))
+        .allowed_hosts
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(hosts, ["api.example.com", "127.0.0.1:*"]);
+    let bad = one_file(&format!(
+        "{FUNCTION}    allowed_hosts:\n      - ok.example.com\n      - ftp://files.example.com\n"
+    ));
+    let errors = bad.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with(
+            "_index.yaml:9: entry 'app:f': invalid host pattern 'ftp://files.example.com': the \
+             scheme must be http, https or *"
+        ),
+        "{}",
+        errors[0]
     );
 }
