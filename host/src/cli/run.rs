@@ -46,11 +46,14 @@ pub async fn run(args: RunArgs) -> u8 {
     } else {
         None
     };
+    // Listening before anything starts: a SIGTERM that arrives while services start up must
+    // stop them gracefully, not kill the host.
+    let shutdown = shutdown_signal();
     let services = supervisor::start(&app);
     let code = match &args.exec {
         Some(exec) => run_exec(&app, exec).await,
         None => {
-            wait_for_signal().await;
+            shutdown.await;
             tracing::info!("shutting down");
             0
         }
@@ -107,17 +110,30 @@ async fn run_exec(app: &std::sync::Arc<App>, exec: &[String]) -> u8 {
     }
 }
 
-async fn wait_for_signal() {
+/// Resolves on SIGINT or SIGTERM; the handlers are installed when this is called, not when
+/// it is first awaited.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            return;
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -126,9 +126,12 @@ impl SqliteStore {
         }
         let open = || -> rusqlite::Result<Connection> {
             let connection = Connection::open(path)?;
+            // First: another process opening the store at the same moment (`luabox run` and a
+            // `luabox workflow` command) holds its lock briefly, and switching to WAL must
+            // wait for it rather than fail with "database is locked".
+            connection.busy_timeout(std::time::Duration::from_secs(5))?;
             connection.pragma_update(None, "journal_mode", "WAL")?;
             connection.pragma_update(None, "synchronous", "FULL")?;
-            connection.busy_timeout(std::time::Duration::from_secs(5))?;
             Ok(connection)
         };
         let writer = open().map_err(|error| backend(path, error))?;
