@@ -11,14 +11,19 @@
 //! what the code did and the Lua line.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use rmpv::Value;
 use serde_json::Value as Json;
 
 use super::event::{Recorded, Sort};
 use super::values::{json_to_values, values_to_json};
+use crate::app::App;
 use crate::bindings::Completion;
 use crate::codec::encode_values;
+use crate::engine::{Caller, Progress, Session};
+use crate::error::RunError;
+use crate::kinds::workflow::WorkflowEntry;
 use crate::process::Delivery;
 
 /// Handles of `receive` calls start here, above any command number.
@@ -384,6 +389,37 @@ fn check_range(change_id: &str, version: i64, min: i64, max: i64) -> Result<i64,
              longer supports (min {min}, max {max})"
         ))
     }
+}
+
+/// A fresh sandbox of workflow `entry` that has replayed the history in `state`: started with
+/// `input`, it ran until it finished, failed, or caught up and waits (`progress`).
+pub async fn replayed_sandbox(
+    app: &Arc<App>,
+    entry: &WorkflowEntry,
+    state: WorkflowState,
+    input: Vec<u8>,
+) -> Result<(Session, Result<Progress, RunError>), RunError> {
+    let invocation = entry.invocation(input);
+    let caller = Caller {
+        app: Some(app.clone()),
+        ..Caller::default()
+    };
+    let mut session = app
+        .workflow_engine()
+        .session(&invocation, caller, |sandbox| {
+            sandbox.set_workflow_state(state)
+        })
+        .await?;
+    let progress = session.start(invocation).await;
+    Ok((session, progress))
+}
+
+/// The books of a session [`replayed_sandbox`] opened.
+pub fn workflow_state(session: &mut Session) -> &mut WorkflowState {
+    session
+        .state()
+        .workflow_state()
+        .expect("a workflow session holds its workflow state")
 }
 
 /// The completion the code receives for an input.

@@ -24,14 +24,14 @@ use serde_json::{Value as Json, json};
 use tokio::sync::mpsc;
 
 use super::event::Recorded;
-use super::replay::WorkflowState;
+use super::replay::{WorkflowState, replayed_sandbox, workflow_state};
 use super::service::{Control, Workflows};
 use super::values::{json_to_values, to_json, values_to_json};
 use super::{Append, History, Signal, Status, StoreError, Workflow, activity};
 use crate::app::{App, CallError};
 use crate::codec::{ErrorObject, encode_values};
 use crate::config::EntryId;
-use crate::engine::{Caller, Progress, Session};
+use crate::engine::{Progress, Session};
 use crate::error::RunError;
 use crate::kinds::function::returned_error;
 
@@ -186,20 +186,10 @@ impl Runner {
             )));
         };
         let state = WorkflowState::new(&self.id, events).map_err(Halt::Setup)?;
-        let invocation = entry.invocation(history.workflow.input.clone());
-        let caller = Caller {
-            app: Some(self.app.clone()),
-            ..Caller::default()
-        };
-        let mut session = self
-            .app
-            .workflow_engine()
-            .session(&invocation, caller, |sandbox| {
-                sandbox.set_workflow_state(state)
-            })
-            .await
-            .map_err(|error| Halt::Setup(format!("cannot create its sandbox: {error}")))?;
-        let progress = session.start(invocation).await;
+        let (session, progress) =
+            replayed_sandbox(&self.app, entry, state, history.workflow.input.clone())
+                .await
+                .map_err(|error| Halt::Setup(format!("cannot create its sandbox: {error}")))?;
         Ok(Resumed::Running(Box::new(session), progress))
     }
 
@@ -481,13 +471,6 @@ impl Runner {
 /// The size of an event as stored (what `workflow.info().history_size` adds up).
 pub fn event_size(event: &Recorded) -> u64 {
     event.to_new_event().payload.len() as u64
-}
-
-fn workflow_state(session: &mut Session) -> &mut WorkflowState {
-    session
-        .state()
-        .workflow_state()
-        .expect("a workflow session holds its workflow state")
 }
 
 /// The input that delivers `signal` to the code's `receive`.

@@ -418,11 +418,7 @@ pub async fn enqueue(
         )));
     }
     let values = values_to_json(&values).map_err(WorkflowError::Invalid)?;
-    let payload = json!({ "from": from, "values": values });
-    store
-        .signal(id, topic, serde_json::to_vec(&payload).unwrap_or_default())
-        .await?;
-    Ok(())
+    queue(store, id, topic, json!({ "from": from, "values": values })).await
 }
 
 /// Ask workflow `id` to cancel (`@cancel`) or end at once (`@terminate`), durably.
@@ -432,7 +428,16 @@ pub async fn request(
     topic: &str,
     reason: &str,
 ) -> Result<(), WorkflowError> {
-    let payload = json!({ "reason": reason });
+    queue(store, id, topic, json!({ "reason": reason })).await
+}
+
+/// Write a signal's payload (JSON, as the runner reads it) to workflow `id`'s inbox.
+async fn queue(
+    store: &Arc<dyn HistoryStore>,
+    id: &str,
+    topic: &str,
+    payload: serde_json::Value,
+) -> Result<(), WorkflowError> {
     store
         .signal(id, topic, serde_json::to_vec(&payload).unwrap_or_default())
         .await?;

@@ -11,11 +11,11 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use super::event::{Recorded, Sort};
-use super::replay::WorkflowState;
+use super::replay::{WorkflowState, replayed_sandbox, workflow_state};
 use super::values::values_to_json;
 use crate::app::App;
 use crate::config::EntryId;
-use crate::engine::{Caller, Progress};
+use crate::engine::Progress;
 use crate::kinds::function::returned_error;
 
 /// An exported history: what `luabox workflow show --json` prints.
@@ -101,23 +101,10 @@ pub async fn replay(
         })
         .collect();
     let state = WorkflowState::new(&history.workflow_id, events)?;
-    let invocation = workflow.invocation(input);
-    let caller = Caller {
-        app: Some(app.clone()),
-        ..Caller::default()
-    };
-    let mut session = app
-        .workflow_engine()
-        .session(&invocation, caller, |sandbox| {
-            sandbox.set_workflow_state(state)
-        })
+    let (mut session, progress) = replayed_sandbox(app, workflow, state, input)
         .await
         .map_err(|error| format!("cannot create the sandbox: {error}"))?;
-    let progress = session.start(invocation).await;
-    let state = session
-        .state()
-        .workflow_state()
-        .expect("a workflow session holds its workflow state");
+    let state = workflow_state(&mut session);
     if let Some(divergence) = state.divergence() {
         return Err(divergence.to_string());
     }
