@@ -16,6 +16,7 @@ int luabox_open_base64(lua_State *L);
 int luabox_open_env(lua_State *L);
 int luabox_open_funcs(lua_State *L);
 int luabox_open_hash(lua_State *L);
+int luabox_open_http(lua_State *L);
 int luabox_open_json(lua_State *L);
 int luabox_open_logger(lua_State *L);
 int luabox_open_process(lua_State *L);
@@ -25,11 +26,17 @@ int luabox_open_uuid(lua_State *L);
 int luabox_open_workflow(lua_State *L);
 
 const luabox_module luabox_modules[] = {
-    {"base64", luabox_open_base64},     {"env", luabox_open_env},
-    {"funcs", luabox_open_funcs},       {"hash", luabox_open_hash},
-    {"json", luabox_open_json},         {"logger", luabox_open_logger},
-    {"process", luabox_open_process},   {"registry", luabox_open_registry},
-    {"time", luabox_open_time},         {"uuid", luabox_open_uuid},
+    {"base64", luabox_open_base64},
+    {"env", luabox_open_env},
+    {"funcs", luabox_open_funcs},
+    {"hash", luabox_open_hash},
+    {"http", luabox_open_http},
+    {"json", luabox_open_json},
+    {"logger", luabox_open_logger},
+    {"process", luabox_open_process},
+    {"registry", luabox_open_registry},
+    {"time", luabox_open_time},
+    {"uuid", luabox_open_uuid},
     {"workflow", luabox_open_workflow},
     {NULL, NULL},
 };

@@ -16,6 +16,7 @@ use crate::durable::sqlite::SqliteStore;
 use crate::durable::{ActivityInfo, HistoryStore, StoreError};
 use crate::engine::{Caller, Engine, EngineConfig};
 use crate::error::RunError;
+use crate::http::exchange::Exchange;
 use crate::kinds::function::{Function, returned_error};
 use crate::kinds::library::CompiledLua;
 use crate::kinds::process::ProcessEntry;
@@ -311,7 +312,11 @@ impl App {
         args: Vec<u8>,
         depth: u32,
     ) -> Result<Vec<u8>, CallError> {
-        self.call_with(id, args, depth, None).await
+        let caller = Caller {
+            depth,
+            ..Caller::default()
+        };
+        self.call_with(id, args, caller).await
     }
 
     /// Call `function.lua` entry `id` as activity `info` of a workflow.
@@ -321,17 +326,36 @@ impl App {
         args: Vec<u8>,
         info: Arc<ActivityInfo>,
     ) -> Result<Vec<u8>, CallError> {
-        self.call_with(id, args, 0, Some(info)).await
+        let caller = Caller {
+            activity: Some(info),
+            ..Caller::default()
+        };
+        self.call_with(id, args, caller).await
     }
 
+    /// Call `function.lua` entry `id` (with no arguments) to handle the HTTP request of
+    /// `exchange`; what it writes is in the exchange afterwards.
+    pub async fn call_http(
+        self: &Arc<Self>,
+        id: &EntryId,
+        exchange: Arc<Exchange>,
+    ) -> Result<Vec<u8>, CallError> {
+        let caller = Caller {
+            http: Some(exchange),
+            ..Caller::default()
+        };
+        self.call_with(id, crate::codec::encode_values(Vec::new()), caller)
+            .await
+    }
+
+    /// Run a call on behalf of `caller` (its `app` is set here).
     async fn call_with(
         self: &Arc<Self>,
         id: &EntryId,
         args: Vec<u8>,
-        depth: u32,
-        activity: Option<Arc<ActivityInfo>>,
+        caller: Caller,
     ) -> Result<Vec<u8>, CallError> {
-        if depth > MAX_CALL_DEPTH {
+        if caller.depth > MAX_CALL_DEPTH {
             return Err(CallError::TooDeep);
         }
         let Some(function) = self.functions.get(id) else {
@@ -346,9 +370,7 @@ impl App {
         let _permit = function.admit().await;
         let caller = Caller {
             app: Some(self.clone()),
-            depth,
-            process: None,
-            activity,
+            ..caller
         };
         let values = self
             .engine

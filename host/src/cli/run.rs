@@ -49,7 +49,16 @@ pub async fn run(args: RunArgs) -> u8 {
     // Listening before anything starts: a SIGTERM that arrives while services start up must
     // stop them gracefully, not kill the host.
     let shutdown = shutdown_signal();
-    let services = supervisor::start(&app);
+    let services = match supervisor::start(&app).await {
+        Ok(services) => services,
+        Err(message) => {
+            eprintln!("error: {message}");
+            if let Some(workflows) = workflows {
+                workflows.stop();
+            }
+            return exit::FAILED;
+        }
+    };
     let code = match &args.exec {
         Some(exec) => run_exec(&app, exec).await,
         None => {

@@ -199,6 +199,8 @@ pub struct Caller {
     pub process: Option<Arc<crate::process::Slot>>,
     /// The workflow activity the sandbox runs, for a function a workflow called.
     pub activity: Option<Arc<crate::durable::ActivityInfo>>,
+    /// The HTTP request the sandbox handles, for an `http.endpoint`'s function.
+    pub http: Option<Arc<crate::http::exchange::Exchange>>,
 }
 
 pub struct Engine {

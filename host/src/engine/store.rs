@@ -108,6 +108,11 @@ impl SandboxState {
         self.caller.activity.as_deref()
     }
 
+    /// The HTTP exchange this sandbox handles, if it handles one.
+    pub fn http_exchange(&self) -> Option<&std::sync::Arc<crate::http::exchange::Exchange>> {
+        self.caller.http.as_ref()
+    }
+
     pub fn workflow_state(&mut self) -> Option<&mut WorkflowState> {
         self.workflow.as_deref_mut()
     }

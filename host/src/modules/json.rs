@@ -46,7 +46,7 @@ impl json::Host for SandboxState {
 }
 
 /// The JSON form of a Lua value, or why it has none; `path` names the value in messages.
-fn to_json(value: &Value, path: &mut String) -> Result<JsonValue, String> {
+pub(super) fn to_json(value: &Value, path: &mut String) -> Result<JsonValue, String> {
     Ok(match value {
         Value::Nil => JsonValue::Null,
         Value::Boolean(b) => JsonValue::Bool(*b),

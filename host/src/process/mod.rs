@@ -74,6 +74,7 @@ pub fn spawn(
             depth: 0,
             process: Some(slot.clone()),
             activity: None,
+            http: None,
         };
         let stopped = slot.clone().stopped();
         let result = match app.process_engine() {

@@ -11,7 +11,10 @@
 //! - it gives up, and says so, after `max_attempts` failures in a row (0 = never), or — the
 //!   OTP-style intensity limit — when more than `intensity` restarts fall within `period`.
 //!
-//! Stop: in reverse start order; each service's process gets a CANCEL event and `stop_timeout`
+//! `http.service` entries start their servers here too ([`crate::http::server`]); one that cannot
+//! listen stops the start, and what had started is stopped again.
+//!
+//! Stop: in reverse start order (a server drains its requests in flight); each service's process gets a CANCEL event and `stop_timeout`
 //! to return before it is terminated; then the hosts stop, ending whatever else runs on them.
 
 use std::collections::VecDeque;
@@ -25,6 +28,7 @@ use crate::app::App;
 use crate::codec::json_to_values;
 use crate::config::{EntryId, ProcessService, RestartPolicy, Spec, needs, start_order};
 use crate::error::RunError;
+use crate::http::server::Server;
 
 /// The services `start` started, until `stop`.
 pub struct Services {
@@ -37,10 +41,12 @@ pub struct Services {
 enum Started {
     Host(EntryId),
     Service(JoinHandle<()>),
+    Http(Server),
 }
 
-/// Start the app's `auto_start` hosts and services and what they require.
-pub fn start(app: &Arc<App>) -> Services {
+/// Start the app's `auto_start` hosts and services and what they require. On failure (a server
+/// that cannot listen), what had started is stopped and the error says why.
+pub async fn start(app: &Arc<App>) -> Result<Services, String> {
     let (shutdown, _) = watch::channel(false);
     let mut services = Services {
         app: app.clone(),
@@ -71,13 +77,17 @@ pub fn start(app: &Arc<App>) -> Services {
                 ));
                 services.started.push(Started::Service(task));
             }
-            Spec::HttpService(_) => {
-                tracing::warn!(entry = %id, "http.service is checked but not served yet by this luabox build");
-            }
+            Spec::HttpService(service) => match Server::start(app, id, service) {
+                Ok(server) => services.started.push(Started::Http(server)),
+                Err(message) => {
+                    services.stop().await;
+                    return Err(message);
+                }
+            },
             _ => {}
         }
     }
-    services
+    Ok(services)
 }
 
 /// The ids of `auto_start` entries and, transitively, what they need.
@@ -109,6 +119,7 @@ impl Services {
                 Started::Service(task) => {
                     let _ = task.await;
                 }
+                Started::Http(server) => server.stop().await,
                 Started::Host(id) => {
                     let id = id.to_string();
                     self.app.node().set_host_running(&id, false);
