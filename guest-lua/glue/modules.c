@@ -16,6 +16,7 @@ int luabox_open_base64(lua_State *L);
 int luabox_open_env(lua_State *L);
 int luabox_open_funcs(lua_State *L);
 int luabox_open_hash(lua_State *L);
+int luabox_open_http_client(lua_State *L);
 int luabox_open_json(lua_State *L);
 int luabox_open_logger(lua_State *L);
 int luabox_open_process(lua_State *L);
@@ -31,6 +32,7 @@ const luabox_module luabox_modules[] = {
     {"process", luabox_open_process},   {"registry", luabox_open_registry},
     {"time", luabox_open_time},         {"uuid", luabox_open_uuid},
     {"workflow", luabox_open_workflow},
+    {"http_client", luabox_open_http_client},
     {NULL, NULL},
 };
 

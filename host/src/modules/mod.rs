@@ -50,6 +50,7 @@ mod base64;
 mod env;
 mod funcs;
 mod hash;
+mod http_client;
 mod json;
 mod log;
 mod logger;
@@ -96,6 +97,7 @@ pub static ALL: &[&dyn HostModule] = &[
     &env::Env,
     &funcs::Funcs,
     &hash::Hash,
+    &http_client::HttpClient,
     &json::Json,
     &logger::Logger,
     &process::Process,
