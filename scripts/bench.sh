@@ -5,7 +5,8 @@
 # The process benchmark keeps 10,000 processes alive, more than Linux's default
 # vm.max_map_count (65,530) leaves room for; as root this raises it (it only ever grows it),
 # otherwise run `sudo sysctl -w vm.max_map_count=1048576` first. Its Erlang baseline needs
-# `escript` (Debian: erlang-base), installed here when apt-get is usable.
+# `escript` (Debian: erlang-base), installed here when apt-get is usable. The HTTP benchmark
+# (scripts/bench/http.sh) needs wrk and nginx with its Lua module, installed the same way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +23,5 @@ echo
 cargo bench -q --bench processes 2>/dev/null
 echo
 cargo bench -q --bench workflows 2>/dev/null
+echo
+scripts/bench/http.sh

@@ -17,6 +17,7 @@ int luabox_open_env(lua_State *L);
 int luabox_open_funcs(lua_State *L);
 int luabox_open_hash(lua_State *L);
 int luabox_open_http(lua_State *L);
+int luabox_open_http_client(lua_State *L);
 int luabox_open_json(lua_State *L);
 int luabox_open_logger(lua_State *L);
 int luabox_open_process(lua_State *L);
@@ -31,6 +32,7 @@ const luabox_module luabox_modules[] = {
     {"funcs", luabox_open_funcs},
     {"hash", luabox_open_hash},
     {"http", luabox_open_http},
+    {"http_client", luabox_open_http_client},
     {"json", luabox_open_json},
     {"logger", luabox_open_logger},
     {"process", luabox_open_process},

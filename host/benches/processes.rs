@@ -45,10 +45,9 @@ fn main() {
     let app = runtime
         .block_on(App::load(&dir, engine))
         .expect("bench app loads");
-    let services = {
-        let _inside = runtime.enter();
-        supervisor::start(&app)
-    };
+    let services = runtime
+        .block_on(supervisor::start(&app))
+        .expect("the benchmark app's services start");
     let erlang = erlang_figures();
     let baseline = |name: &str| match &erlang {
         Ok(figures) => figures

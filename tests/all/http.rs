@@ -149,7 +149,10 @@ fn routes_params_and_json_in_and_out() {
     assert_eq!(echo.status, 201, "{}", echo.body);
     assert_eq!(echo.header("x-echo"), Some("yes"));
     let echo = echo.json();
-    assert_eq!(echo["body"], json!({"user": {"id": 7, "tags": ["x"]}, "n": 1.5}));
+    assert_eq!(
+        echo["body"],
+        json!({"user": {"id": 7, "tags": ["x"]}, "n": 1.5})
+    );
     assert_eq!(echo["method"], "POST");
     assert_eq!(echo["path"], "/api/echo");
     assert_eq!(echo["page"], "2");
@@ -175,7 +178,10 @@ fn routes_params_and_json_in_and_out() {
     );
 
     // The most specific route wins; {rest...} takes what remains.
-    assert_eq!(get(&server.url("/items/special")).body, "GET /items/special id=nil");
+    assert_eq!(
+        get(&server.url("/items/special")).body,
+        "GET /items/special id=nil"
+    );
     assert_eq!(get(&server.url("/items/42")).body, "GET /items/42 id=42");
     let deleted = send(ureq::delete(&server.url("/items/9")), None);
     assert_eq!(deleted.body, "DELETE /items/9 id=9");
@@ -408,8 +414,9 @@ fn a_port_in_use_stops_the_start_with_the_entry_named() {
     let run = luabox(&["run", dir.path().to_str().unwrap()], "");
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains(&format!("http.service 'web:gateway' cannot listen on 127.0.0.1:{port}")),
+        run.stderr.contains(&format!(
+            "http.service 'web:gateway' cannot listen on 127.0.0.1:{port}"
+        )),
         "{}",
         run.stderr
     );

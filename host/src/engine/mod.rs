@@ -28,6 +28,7 @@ use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::bindings::EntryPre;
 use crate::error::RunError;
+use crate::http::allowlist::HostPattern;
 use crate::modules;
 pub use limits::Limits;
 pub use session::{Progress, Session};
@@ -114,6 +115,8 @@ pub struct Invocation {
     /// Arguments for the function the chunk returns, as a MessagePack array.
     pub args: Vec<u8>,
     pub limits: Limits,
+    /// The hosts `http_client` may reach (the entry's `allowed_hosts`); empty denies all.
+    pub allowed_hosts: Arc<[HostPattern]>,
 }
 
 /// One Lua chunk of an invocation, with its own `require` scope.
@@ -154,6 +157,7 @@ impl Invocation {
             linked: Vec::new(),
             args: crate::codec::json_to_values(&[]),
             limits: Limits::default(),
+            allowed_hosts: Arc::new([]),
         }
     }
 

@@ -37,7 +37,7 @@ pub(super) async fn run(
     control: Control,
 ) -> Result<Vec<u8>, RunError> {
     let limits = invocation.limits;
-    let mut store = new_store(engine, &invocation.entry, &limits, caller);
+    let mut store = new_store(engine, &invocation, caller);
     let deadline = control.deadline.map(|limit| Instant::now() + limit);
     store.data_mut().deadline = deadline;
 
@@ -58,15 +58,20 @@ pub(super) async fn run(
     )
 }
 
-/// A store for one sandbox whose export calls yield to tokio every few milliseconds and trap
-/// once `SandboxState::deadline` has passed.
+/// A store for one sandbox of `invocation` whose export calls yield to tokio every few
+/// milliseconds and trap once `SandboxState::deadline` has passed.
 pub(super) fn new_store(
     engine: &Engine,
-    entry: &str,
-    limits: &Limits,
+    invocation: &Invocation,
     caller: Caller,
 ) -> Store<SandboxState> {
-    let mut store = SandboxState::store(engine.wasmtime(), entry, limits, caller);
+    let mut store = SandboxState::store(
+        engine.wasmtime(),
+        &invocation.entry,
+        &invocation.limits,
+        caller,
+    );
+    store.data_mut().allowed_hosts = invocation.allowed_hosts.clone();
     store.set_epoch_deadline(SLICE_TICKS);
     store.epoch_deadline_callback(|store| {
         if store

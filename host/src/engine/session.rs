@@ -36,7 +36,7 @@ impl Engine {
     ) -> Result<Session, RunError> {
         let template = self.template(&invocation.linked)?;
         let limits = invocation.limits;
-        let mut store = new_store(self, &invocation.entry, &limits, caller);
+        let mut store = new_store(self, invocation, caller);
         prepare(store.data_mut());
         let sandbox = instantiate(&mut store, &template, &limits).await?;
         Ok(Session {

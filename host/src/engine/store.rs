@@ -2,6 +2,7 @@
 //! memory limiter, the host operations it has started, and when it began (what `os.clock`
 //! measures). Host module implementations (`modules/*.rs`) are written against this type.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use wasmtime::ResourceLimiter;
@@ -11,6 +12,7 @@ use super::limits::Limits;
 use super::pending::Pending;
 use crate::app::App;
 use crate::durable::replay::WorkflowState;
+use crate::http::allowlist::HostPattern;
 
 pub struct SandboxState {
     entry: String,
@@ -27,6 +29,10 @@ pub struct SandboxState {
     /// The time one step of a session may take: a workflow replaying many recorded steps in
     /// one export call gets it afresh for each.
     pub(crate) step_limit: Option<std::time::Duration>,
+    /// The largest payload the sandbox may hand out or take in (its `max_payload` limit).
+    max_payload: u32,
+    /// The hosts `http_client` may reach; set from the invocation (empty: none).
+    pub(crate) allowed_hosts: Arc<[HostPattern]>,
 }
 
 impl SandboxState {
@@ -56,6 +62,8 @@ impl SandboxState {
             workflow: None,
             deadline: None,
             step_limit: None,
+            max_payload: limits.max_payload,
+            allowed_hosts: Arc::new([]),
         }
     }
 
@@ -119,6 +127,16 @@ impl SandboxState {
 
     pub(crate) fn set_workflow_state(&mut self, state: WorkflowState) {
         self.workflow = Some(Box::new(state));
+    }
+
+    /// The sandbox's `max_payload` limit in bytes.
+    pub fn max_payload(&self) -> u32 {
+        self.max_payload
+    }
+
+    /// The hosts `http_client` may reach: the entry's `allowed_hosts`.
+    pub fn allowed_hosts(&self) -> &Arc<[HostPattern]> {
+        &self.allowed_hosts
     }
 
     /// Host operations this sandbox has started.

@@ -89,7 +89,10 @@ mod tests {
         let cors = cors(&["https://app.example"]);
         let mut headers = HeaderMap::new();
         cors.preflight_headers("https://APP.example", Some("content-type"), &mut headers);
-        assert_eq!(headers["access-control-allow-origin"], "https://APP.example");
+        assert_eq!(
+            headers["access-control-allow-origin"],
+            "https://APP.example"
+        );
         assert_eq!(headers["vary"], "Origin");
         assert_eq!(headers["access-control-allow-methods"], "GET, POST");
         assert_eq!(headers["access-control-allow-headers"], "content-type");

@@ -123,7 +123,12 @@ impl Exchange {
     /// `value` must be valid).
     pub fn default_header(&self, name: &str, value: &str) {
         let mut response = self.response();
-        if !response.committed && !response.headers.iter().any(|(old, _)| old.eq_ignore_ascii_case(name)) {
+        if !response.committed
+            && !response
+                .headers
+                .iter()
+                .any(|(old, _)| old.eq_ignore_ascii_case(name))
+        {
             response.headers.push((name.to_owned(), value.to_owned()));
         }
     }
@@ -183,9 +188,6 @@ mod tests {
             Err(WriteError::BadHeader(_))
         ));
         exchange.write(b"1234").unwrap();
-        assert_eq!(
-            exchange.write(b"5"),
-            Err(WriteError::TooLarge { limit: 4 })
-        );
+        assert_eq!(exchange.write(b"5"), Err(WriteError::TooLarge { limit: 4 }));
     }
 }

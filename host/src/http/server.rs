@@ -50,7 +50,10 @@ impl Server {
                 TcpListener::from_std(listener)
             })
             .map_err(|error| {
-                format!("http.service '{id}' cannot listen on {}: {error}", service.addr)
+                format!(
+                    "http.service '{id}' cannot listen on {}: {error}",
+                    service.addr
+                )
             })?;
         let addr = listener
             .local_addr()

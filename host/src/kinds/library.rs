@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::config::{EntryId, LuaEntry};
 use crate::engine::{Chunk, Invocation, Limits, modules_of};
+use crate::http::allowlist::HostPattern;
 
 /// A Lua entry's compiled chunk and its scope, as the app holds it.
 #[derive(Debug, Clone)]
@@ -74,6 +75,7 @@ pub struct Program {
     chunks: Vec<Chunk>,
     linked: Vec<String>,
     limits: Limits,
+    allowed_hosts: Arc<[HostPattern]>,
 }
 
 impl Program {
@@ -105,6 +107,7 @@ impl Program {
             linked: modules_of(&chunks),
             chunks,
             limits,
+            allowed_hosts: spec.allowed_hosts.as_slice().into(),
         }
     }
 
@@ -117,6 +120,7 @@ impl Program {
             linked: self.linked.clone(),
             args,
             limits: self.limits,
+            allowed_hosts: self.allowed_hosts.clone(),
         }
     }
 }

@@ -69,14 +69,16 @@ impl http::Host for SandboxState {
             Ok(exchange) => exchange,
             Err(error) => return Ok(Err(error)),
         };
-        Ok(serde_json::from_slice::<JsonValue>(&exchange.request().body)
-            .map(|json| encode_values(vec![json_to_msgpack(&json)]))
-            .map_err(|error| {
-                host_error(
-                    "Invalid",
-                    format!("http: the request body is not valid JSON: {error}"),
-                )
-            }))
+        Ok(
+            serde_json::from_slice::<JsonValue>(&exchange.request().body)
+                .map(|json| encode_values(vec![json_to_msgpack(&json)]))
+                .map_err(|error| {
+                    host_error(
+                        "Invalid",
+                        format!("http: the request body is not valid JSON: {error}"),
+                    )
+                }),
+        )
     }
 
     fn set_status(&mut self, code: u16) -> wasmtime::Result<Result<(), HostError>> {

@@ -51,6 +51,7 @@ mod env;
 mod funcs;
 mod hash;
 mod http;
+mod http_client;
 mod json;
 mod log;
 mod logger;
@@ -98,6 +99,7 @@ pub static ALL: &[&dyn HostModule] = &[
     &funcs::Funcs,
     &hash::Hash,
     &http::Http,
+    &http_client::HttpClient,
     &json::Json,
     &logger::Logger,
     &process::Process,

@@ -1,0 +1,5 @@
+return {
+  main = function()
+    return require("http_client")
+  end,
+}
