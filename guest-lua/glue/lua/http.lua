@@ -103,10 +103,14 @@ function Request:header(name)
   return self._info.headers[lower(name)]
 end
 
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
+end
+
 function Request:headers()
-  local copy = {}
-  for name, value in pairs(self._info.headers) do copy[name] = value end
-  return copy
+  return copy(self._info.headers)
 end
 
 function Request:content_type()
@@ -139,9 +143,7 @@ function Request:param(name)
 end
 
 function Request:params()
-  local copy = {}
-  for name, value in pairs(self._info.params) do copy[name] = value end
-  return copy
+  return copy(self._info.params)
 end
 
 function Request:query_string()
@@ -163,10 +165,7 @@ function Request:query(name)
 end
 
 function Request:query_all(name)
-  local values = query(self)[name]
-  local copy = {}
-  for i = 1, values and #values or 0 do copy[i] = values[i] end
-  return copy
+  return copy(query(self)[name] or {})
 end
 
 function Request:query_params()
