@@ -16,7 +16,7 @@ use super::id::EntryId;
 use super::interpolate::{self, Env};
 use super::source::Sources;
 use super::yaml::{self, Problem};
-use super::{env, http, kinds, lua, process};
+use super::{db, env, http, kinds, lua, process};
 
 /// A reference from one entry to another, e.g. an import.
 #[derive(Debug, Clone)]
@@ -97,6 +97,10 @@ pub fn entry(
                 match kind.as_str() {
                     "registry.entry" => Some(Spec::Data),
                     "env.storage.os" => Some(Spec::EnvStorageOs),
+                    "db.sql.sqlite" => db::sqlite(&fields, &mut problems).map(Spec::SqlDatabase),
+                    "db.sql.postgres" => {
+                        db::postgres(&fields, &mut problems).map(Spec::SqlDatabase)
+                    }
                     "env.variable" => {
                         let (variable, found) = env::build(&fields, &id, &mut problems);
                         refs = found;

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use super::db::SqlDatabase;
 use super::error::Location;
 use super::http::{HttpEndpoint, HttpRouter, HttpService};
 use super::id::EntryId;
@@ -41,6 +42,8 @@ pub enum Spec {
     HttpService(HttpService),
     HttpRouter(HttpRouter),
     HttpEndpoint(HttpEndpoint),
+    /// `db.sql.sqlite`, `db.sql.postgres`.
+    SqlDatabase(SqlDatabase),
     /// `registry.entry`: data only, read through the `registry` module.
     Data,
 }
@@ -57,6 +60,7 @@ impl Spec {
             | Spec::EnvStorageOs
             | Spec::HttpRouter(_)
             | Spec::HttpEndpoint(_)
+            | Spec::SqlDatabase(_)
             | Spec::Data => None,
         }
     }

@@ -98,6 +98,18 @@ pub const KINDS: &[Schema] = &[
         optional: &[],
         open: false,
     },
+    Schema {
+        kind: "db.sql.sqlite",
+        required: &["file"],
+        optional: &["pool"],
+        open: false,
+    },
+    Schema {
+        kind: "db.sql.postgres",
+        required: &["host", "database", "username"],
+        optional: &["port", "password", "options", "pool"],
+        open: false,
+    },
 ];
 
 pub fn schema(kind: &str) -> Option<&'static Schema> {
@@ -282,7 +294,7 @@ mod tests {
             unknown_kind("function.lau"),
             "unknown kind 'function.lau' (luabox knows: function.lua, library.lua, process.lua, \
              workflow.lua, process.host, process.service, http.service, http.router, \
-             http.endpoint, registry.entry, env.variable, env.storage.os)"
+             http.endpoint, registry.entry, env.variable, env.storage.os, db.sql.sqlite, db.sql.postgres)"
         );
         assert!(schema("http.static").is_none());
     }

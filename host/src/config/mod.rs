@@ -26,6 +26,7 @@
 //! - `entry`, `id`, `error`: the public types.
 
 mod build;
+pub mod db;
 mod discover;
 mod entry;
 mod env;

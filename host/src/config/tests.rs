@@ -172,7 +172,7 @@ fn broken_gives_exactly_six_messages() {
             "../tests/apps/broken/_index.yaml:9: entry 'broken:typo_kind': unknown kind \
              'function.lau' (luabox knows: function.lua, library.lua, process.lua, workflow.lua, \
              process.host, process.service, http.service, http.router, http.endpoint, \
-             registry.entry, env.variable, env.storage.os)",
+             registry.entry, env.variable, env.storage.os, db.sql.sqlite, db.sql.postgres)",
             "../tests/apps/broken/_index.yaml:13: entry 'broken:no_method': missing required \
              field 'method' for kind function.lua",
             "../tests/apps/broken/_index.yaml:20: entry 'broken:typo_field': unknown field \
@@ -327,5 +327,84 @@ fn allowed_hosts_are_patterns_checked_at_their_lines() {
         ),
         "{}",
         errors[0]
+    );
+}
+
+#[test]
+fn sql_databases_are_read_and_checked() {
+    use super::db::{DbPool, PostgresConfig, SqlBackend, SqliteFile};
+    let app = TestApp::new(&[(
+        "_index.yaml",
+        "namespace: data\nentries:\n\
+         \x20 - {name: mem, kind: db.sql.sqlite, file: \":memory:\"}\n\
+         \x20 - name: local\n    kind: db.sql.sqlite\n    file: data/app.db\n    \
+         pool: {max_open: 4, max_lifetime: 1h}\n\
+         \x20 - name: main\n    kind: db.sql.postgres\n    host: \"${env:PGHOST|localhost}\"\n    \
+         port: \"5433\"\n    database: app\n    username: luabox\n    password: secret\n    \
+         options: {sslmode: disable}\n    pool: {max_open: 8, max_idle: 3}\n",
+    )])
+    .app();
+    let database = |id: &str| match &entry(&app, id).spec {
+        Spec::SqlDatabase(database) => database.clone(),
+        other => panic!("{id} is {other:?}"),
+    };
+    assert_eq!(
+        database("data:mem").backend,
+        SqlBackend::Sqlite(SqliteFile::Memory)
+    );
+    let local = database("data:local");
+    assert_eq!(
+        local.backend,
+        SqlBackend::Sqlite(SqliteFile::Path("data/app.db".into()))
+    );
+    assert_eq!(
+        local.pool,
+        DbPool {
+            max_open: 4,
+            max_idle: 2,
+            max_lifetime: Some(Duration::from_secs(3600))
+        }
+    );
+    let main = database("data:main");
+    assert_eq!(
+        main.backend,
+        SqlBackend::Postgres(PostgresConfig {
+            host: "localhost".into(),
+            port: 5433,
+            database: "app".into(),
+            username: "luabox".into(),
+            password: Some("secret".into()),
+            options: vec![("sslmode".into(), "disable".into())],
+        })
+    );
+    assert_eq!((main.pool.max_open, main.pool.max_idle), (8, 3));
+}
+
+#[test]
+fn bad_sql_databases_name_the_field_and_line() {
+    let errors = TestApp::new(&[(
+        "_index.yaml",
+        "namespace: data\nentries:\n\
+         \x20 - {name: up, kind: db.sql.sqlite, file: ../outside.db}\n\
+         \x20 - {name: abs, kind: db.sql.sqlite, file: /etc/app.db}\n\
+         \x20 - {name: pg, kind: db.sql.postgres, host: h, database: d, port: 70000}\n\
+         \x20 - {name: pool, kind: db.sql.sqlite, file: a.db, pool: {max_open: 2, max_idle: 5, size: 1}}\n",
+    )])
+    .errors();
+    assert_eq!(
+        errors,
+        [
+            "_index.yaml:3: entry 'data:up': field 'file' must be a path inside the app directory \
+             (no absolute path, no '..') or :memory:, not '../outside.db'",
+            "_index.yaml:4: entry 'data:abs': field 'file' must be a path inside the app directory \
+             (no absolute path, no '..') or :memory:, not '/etc/app.db'",
+            "_index.yaml:5: entry 'data:pg': missing required field 'username' for kind \
+             db.sql.postgres",
+            "_index.yaml:5: entry 'data:pg': field 'port' must be a port number (1 to 65535), not \
+             70000",
+            "_index.yaml:6: entry 'data:pool': unknown field 'pool.size' (expected one of: \
+             max_open, max_idle, max_lifetime)",
+            "_index.yaml:6: entry 'data:pool': pool.max_idle (5) is more than pool.max_open (2)",
+        ]
     );
 }
