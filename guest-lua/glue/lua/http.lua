@@ -197,6 +197,16 @@ end
 local REQUEST_OPTIONS = { timeout = true, max_body = true }
 local request_info
 
+-- The request this sandbox handles, fetched from the host once; nil, err outside a request.
+local function load_request()
+  if not request_info then
+    local info, err = raw.request()
+    if not info then return nil, err end
+    request_info = info
+  end
+  return request_info
+end
+
 function http.request(options)
   if options ~= nil and type(options) ~= "table" then
     return invalid("http.request: options must be a table")
@@ -206,17 +216,14 @@ function http.request(options)
       return invalid("http.request: unknown option " .. tostring(key) .. " (known: timeout, max_body)")
     end
   end
-  if not request_info then
-    local info, err = raw.request()
-    if not info then return nil, err end
-    request_info = info
-  end
+  local info, err = load_request()
+  if not info then return nil, err end
   local max_body = options and options.max_body
-  if max_body ~= nil and (type(max_body) ~= "number" or request_info.body_size > max_body) then
-    return invalid("http.request: the body (" .. request_info.body_size ..
+  if max_body ~= nil and (type(max_body) ~= "number" or info.body_size > max_body) then
+    return invalid("http.request: the body (" .. info.body_size ..
       " bytes) is over max_body " .. tostring(max_body))
   end
-  return setmetatable({ _info = request_info }, Request)
+  return setmetatable({ _info = info }, Request)
 end
 
 local Response = {}
@@ -266,11 +273,8 @@ function Response:write_event()
 end
 
 function http.response()
-  if not request_info then
-    local info, err = raw.request()
-    if not info then return nil, err end
-    request_info = info
-  end
+  local info, err = load_request()
+  if not info then return nil, err end
   return setmetatable({}, Response)
 end
 

@@ -63,10 +63,10 @@ pub type Body = Full<Bytes>;
 
 impl Site {
     pub fn new(app: Arc<App>, server: EntryId, service: &HttpService) -> Site {
-        let entries: Vec<_> = app.registry().entries().cloned().collect();
-        let routes = Routes::of_server(&entries, &server);
-        let routers = entries
-            .iter()
+        let routes = Routes::of_server(app.registry().entries(), &server);
+        let routers = app
+            .registry()
+            .entries()
             .filter_map(|entry| match &entry.spec {
                 Spec::HttpRouter(router) if router.server == server => {
                     let mut policy = RouterPolicy::default();
