@@ -16,7 +16,7 @@ use super::id::EntryId;
 use super::interpolate::{self, Env};
 use super::source::Sources;
 use super::yaml::{self, Problem};
-use super::{db, env, http, kinds, lua, process};
+use super::{db, env, http, kinds, lua, process, store};
 
 /// A reference from one entry to another, e.g. an import.
 #[derive(Debug, Clone)]
@@ -100,6 +100,12 @@ pub fn entry(
                     "db.sql.sqlite" => db::sqlite(&fields, &mut problems).map(Spec::SqlDatabase),
                     "db.sql.postgres" => {
                         db::postgres(&fields, &mut problems).map(Spec::SqlDatabase)
+                    }
+                    "store.memory" => store::memory(&fields, &mut problems).map(Spec::Store),
+                    "store.sql" => {
+                        let (found_store, found) = store::sql(&fields, &id, &mut problems);
+                        refs = found;
+                        found_store.map(Spec::Store)
                     }
                     "env.variable" => {
                         let (variable, found) = env::build(&fields, &id, &mut problems);
@@ -205,11 +211,11 @@ mod tests {
             app.errors(),
             [
                 "_index.yaml:6: entry 'app:f': unknown field 'mehtod' for kind function.lua (expected \
-                 one of: source, method, modules, imports, pool, limits, allowed_hosts); did you \
+                 one of: source, method, modules, imports, pool, limits, allowed_hosts, resources); did you \
                  mean 'method'?",
                 "_index.yaml:7: entry 'app:g': missing required field 'method' for kind function.lua",
                 "_index.yaml:13: entry 'app:h': unknown field 'pool' for kind library.lua (expected one \
-                 of: source, method, modules, imports, limits)",
+                 of: source, method, modules, imports, limits, resources)",
                 "_index.yaml:16: entry 'app:s': unknown field 'path' for kind env.storage.os (it takes \
                  no fields)",
             ]

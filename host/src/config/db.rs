@@ -5,6 +5,7 @@
 //!   kind: db.sql.sqlite
 //!   file: data/app.db                 # required: a path under the app directory, or :memory:
 //!   pool: {max_open: 4, max_idle: 2, max_lifetime: 1h}
+//!   max_rows: 100000                  # the most rows one query may return (the default)
 //! - name: main
 //!   kind: db.sql.postgres
 //!   host: ${env:PGHOST|localhost}     # required
@@ -30,6 +31,12 @@ use super::yaml::{Key, Node, Problem};
 pub struct SqlDatabase {
     pub backend: SqlBackend,
     pub pool: DbPool,
+    /// The most rows one query may return; past it the query fails (`max_rows`).
+    pub max_rows: u32,
+}
+
+impl SqlDatabase {
+    pub const DEFAULT_MAX_ROWS: u32 = 100_000;
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -91,10 +98,12 @@ pub fn sqlite(fields: &[(Key, Node)], problems: &mut Vec<Problem>) -> Option<Sql
             .ok()
     });
     let pool = pool(fields, problems);
-    match (file, pool) {
-        (Some(file), Some(pool)) if problems.len() == before => Some(SqlDatabase {
+    let max_rows = max_rows(fields, problems);
+    match (file, pool, max_rows) {
+        (Some(file), Some(pool), Some(max_rows)) if problems.len() == before => Some(SqlDatabase {
             backend: SqlBackend::Sqlite(file),
             pool,
+            max_rows,
         }),
         _ => None,
     }
@@ -155,8 +164,9 @@ pub fn postgres(fields: &[(Key, Node)], problems: &mut Vec<Problem>) -> Option<S
         });
     }
     let pool = pool(fields, problems);
-    match (host, port, database, username, pool) {
-        (Some(host), Some(port), Some(database), Some(username), Some(pool))
+    let max_rows = max_rows(fields, problems);
+    match (host, port, database, username, pool, max_rows) {
+        (Some(host), Some(port), Some(database), Some(username), Some(pool), Some(max_rows))
             if problems.len() == before =>
         {
             Some(SqlDatabase {
@@ -169,9 +179,19 @@ pub fn postgres(fields: &[(Key, Node)], problems: &mut Vec<Problem>) -> Option<S
                     options,
                 }),
                 pool,
+                max_rows,
             })
         }
         _ => None,
+    }
+}
+
+fn max_rows(fields: &[(Key, Node)], problems: &mut Vec<Problem>) -> Option<u32> {
+    match fields::find(fields, "max_rows") {
+        None => Some(SqlDatabase::DEFAULT_MAX_ROWS),
+        Some((_, node)) => fields::bounded_u32("max_rows", node, 1)
+            .map_err(|p| problems.push(p))
+            .ok(),
     }
 }
 

@@ -17,6 +17,7 @@ use super::error::Location;
 use super::http::{HttpEndpoint, HttpRouter, HttpService};
 use super::id::EntryId;
 use super::lifecycle::Lifecycle;
+use super::store::Store;
 use crate::http::allowlist::HostPattern;
 
 #[derive(Debug, Clone)]
@@ -44,6 +45,8 @@ pub enum Spec {
     HttpEndpoint(HttpEndpoint),
     /// `db.sql.sqlite`, `db.sql.postgres`.
     SqlDatabase(SqlDatabase),
+    /// `store.memory`, `store.sql`.
+    Store(Store),
     /// `registry.entry`: data only, read through the `registry` module.
     Data,
 }
@@ -61,6 +64,7 @@ impl Spec {
             | Spec::HttpRouter(_)
             | Spec::HttpEndpoint(_)
             | Spec::SqlDatabase(_)
+            | Spec::Store(_)
             | Spec::Data => None,
         }
     }
@@ -110,6 +114,8 @@ pub struct LuaEntry {
     pub limits: LimitOverrides,
     /// The hosts `http_client` may reach (none: outbound access is denied).
     pub allowed_hosts: Vec<HostPattern>,
+    /// The databases and stores `sql.get` / `store.get` may open (the entry's `resources:`).
+    pub resources: Vec<EntryId>,
 }
 
 #[derive(Debug, Clone)]

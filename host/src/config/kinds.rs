@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! _index.yaml:9: entry 'app:hello': unknown field 'mehtod' for kind function.lua
-//!     (expected one of: source, method, modules, imports, pool, limits, allowed_hosts); did you
+//!     (expected one of: source, method, modules, imports, pool, limits, allowed_hosts, resources); did you
 //!     mean 'method'?
 //! ```
 
@@ -21,6 +21,7 @@ pub struct Schema {
 }
 
 const LUA_OPTIONAL: &[&str] = &["method", "modules", "imports", "limits"];
+const LIBRARY_OPTIONAL: &[&str] = &["method", "modules", "imports", "limits", "resources"];
 
 /// The kinds that take a `lifecycle:` block: the services started at boot, in dependency order.
 pub const LIFECYCLE_KINDS: &[&str] = &["process.host", "process.service", "http.service"];
@@ -29,19 +30,33 @@ pub const KINDS: &[Schema] = &[
     Schema {
         kind: "function.lua",
         required: &["source", "method"],
-        optional: &["modules", "imports", "pool", "limits", "allowed_hosts"],
+        optional: &[
+            "modules",
+            "imports",
+            "pool",
+            "limits",
+            "allowed_hosts",
+            "resources",
+        ],
         open: false,
     },
     Schema {
         kind: "library.lua",
         required: &["source"],
-        optional: LUA_OPTIONAL,
+        optional: LIBRARY_OPTIONAL,
         open: false,
     },
     Schema {
         kind: "process.lua",
         required: &["source"],
-        optional: &["method", "modules", "imports", "limits", "allowed_hosts"],
+        optional: &[
+            "method",
+            "modules",
+            "imports",
+            "limits",
+            "allowed_hosts",
+            "resources",
+        ],
         open: false,
     },
     Schema {
@@ -101,13 +116,31 @@ pub const KINDS: &[Schema] = &[
     Schema {
         kind: "db.sql.sqlite",
         required: &["file"],
-        optional: &["pool"],
+        optional: &["pool", "max_rows"],
         open: false,
     },
     Schema {
         kind: "db.sql.postgres",
         required: &["host", "database", "username"],
-        optional: &["port", "password", "options", "pool"],
+        optional: &["port", "password", "options", "pool", "max_rows"],
+        open: false,
+    },
+    Schema {
+        kind: "store.memory",
+        required: &[],
+        optional: &["max_size", "cleanup_interval"],
+        open: false,
+    },
+    Schema {
+        kind: "store.sql",
+        required: &["database"],
+        optional: &[
+            "table_name",
+            "id_column_name",
+            "payload_column_name",
+            "expire_column_name",
+            "cleanup_interval",
+        ],
         open: false,
     },
 ];
@@ -242,7 +275,7 @@ mod tests {
             [(
                 2,
                 "unknown field 'mehtod' for kind function.lua (expected one of: source, method, \
-                 modules, imports, pool, limits, allowed_hosts); did you mean 'method'?"
+                 modules, imports, pool, limits, allowed_hosts, resources); did you mean 'method'?"
                     .to_string()
             )]
         );
@@ -273,7 +306,7 @@ mod tests {
             [(
                 2,
                 "unknown field 'pool' for kind process.lua (expected one of: source, method, \
-                 modules, imports, limits, allowed_hosts)"
+                 modules, imports, limits, allowed_hosts, resources)"
                     .to_string()
             )]
         );
@@ -294,7 +327,7 @@ mod tests {
             unknown_kind("function.lau"),
             "unknown kind 'function.lau' (luabox knows: function.lua, library.lua, process.lua, \
              workflow.lua, process.host, process.service, http.service, http.router, \
-             http.endpoint, registry.entry, env.variable, env.storage.os, db.sql.sqlite, db.sql.postgres)"
+             http.endpoint, registry.entry, env.variable, env.storage.os, db.sql.sqlite, db.sql.postgres, store.memory, store.sql)"
         );
         assert!(schema("http.static").is_none());
     }

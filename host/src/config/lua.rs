@@ -132,6 +132,8 @@ pub fn build(
         }
     }
 
+    let resources = resources(field("resources"), cx.id, &mut refs, problems);
+
     let entry = match (source, pool, limits) {
         (Some(source), Some(pool), Some(limits)) if problems.len() == before => Some(LuaEntry {
             kind,
@@ -142,10 +144,57 @@ pub fn build(
             pool,
             limits,
             allowed_hosts,
+            resources,
         }),
         _ => None,
     };
     (entry, refs)
+}
+
+/// The kinds an entry's `resources:` may name: what `sql.get` and `store.get` open.
+pub const RESOURCE_KINDS: &[&str] = &[
+    "db.sql.sqlite",
+    "db.sql.postgres",
+    "store.memory",
+    "store.sql",
+];
+
+/// The `resources:` list: ids of databases and stores the entry may open, each checked later to
+/// exist with one of [`RESOURCE_KINDS`].
+fn resources(
+    field: Option<&(Key, Node)>,
+    id: &EntryId,
+    refs: &mut Vec<Reference>,
+    problems: &mut Vec<Problem>,
+) -> Vec<EntryId> {
+    let Some((_, node)) = field.filter(|(_, n)| !n.is_null()) else {
+        return Vec::new();
+    };
+    let names = match fields::string_list("resources", node) {
+        Ok(names) => names,
+        Err(p) => {
+            problems.push(p);
+            return Vec::new();
+        }
+    };
+    let mut granted: Vec<EntryId> = Vec::new();
+    for (text, line) in names {
+        match EntryId::resolve(&text, &id.ns) {
+            Ok(target) => {
+                if !granted.contains(&target) {
+                    granted.push(target.clone());
+                }
+                refs.push(Reference {
+                    label: "resources".into(),
+                    target,
+                    line,
+                    expect: RESOURCE_KINDS,
+                });
+            }
+            Err(e) => problems.push(problem(line, format!("resources: {e}"))),
+        }
+    }
+    granted
 }
 
 fn unknown_module(name: &str, provided: &[&str]) -> String {

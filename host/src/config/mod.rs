@@ -44,6 +44,7 @@ mod order;
 mod pool;
 mod process;
 mod source;
+pub mod store;
 mod validate;
 mod yaml;
 

@@ -172,12 +172,12 @@ fn broken_gives_exactly_six_messages() {
             "../tests/apps/broken/_index.yaml:9: entry 'broken:typo_kind': unknown kind \
              'function.lau' (luabox knows: function.lua, library.lua, process.lua, workflow.lua, \
              process.host, process.service, http.service, http.router, http.endpoint, \
-             registry.entry, env.variable, env.storage.os, db.sql.sqlite, db.sql.postgres)",
+             registry.entry, env.variable, env.storage.os, db.sql.sqlite, db.sql.postgres, store.memory, store.sql)",
             "../tests/apps/broken/_index.yaml:13: entry 'broken:no_method': missing required \
              field 'method' for kind function.lua",
             "../tests/apps/broken/_index.yaml:20: entry 'broken:typo_field': unknown field \
              'mehtod' for kind function.lua (expected one of: source, method, modules, imports, \
-             pool, limits, allowed_hosts); did you mean 'method'?",
+             pool, limits, allowed_hosts, resources); did you mean 'method'?",
             "../tests/apps/broken/more.yaml:3: duplicate entry id 'broken:helper' (first defined \
              at ../tests/apps/broken/_index.yaml:4)",
             "../tests/apps/broken/more.yaml:12: entry 'broken:uses_helper': import 'helpers' \
@@ -327,6 +327,33 @@ fn allowed_hosts_are_patterns_checked_at_their_lines() {
         ),
         "{}",
         errors[0]
+    );
+}
+
+#[test]
+fn resources_name_databases_and_stores() {
+    let ok = one_file(&format!(
+        "{FUNCTION}    resources: [db, app:cache, db]\n\
+         \x20 - {{name: db, kind: db.sql.sqlite, file: \":memory:\"}}\n\
+         \x20 - {{name: cache, kind: store.memory}}\n"
+    ))
+    .app();
+    let granted: Vec<String> = lua(entry(&ok, "app:f"))
+        .resources
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(granted, ["app:db", "app:cache"]);
+    let bad = one_file(&format!(
+        "{FUNCTION}    resources: [app:f, nowhere]\n"
+    ));
+    assert_eq!(
+        bad.errors(),
+        [
+            "_index.yaml:7: entry 'app:f': resources refers to 'app:f', which is a function.lua, \
+             not a db.sql.sqlite or db.sql.postgres or store.memory or store.sql",
+            "_index.yaml:7: entry 'app:f': resources refers to 'app:nowhere', which does not exist",
+        ]
     );
 }
 

@@ -117,6 +117,8 @@ pub struct Invocation {
     pub limits: Limits,
     /// The hosts `http_client` may reach (the entry's `allowed_hosts`); empty denies all.
     pub allowed_hosts: Arc<[HostPattern]>,
+    /// The databases and stores `sql.get` / `store.get` may open (`resources:`); empty: none.
+    pub resources: Arc<[crate::config::EntryId]>,
 }
 
 /// One Lua chunk of an invocation, with its own `require` scope.
@@ -158,6 +160,7 @@ impl Invocation {
             args: crate::codec::json_to_values(&[]),
             limits: Limits::default(),
             allowed_hosts: Arc::new([]),
+            resources: Arc::new([]),
         }
     }
 

@@ -72,6 +72,7 @@ pub(super) fn new_store(
         caller,
     );
     store.data_mut().allowed_hosts = invocation.allowed_hosts.clone();
+    store.data_mut().resources = invocation.resources.clone();
     store.set_epoch_deadline(SLICE_TICKS);
     store.epoch_deadline_callback(|store| {
         if store

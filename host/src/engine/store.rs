@@ -2,6 +2,8 @@
 //! memory limiter, the host operations it has started, and when it began (what `os.clock`
 //! measures). Host module implementations (`modules/*.rs`) are written against this type.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,6 +13,7 @@ use super::Caller;
 use super::limits::Limits;
 use super::pending::Pending;
 use crate::app::App;
+use crate::config::EntryId;
 use crate::durable::replay::WorkflowState;
 use crate::http::allowlist::HostPattern;
 
@@ -33,6 +36,11 @@ pub struct SandboxState {
     max_payload: u32,
     /// The hosts `http_client` may reach; set from the invocation (empty: none).
     pub(crate) allowed_hosts: Arc<[HostPattern]>,
+    /// The databases and stores the sandbox may open; set from the invocation (empty: none).
+    pub(crate) resources: Arc<[EntryId]>,
+    /// What modules keep for this sandbox between calls (open transactions, ...), one value per
+    /// type, dropped with the sandbox.
+    module_state: ModuleState,
 }
 
 impl SandboxState {
@@ -64,6 +72,8 @@ impl SandboxState {
             step_limit: None,
             max_payload: limits.max_payload,
             allowed_hosts: Arc::new([]),
+            resources: Arc::new([]),
+            module_state: ModuleState::default(),
         }
     }
 
@@ -139,9 +149,34 @@ impl SandboxState {
         &self.allowed_hosts
     }
 
+    /// The databases and stores this sandbox may open: the entry's `resources:`.
+    pub fn resources(&self) -> &[EntryId] {
+        &self.resources
+    }
+
+    /// The state module `T` keeps for this sandbox, created on first use.
+    pub fn module_state<T: Default + Send + 'static>(&mut self) -> &mut T {
+        self.module_state.get_or_default()
+    }
+
     /// Host operations this sandbox has started.
     pub fn pending(&mut self) -> &mut Pending {
         &mut self.pending
+    }
+}
+
+/// One value per type, for modules that keep per-sandbox state: a module adds its state in its
+/// own file instead of a field here.
+#[derive(Default)]
+struct ModuleState(HashMap<TypeId, Box<dyn Any + Send>>);
+
+impl ModuleState {
+    fn get_or_default<T: Default + Send + 'static>(&mut self) -> &mut T {
+        self.0
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()))
+            .downcast_mut()
+            .expect("module state is keyed by its own type")
     }
 }
 

@@ -76,6 +76,7 @@ pub struct Program {
     linked: Vec<String>,
     limits: Limits,
     allowed_hosts: Arc<[HostPattern]>,
+    resources: Arc<[EntryId]>,
 }
 
 impl Program {
@@ -93,7 +94,8 @@ impl Program {
             deadline: spec.limits.timeout.unwrap_or(defaults.deadline),
             max_payload: spec.limits.max_payload.unwrap_or(defaults.max_payload),
         };
-        let mut chunks = closure(compiled, lookup);
+        let mut chunks = closure(compiled, &lookup);
+        let resources = granted_resources(&chunks, &lookup);
         if let Some(own) = chunks.first_mut() {
             for module in always {
                 if !own.modules.iter().any(|m| m == module) {
@@ -108,6 +110,7 @@ impl Program {
             chunks,
             limits,
             allowed_hosts: spec.allowed_hosts.as_slice().into(),
+            resources,
         }
     }
 
@@ -121,6 +124,28 @@ impl Program {
             args,
             limits: self.limits,
             allowed_hosts: self.allowed_hosts.clone(),
+            resources: self.resources.clone(),
         }
     }
+}
+
+/// The databases and stores an invocation may open: those its entry and the libraries it
+/// imports list in `resources:` (as with `modules:`, importing a library grants what the
+/// library needs).
+fn granted_resources<'a>(
+    chunks: &[Chunk],
+    lookup: &impl Fn(&EntryId) -> Option<&'a CompiledLua>,
+) -> Arc<[EntryId]> {
+    let mut granted: Vec<EntryId> = Vec::new();
+    for chunk in chunks {
+        let Some(compiled) = chunk.id.parse().ok().and_then(|id| lookup(&id)) else {
+            continue;
+        };
+        for resource in &compiled.spec.resources {
+            if !granted.contains(resource) {
+                granted.push(resource.clone());
+            }
+        }
+    }
+    granted.into()
 }
