@@ -45,6 +45,8 @@ pub struct App {
     history: OnceLock<Arc<dyn HistoryStore>>,
     /// The workflow service, when this process serves the app's workflows.
     service: OnceLock<Arc<Workflows>>,
+    /// A connection pool per database entry.
+    databases: crate::sql::Databases,
 }
 
 /// The most processes one luabox host runs at once (all its process hosts' `max_processes`
@@ -170,6 +172,8 @@ impl App {
         if !conflicts.is_empty() {
             return Err(LoadError::Config(conflicts));
         }
+        let databases =
+            crate::sql::Databases::new(&loaded.root, &loaded.entries).map_err(LoadError::Config)?;
         let node = Node::default();
         let mut hosted: u64 = 0;
         for entry in &loaded.entries {
@@ -204,6 +208,7 @@ impl App {
             node,
             history: OnceLock::new(),
             service: OnceLock::new(),
+            databases,
         }))
     }
 
@@ -243,6 +248,11 @@ impl App {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The pools of the app's database entries.
+    pub fn databases(&self) -> &crate::sql::Databases {
+        &self.databases
     }
 
     pub fn registry(&self) -> &Registry {

@@ -15,6 +15,7 @@
 //! - [`durable`]: workflows: histories (SQLite), replay, the runner, activities, the service.
 //! - [`http`]: HTTP servers, routers and endpoints (route matching so far).
 //! - [`modules`]: one file per host interface, each behind [`modules::HostModule`].
+//! - [`sql`]: the app's SQL databases (SQLite, PostgreSQL): pools, statements, transactions.
 //! - [`codec`]: values across the boundary (MessagePack) and their JSON form for the CLI.
 //! - [`error`]: how a run can end badly.
 //! - [`cli`]: the `luabox` command line; `main.rs` only calls [`cli::main`].
@@ -43,3 +44,4 @@ pub mod kinds;
 pub mod modules;
 pub mod process;
 pub mod registry;
+pub mod sql;

@@ -9,5 +9,6 @@ mod http;
 mod http_client;
 mod processes;
 mod scheduling;
+mod sql;
 mod util;
 mod workflows;

@@ -82,10 +82,14 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Logs (and Lua's `print`) go to stderr; `RUST_LOG` overrides the default level `info`.
+/// The default log filter: `info`, without PostgreSQL's notices to statements (`NOTICE: table
+/// "x" does not exist, skipping`), which are the app's business, not the host's.
+const DEFAULT_LOG: &str = "info,tokio_postgres::connection=warn";
+
+/// Logs (and Lua's `print`) go to stderr; `RUST_LOG` overrides the default filter.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -71,6 +71,7 @@ pub async fn run(args: RunArgs) -> u8 {
     if let Some(workflows) = workflows {
         workflows.stop();
     }
+    app.databases().close();
     code
 }
 

@@ -159,7 +159,12 @@ pub fn postgres(fields: &[(Key, Node)], problems: &mut Vec<Problem>) -> Option<S
     let mut options = Vec::new();
     if let Some((_, node)) = fields::find(fields, "options") {
         fields::each_field("options", node, problems, |key, value, field, _| {
-            options.push((key.text.clone(), fields::string(field, value)?));
+            let text = fields::string(field, value)?;
+            postgres_option(&key.text, &text).map_err(|message| match message {
+                None => fields::unknown("options", key, POSTGRES_OPTIONS),
+                Some(message) => problem(value.line, format!("{field} {message}")),
+            })?;
+            options.push((key.text.clone(), text));
             Ok(())
         });
     }
@@ -183,6 +188,32 @@ pub fn postgres(fields: &[(Key, Node)], problems: &mut Vec<Problem>) -> Option<S
             })
         }
         _ => None,
+    }
+}
+
+/// The connection options a `db.sql.postgres` entry may set.
+pub const POSTGRES_OPTIONS: &[&str] = &[
+    "sslmode",
+    "application_name",
+    "connect_timeout",
+    "search_path",
+    "statement_timeout",
+    "options",
+];
+
+/// Whether luabox can honour option `name` = `value`: `Err(None)` for an unknown option.
+fn postgres_option(name: &str, value: &str) -> Result<(), Option<String>> {
+    match name {
+        "sslmode" if !matches!(value, "disable" | "allow" | "prefer") => Err(Some(format!(
+            "'{value}' is not supported: luabox connects to PostgreSQL without TLS \
+             (disable, allow or prefer); reach the database over a private network or a TLS \
+             tunnel"
+        ))),
+        "connect_timeout" if value.parse::<u64>().is_err() => {
+            Err(Some(format!("must be whole seconds, not '{value}'")))
+        }
+        _ if POSTGRES_OPTIONS.contains(&name) => Ok(()),
+        _ => Err(None),
     }
 }
 
