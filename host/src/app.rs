@@ -35,6 +35,8 @@ pub struct App {
     root: PathBuf,
     engine: Engine,
     registry: Registry,
+    /// The `env.variable` entries and their storages.
+    env: crate::env::AppEnv,
     functions: HashMap<EntryId, Function>,
     processes: HashMap<EntryId, ProcessEntry>,
     workflows: HashMap<EntryId, WorkflowEntry>,
@@ -141,6 +143,8 @@ impl App {
     /// Load the app in `dir`: read and validate its YAML, compile every Lua entry.
     pub async fn load(dir: &Path, engine: Engine) -> Result<Arc<App>, LoadError> {
         let loaded = config::load(dir, &modules::names()).map_err(LoadError::Config)?;
+        let env =
+            crate::env::AppEnv::open(&loaded.root, &loaded.entries).map_err(LoadError::Config)?;
         let compiled = compile_all(dir, &engine, &loaded.entries).await?;
         let functions = compiled
             .values()
@@ -201,6 +205,7 @@ impl App {
             root: loaded.root,
             engine,
             registry: Registry::new(loaded.entries),
+            env,
             functions,
             processes,
             workflows,
@@ -257,6 +262,11 @@ impl App {
 
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// The app's environment variables and their storages.
+    pub fn env(&self) -> &crate::env::AppEnv {
+        &self.env
     }
 
     pub fn engine(&self) -> &Engine {

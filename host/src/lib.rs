@@ -15,6 +15,7 @@
 //! - [`durable`]: workflows: histories (SQLite), replay, the runner, activities, the service.
 //! - [`http`]: HTTP servers, routers and endpoints (route matching so far).
 //! - [`modules`]: one file per host interface, each behind [`modules::HostModule`].
+//! - [`env`]: the app's `env.variable` entries and the `env.storage.*` entries holding them.
 //! - [`sql`]: the app's SQL databases (SQLite, PostgreSQL): pools, statements, transactions.
 //! - [`codec`]: values across the boundary (MessagePack) and their JSON form for the CLI.
 //! - [`error`]: how a run can end badly.
@@ -38,6 +39,7 @@ pub mod codec;
 pub mod config;
 pub mod durable;
 pub mod engine;
+pub mod env;
 pub mod error;
 pub mod http;
 pub mod kinds;

@@ -182,7 +182,17 @@ fn registry_list_and_show() {
             "suite:greeting",
             "suite:os_env",
             "suite:path",
-            "suite:unset"
+            "suite:unset",
+            "suite:overlaid",
+            "suite:memory",
+            "suite:mem_preset",
+            "suite:mem_counter",
+            "suite:locked",
+            "suite:fixture_env",
+            "suite:file_greeting",
+            "suite:file_quoted",
+            "suite:scratch_env",
+            "suite:scratch",
         ]
     );
 

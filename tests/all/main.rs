@@ -5,6 +5,7 @@ mod allowlist;
 mod cli_app;
 mod cli_eval;
 mod compile_cache;
+mod env_storage;
 mod http;
 mod http_client;
 mod processes;

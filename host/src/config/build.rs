@@ -16,7 +16,7 @@ use super::id::EntryId;
 use super::interpolate::{self, Env};
 use super::source::Sources;
 use super::yaml::{self, Problem};
-use super::{db, env, http, kinds, lua, process, store};
+use super::{db, env, env_storage, http, kinds, lua, process, store};
 
 /// A reference from one entry to another, e.g. an import.
 #[derive(Debug, Clone)]
@@ -96,7 +96,13 @@ pub fn entry(
                 problems.extend(schema.check(&fields, raw.line));
                 match kind.as_str() {
                     "registry.entry" => Some(Spec::Data),
-                    "env.storage.os" => Some(Spec::EnvStorageOs),
+                    "env.storage.os" => Some(Spec::EnvStorage(env_storage::EnvStorage::Os)),
+                    "env.storage.memory" => {
+                        env_storage::memory(&fields, &mut problems).map(Spec::EnvStorage)
+                    }
+                    "env.storage.file" => {
+                        env_storage::file(&fields, &mut problems).map(Spec::EnvStorage)
+                    }
                     "db.sql.sqlite" => db::sqlite(&fields, &mut problems).map(Spec::SqlDatabase),
                     "db.sql.postgres" => {
                         db::postgres(&fields, &mut problems).map(Spec::SqlDatabase)

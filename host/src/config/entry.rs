@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::db::SqlDatabase;
+use super::env_storage::EnvStorage;
 use super::error::Location;
 use super::http::{HttpEndpoint, HttpRouter, HttpService};
 use super::id::EntryId;
@@ -37,7 +38,8 @@ pub struct Entry {
 pub enum Spec {
     Lua(LuaEntry),
     EnvVariable(EnvVariable),
-    EnvStorageOs,
+    /// `env.storage.os`, `env.storage.memory`, `env.storage.file`.
+    EnvStorage(EnvStorage),
     ProcessHost(ProcessHost),
     ProcessService(ProcessService),
     HttpService(HttpService),
@@ -60,7 +62,7 @@ impl Spec {
             Spec::HttpService(service) => Some(&service.lifecycle),
             Spec::Lua(_)
             | Spec::EnvVariable(_)
-            | Spec::EnvStorageOs
+            | Spec::EnvStorage(_)
             | Spec::HttpRouter(_)
             | Spec::HttpEndpoint(_)
             | Spec::SqlDatabase(_)
@@ -196,7 +198,7 @@ pub struct ProcessService {
 pub struct EnvVariable {
     /// The name Lua code asks `env.get` for.
     pub variable: String,
-    /// An `env.storage.os` entry; `None` means the OS environment.
+    /// An `env.storage.*` entry; `None`: the variable has only its default.
     pub storage: Option<EntryId>,
     pub default: Option<String>,
     pub readonly: bool,

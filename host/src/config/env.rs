@@ -4,7 +4,7 @@
 //! - name: db_url
 //!   kind: env.variable
 //!   variable: DATABASE_URL     # required: the name Lua asks env.get for
-//!   storage: os_env            # optional: an env.storage.os entry
+//!   storage: os_env            # optional: an env.storage.os, .memory or .file entry
 //!   default: sqlite://app.db   # optional
 //!   readonly: true             # optional, default false
 //! ```
@@ -14,6 +14,9 @@ use super::entry::EnvVariable;
 use super::fields::{self, problem};
 use super::id::EntryId;
 use super::yaml::{Key, Node, Problem};
+
+/// The kinds a variable's `storage` may name.
+pub const STORAGE_KINDS: &[&str] = &["env.storage.os", "env.storage.memory", "env.storage.file"];
 
 /// The variable, when all its fields are valid, and its reference to a storage entry.
 pub fn build(
@@ -40,7 +43,7 @@ pub fn build(
                         label: "storage".into(),
                         target,
                         line: key.line,
-                        expect: &["env.storage.os"],
+                        expect: STORAGE_KINDS,
                     });
                 }
                 Err(e) => problems.push(problem(node.line, format!("storage: {e}"))),
@@ -106,7 +109,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(entry(&loaded, "app:os").spec, Spec::EnvStorageOs));
+        assert!(matches!(
+            entry(&loaded, "app:os").spec,
+            Spec::EnvStorage(crate::config::env_storage::EnvStorage::Os)
+        ));
     }
 
     #[test]

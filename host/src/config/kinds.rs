@@ -114,6 +114,18 @@ pub const KINDS: &[Schema] = &[
         open: false,
     },
     Schema {
+        kind: "env.storage.memory",
+        required: &[],
+        optional: &["values"],
+        open: false,
+    },
+    Schema {
+        kind: "env.storage.file",
+        required: &["file_path"],
+        optional: &["auto_create", "file_mode"],
+        open: false,
+    },
+    Schema {
         kind: "db.sql.sqlite",
         required: &["file"],
         optional: &["pool", "max_rows"],
@@ -327,7 +339,8 @@ mod tests {
             unknown_kind("function.lau"),
             "unknown kind 'function.lau' (luabox knows: function.lua, library.lua, process.lua, \
              workflow.lua, process.host, process.service, http.service, http.router, \
-             http.endpoint, registry.entry, env.variable, env.storage.os, db.sql.sqlite, db.sql.postgres, store.memory, store.sql)"
+             http.endpoint, registry.entry, env.variable, env.storage.os, env.storage.memory, \
+             env.storage.file, db.sql.sqlite, db.sql.postgres, store.memory, store.sql)"
         );
         assert!(schema("http.static").is_none());
     }

@@ -20,7 +20,8 @@
 //! - `discover`: which files; `yaml`: text → tree of nodes with lines; `file`: the two file
 //!   forms → raw entries; `interpolate`: `${env:..}`;
 //! - `kinds`: the field schema of each kind; `fields`: typed reads of one field; `lua`, `env`,
-//!   `pool`, `limits`, `source`, `process`, `lifecycle`: the fields of the kinds luabox runs;
+//!   `env_storage`, `pool`, `limits`, `source`, `process`, `lifecycle`, `db`, `http`: the
+//!   fields of the kinds luabox runs;
 //! - `build`: one raw entry → [`Entry`]; `validate`: checks across entries;
 //! - `order`: the order services start in ([`start_order`]);
 //! - `entry`, `id`, `error`: the public types.
@@ -30,6 +31,7 @@ pub mod db;
 mod discover;
 mod entry;
 mod env;
+pub mod env_storage;
 mod error;
 mod fields;
 mod file;

@@ -1,5 +1,5 @@
 //! Checks across entries, once every file is read: duplicate ids, references that must name an
-//! existing entry of the right kind (imports → `library.lua`, `storage` → `env.storage.os`,
+//! existing entry of the right kind (imports → `library.lua`, `storage` → `env.storage.*`,
 //! a service's `process` → `process.lua` and `host` → `process.host`), import cycles among
 //! libraries, and start-order cycles among services (`lifecycle.requires`, and a service's
 //! implicit need of its host).
@@ -244,7 +244,7 @@ mod tests {
     }
 
     #[test]
-    fn storage_must_name_an_os_storage() {
+    fn storage_must_name_a_storage() {
         let app = one_file(
             "  - {name: r, kind: registry.entry}\n\
              \x20 - {name: a, kind: env.variable, variable: A, storage: nope}\n\
@@ -257,7 +257,7 @@ mod tests {
             [
                 "_index.yaml:4: entry 'app:a': storage refers to 'app:nope', which does not exist",
                 "_index.yaml:5: entry 'app:b': storage refers to 'app:r', which is a registry.entry, \
-                 not a env.storage.os",
+                 not a env.storage.os or env.storage.memory or env.storage.file",
                 "_index.yaml:6: entry 'app:c': storage refers to 'other:os', which does not exist",
             ]
         );
