@@ -22,6 +22,7 @@ int luabox_open_json(lua_State *L);
 int luabox_open_logger(lua_State *L);
 int luabox_open_process(lua_State *L);
 int luabox_open_registry(lua_State *L);
+int luabox_open_store(lua_State *L);
 int luabox_open_time(lua_State *L);
 int luabox_open_uuid(lua_State *L);
 int luabox_open_workflow(lua_State *L);
@@ -37,6 +38,7 @@ const luabox_module luabox_modules[] = {
     {"logger", luabox_open_logger},
     {"process", luabox_open_process},
     {"registry", luabox_open_registry},
+    {"store", luabox_open_store},
     {"time", luabox_open_time},
     {"uuid", luabox_open_uuid},
     {"workflow", luabox_open_workflow},

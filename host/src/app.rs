@@ -25,6 +25,7 @@ use crate::modules;
 use crate::process::capacity::{self, MappingBudget};
 use crate::process::{Node, ProcessError, Slot, Ties};
 use crate::registry::Registry;
+use crate::store::Stores;
 use tokio::task::JoinHandle;
 
 /// How many `funcs.call`s may be nested before a call fails (a guard against unbounded recursion
@@ -45,6 +46,8 @@ pub struct App {
     history: OnceLock<Arc<dyn HistoryStore>>,
     /// The workflow service, when this process serves the app's workflows.
     service: OnceLock<Arc<Workflows>>,
+    /// The backends of the app's `store.*` entries.
+    stores: Stores,
 }
 
 /// The most processes one luabox host runs at once (all its process hosts' `max_processes`
@@ -193,6 +196,7 @@ impl App {
                 engine.config().cache_dir.clone(),
             )?)
         };
+        let stores = Stores::new(&loaded.entries);
         Ok(Arc::new(App {
             root: loaded.root,
             engine,
@@ -204,6 +208,7 @@ impl App {
             node,
             history: OnceLock::new(),
             service: OnceLock::new(),
+            stores,
         }))
     }
 
@@ -247,6 +252,11 @@ impl App {
 
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// The app's key-value stores.
+    pub fn stores(&self) -> &Stores {
+        &self.stores
     }
 
     pub fn engine(&self) -> &Engine {

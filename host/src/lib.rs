@@ -14,6 +14,7 @@
 //! - [`process`]: actors: the process table, mailboxes, links, monitors, names.
 //! - [`durable`]: workflows: histories (SQLite), replay, the runner, activities, the service.
 //! - [`http`]: HTTP servers, routers and endpoints (route matching so far).
+//! - [`store`]: key-value stores (`store.memory`), which the `store` module opens.
 //! - [`modules`]: one file per host interface, each behind [`modules::HostModule`].
 //! - [`codec`]: values across the boundary (MessagePack) and their JSON form for the CLI.
 //! - [`error`]: how a run can end badly.
@@ -43,3 +44,4 @@ pub mod kinds;
 pub mod modules;
 pub mod process;
 pub mod registry;
+pub mod store;

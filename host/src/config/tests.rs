@@ -344,9 +344,7 @@ fn resources_name_databases_and_stores() {
         .map(ToString::to_string)
         .collect();
     assert_eq!(granted, ["app:db", "app:cache"]);
-    let bad = one_file(&format!(
-        "{FUNCTION}    resources: [app:f, nowhere]\n"
-    ));
+    let bad = one_file(&format!("{FUNCTION}    resources: [app:f, nowhere]\n"));
     assert_eq!(
         bad.errors(),
         [

@@ -57,6 +57,7 @@ mod log;
 mod logger;
 mod process;
 mod registry;
+mod store;
 mod sys;
 mod time;
 mod uuid;
@@ -104,6 +105,7 @@ pub static ALL: &[&dyn HostModule] = &[
     &logger::Logger,
     &process::Process,
     &registry::Registry,
+    &store::Store,
     &time::Time,
     &uuid::Uuid,
     &workflow::Workflow,
