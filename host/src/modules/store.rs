@@ -263,3 +263,147 @@ fn kv_failure(open: &Open, error: KvError) -> Vec<u8> {
     };
     failure(error.kind(), message)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use futures::future::BoxFuture;
+
+    use super::*;
+    use crate::bindings::luabox::sandbox::store::Host;
+    use crate::codec::decode_values;
+    use crate::engine::{Caller, Limits};
+    use crate::store::memory::MemoryStore;
+
+    /// A backend that answers after a delay, as one doing I/O would.
+    struct Slow;
+
+    impl KvStore for Slow {
+        fn get<'a>(&'a self, key: &'a Key) -> BoxFuture<'a, Result<Option<Vec<u8>>, KvError>> {
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                Ok((key.as_str() == "here").then(|| vec![0x07]))
+            })
+        }
+        fn set<'a>(
+            &'a self,
+            _: &'a Key,
+            _: Vec<u8>,
+            _: Option<Ttl>,
+        ) -> BoxFuture<'a, Result<(), KvError>> {
+            Box::pin(async { Err(KvError::Unavailable("the database is down".into())) })
+        }
+        fn has<'a>(&'a self, _: &'a Key) -> BoxFuture<'a, Result<bool, KvError>> {
+            Box::pin(async { Ok(true) })
+        }
+        fn delete<'a>(&'a self, _: &'a Key) -> BoxFuture<'a, Result<bool, KvError>> {
+            Box::pin(async { Ok(false) })
+        }
+    }
+
+    /// A sandbox's state with `backend` opened as store number 1.
+    fn sandbox(backend: Arc<dyn KvStore>) -> wasmtime::Store<SandboxState> {
+        let limits = Limits {
+            max_payload: 64,
+            ..Limits::default()
+        };
+        let engine = wasmtime::Engine::default();
+        let mut store = SandboxState::store(&engine, "app:main", &limits, Caller::default());
+        let opened = store.data_mut().module_state::<Opened>();
+        opened.last = 1;
+        opened.stores.insert(
+            1,
+            Open {
+                id: "app:kv".into(),
+                backend,
+            },
+        );
+        store
+    }
+
+    fn shown(values: &[u8]) -> String {
+        decode_values(values)
+            .unwrap()
+            .iter()
+            .map(|value| match ErrorObject::from_msgpack(value) {
+                Some(error) => format!("{}: {}", error.kind, error.message),
+                None => value.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn done(outcome: Result<Outcome, HostError>) -> String {
+        match outcome {
+            Ok(Outcome::Done(values)) => shown(&values),
+            Ok(Outcome::Started(_)) => panic!("started, expected done"),
+            Err(error) => format!("{}: {}", error.kind, error.message),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_backend_that_waits_becomes_a_pending_operation() {
+        let mut store = sandbox(Arc::new(Slow));
+        let state = store.data_mut();
+        let Ok(Outcome::Started(handle)) = state.get(1, "here".into()).unwrap() else {
+            panic!("a slow get should start a pending operation")
+        };
+        let batch = state.pending().next_batch().await;
+        assert_eq!(batch.len(), 1);
+        assert_eq!(batch[0].handle, handle);
+        assert_eq!(shown(&batch[0].values), "7");
+        // Backends that answer at once are done at once, errors named with the store.
+        let failed = state.set(1, "k".into(), vec![0x91, 0x01], None).unwrap();
+        assert_eq!(
+            done(failed),
+            "nil, Unavailable: store 'app:kv': the database is down"
+        );
+        assert!(state.pending().is_empty());
+    }
+
+    #[tokio::test]
+    async fn operations_check_the_number_the_key_the_value_and_the_ttl() {
+        let memory: Arc<dyn KvStore> = MemoryStore::new("app:kv", 10, Duration::from_secs(60));
+        // Stored by a sandbox with a larger max_payload: too large for this one to read.
+        let wide = Key::new("wide").unwrap();
+        memory.set(&wide, vec![0xc0; 100], None).await.unwrap();
+        let mut store = sandbox(memory);
+        let state = store.data_mut();
+        let set = |state: &mut SandboxState, payload: Vec<u8>, ttl| {
+            done(state.set(1, "k".into(), payload, ttl).unwrap())
+        };
+        assert_eq!(set(state, vec![0x91, 0x2a], Some(0.5)), "true");
+        assert_eq!(done(state.get(1, "k".into()).unwrap()), "42");
+        assert_eq!(
+            done(state.get(1, "nope".into()).unwrap()),
+            "nil, NotFound: store 'app:kv' has no key 'nope'"
+        );
+        assert_eq!(
+            done(state.get(2, "k".into()).unwrap()),
+            "Invalid: store: this store was released (store.get opens it again)"
+        );
+        assert_eq!(
+            done(state.has(1, String::new()).unwrap()),
+            "Invalid: store 'app:kv': the key is empty"
+        );
+        assert!(set(state, vec![0x92, 0x01, 0x02], None).starts_with("Internal"));
+        assert!(set(state, vec![0x91, 0xc1], None).starts_with("Internal"));
+        assert!(set(state, vec![0x91, 0x01], Some(-1.0)).starts_with("Invalid: store: the ttl"));
+        let mut big = vec![0x91, 0xc4, 70];
+        big.extend([0; 70]);
+        assert!(
+            set(state, big, None).contains("more than this sandbox's max_payload (64)"),
+            "the payload limit"
+        );
+        assert_eq!(
+            done(state.get(1, "wide".into()).unwrap()),
+            "nil, Invalid: store 'app:kv': the value of key 'wide' is 100 bytes, more than this \
+             sandbox's max_payload (64)"
+        );
+        assert_eq!(done(state.delete(1, "k".into()).unwrap()), "true");
+        state.release(1).unwrap();
+        state.release(1).unwrap();
+        assert!(done(state.has(1, "k".into()).unwrap()).contains("released"));
+    }
+}
