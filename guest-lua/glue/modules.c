@@ -23,6 +23,7 @@ int luabox_open_logger(lua_State *L);
 int luabox_open_process(lua_State *L);
 int luabox_open_registry(lua_State *L);
 int luabox_open_sql(lua_State *L);
+int luabox_open_store(lua_State *L);
 int luabox_open_time(lua_State *L);
 int luabox_open_uuid(lua_State *L);
 int luabox_open_workflow(lua_State *L);
@@ -39,6 +40,7 @@ const luabox_module luabox_modules[] = {
     {"process", luabox_open_process},
     {"registry", luabox_open_registry},
     {"sql", luabox_open_sql},
+    {"store", luabox_open_store},
     {"time", luabox_open_time},
     {"uuid", luabox_open_uuid},
     {"workflow", luabox_open_workflow},

@@ -25,6 +25,7 @@ use crate::modules;
 use crate::process::capacity::{self, MappingBudget};
 use crate::process::{Node, ProcessError, Slot, Ties};
 use crate::registry::Registry;
+use crate::store::Stores;
 use tokio::task::JoinHandle;
 
 /// How many `funcs.call`s may be nested before a call fails (a guard against unbounded recursion
@@ -49,6 +50,8 @@ pub struct App {
     service: OnceLock<Arc<Workflows>>,
     /// A connection pool per database entry.
     databases: crate::sql::Databases,
+    /// The backends of the app's `store.*` entries.
+    stores: Stores,
 }
 
 /// The most processes one luabox host runs at once (all its process hosts' `max_processes`
@@ -201,6 +204,7 @@ impl App {
                 engine.config().cache_dir.clone(),
             )?)
         };
+        let stores = Stores::new(&loaded.entries);
         Ok(Arc::new(App {
             root: loaded.root,
             engine,
@@ -214,6 +218,7 @@ impl App {
             history: OnceLock::new(),
             service: OnceLock::new(),
             databases,
+            stores,
         }))
     }
 
@@ -267,6 +272,11 @@ impl App {
     /// The app's environment variables and their storages.
     pub fn env(&self) -> &crate::env::AppEnv {
         &self.env
+    }
+
+    /// The app's key-value stores.
+    pub fn stores(&self) -> &Stores {
+        &self.stores
     }
 
     pub fn engine(&self) -> &Engine {

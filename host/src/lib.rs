@@ -14,6 +14,7 @@
 //! - [`process`]: actors: the process table, mailboxes, links, monitors, names.
 //! - [`durable`]: workflows: histories (SQLite), replay, the runner, activities, the service.
 //! - [`http`]: HTTP servers, routers and endpoints (route matching so far).
+//! - [`store`]: key-value stores (`store.memory`), which the `store` module opens.
 //! - [`modules`]: one file per host interface, each behind [`modules::HostModule`].
 //! - [`env`]: the app's `env.variable` entries and the `env.storage.*` entries holding them.
 //! - [`sql`]: the app's SQL databases (SQLite, PostgreSQL): pools, statements, transactions.
@@ -47,3 +48,4 @@ pub mod modules;
 pub mod process;
 pub mod registry;
 pub mod sql;
+pub mod store;

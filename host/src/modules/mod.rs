@@ -58,6 +58,7 @@ mod logger;
 mod process;
 mod registry;
 mod sql;
+mod store;
 mod sys;
 mod time;
 mod uuid;
@@ -106,6 +107,7 @@ pub static ALL: &[&dyn HostModule] = &[
     &process::Process,
     &registry::Registry,
     &sql::Sql,
+    &store::Store,
     &time::Time,
     &uuid::Uuid,
     &workflow::Workflow,

@@ -46,4 +46,10 @@ function M.recurse(n)
   return value
 end
 
+-- The value of `key` in store suite:kv, as this (other) sandbox reads it.
+function M.store_read(key)
+  local kv = assert(require("store").get("kv"))
+  return kv:get(key)
+end
+
 return M

@@ -1,0 +1,174 @@
+//! Stored values: the MessagePack encoding of one Lua value, cut out of the one-value array the
+//! guest sends and put back into one when it is read.
+//!
+//! The guest's codec writes the arguments of a call as an array, so the value of `s:set(k, v)`
+//! arrives as `[v]` (the byte 0x91, then `v`). A store keeps just `v`; [`from_payload`] checks
+//! that the bytes are exactly one well-formed value, without decoding it into a tree (a payload
+//! of millions of tiny values would otherwise cost the host many times its size), and
+//! [`to_payload`] makes `[v]` again for the guest.
+//!
+//! ```
+//! use luabox::store::value::{from_payload, to_payload};
+//! let payload = vec![0x91, 0xa2, b'h', b'i'];      // ["hi"]
+//! let stored = from_payload(&payload).unwrap();
+//! assert_eq!(stored, [0xa2, b'h', b'i']);
+//! assert_eq!(to_payload(&stored), payload);
+//! ```
+
+/// The MessagePack tag of an array of one element.
+const ONE_VALUE_ARRAY: u8 = 0x91;
+
+/// The value inside a one-value array, if `payload` is exactly that.
+pub fn from_payload(payload: &[u8]) -> Option<&[u8]> {
+    let value = payload.strip_prefix(&[ONE_VALUE_ARRAY])?;
+    is_one_value(value).then_some(value)
+}
+
+/// The one-value array holding `value`.
+pub fn to_payload(value: &[u8]) -> Vec<u8> {
+    let mut payload = Vec::with_capacity(1 + value.len());
+    payload.push(ONE_VALUE_ARRAY);
+    payload.extend_from_slice(value);
+    payload
+}
+
+/// Whether `bytes` is exactly one complete MessagePack value. Walks the encoding without
+/// recursion: `pending` counts the values still to read (an array's elements, a map's keys and
+/// values), and each needs at least one byte, so more of them than bytes left fails early.
+pub fn is_one_value(mut bytes: &[u8]) -> bool {
+    let mut pending: u64 = 1;
+    while pending > 0 {
+        if pending > bytes.len() as u64 {
+            return false;
+        }
+        pending -= 1;
+        let Some((&tag, rest)) = bytes.split_first() else {
+            return false;
+        };
+        bytes = rest;
+        let Some((skip, items)) = shape(tag, &mut bytes) else {
+            return false;
+        };
+        let Some(rest) = bytes.get(skip..) else {
+            return false;
+        };
+        bytes = rest;
+        pending = pending.saturating_add(items);
+    }
+    bytes.is_empty()
+}
+
+/// For the value with `tag` (whose length fields, if any, are read from `bytes`): how many bytes
+/// of data follow, and how many values it contains. `None` for a tag MessagePack does not use or
+/// a truncated length.
+fn shape(tag: u8, bytes: &mut &[u8]) -> Option<(usize, u64)> {
+    let mut length = |width: usize| -> Option<u64> {
+        let (field, rest) = bytes.split_at_checked(width)?;
+        *bytes = rest;
+        Some(field.iter().fold(0u64, |n, &b| n << 8 | u64::from(b)))
+    };
+    let data = |n: u64| usize::try_from(n).ok();
+    Some(match tag {
+        0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => (0, 0),
+        0x80..=0x8f => (0, 2 * u64::from(tag & 0x0f)),
+        0x90..=0x9f => (0, u64::from(tag & 0x0f)),
+        0xa0..=0xbf => (usize::from(tag & 0x1f), 0),
+        0xc1 => return None,
+        0xc4 | 0xd9 => (data(length(1)?)?, 0),
+        0xc5 | 0xda => (data(length(2)?)?, 0),
+        0xc6 | 0xdb => (data(length(4)?)?, 0),
+        0xc7 => (data(length(1)? + 1)?, 0),
+        0xc8 => (data(length(2)? + 1)?, 0),
+        0xc9 => (data(length(4)? + 1)?, 0),
+        0xca => (4, 0),
+        0xcb => (8, 0),
+        0xcc | 0xd0 => (1, 0),
+        0xcd | 0xd1 => (2, 0),
+        0xce | 0xd2 => (4, 0),
+        0xcf | 0xd3 => (8, 0),
+        0xd4 => (2, 0),
+        0xd5 => (3, 0),
+        0xd6 => (5, 0),
+        0xd7 => (9, 0),
+        0xd8 => (17, 0),
+        0xdc => (0, length(2)?),
+        0xdd => (0, length(4)?),
+        0xde => (0, 2 * length(2)?),
+        0xdf => (0, 2 * length(4)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rmpv::Value;
+
+    fn encode(value: &Value) -> Vec<u8> {
+        let mut out = Vec::new();
+        rmpv::encode::write_value(&mut out, value).unwrap();
+        out
+    }
+
+    #[test]
+    fn every_kind_of_value_is_one_value() {
+        let big = "x".repeat(70_000);
+        let values = [
+            Value::Nil,
+            Value::Boolean(true),
+            Value::from(7),
+            Value::from(-7),
+            Value::from(300),
+            Value::from(-70_000),
+            Value::from(u64::MAX),
+            Value::from(i64::MIN),
+            Value::F32(1.5),
+            Value::F64(0.1),
+            Value::from("short"),
+            Value::from("y".repeat(200)),
+            Value::from(big.as_str()),
+            Value::Binary(vec![0xff; 300]),
+            Value::Ext(1, vec![1]),
+            Value::Ext(1, vec![1, 2]),
+            Value::Ext(1, vec![0; 4]),
+            Value::Ext(1, vec![0; 8]),
+            Value::Ext(1, vec![0; 16]),
+            Value::Ext(1, vec![0; 3]),
+            Value::Ext(1, vec![0; 300]),
+            Value::Array((0..20).map(Value::from).collect()),
+            Value::Array((0..70_000).map(|_| Value::Nil).collect()),
+            Value::Map(vec![(
+                Value::from("a"),
+                Value::Map((0..20).map(|i| (Value::from(i), Value::Nil)).collect()),
+            )]),
+        ];
+        for value in &values {
+            let bytes = encode(value);
+            assert!(is_one_value(&bytes), "{value}");
+            let mut two = bytes.clone();
+            two.push(0xc0);
+            assert!(!is_one_value(&two), "trailing bytes: {value}");
+            assert!(
+                !is_one_value(&bytes[..bytes.len() - 1]),
+                "truncated: {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_encodings_are_refused() {
+        for bad in [
+            &[][..],
+            &[0xc1],
+            &[0x92, 0x01],                   // an array of two with one element
+            &[0xdd, 0xff, 0xff, 0xff, 0xff], // 4 billion elements, no bytes
+            &[0xdf, 0xff, 0xff, 0xff, 0xff, 0x01],
+            &[0xc6, 0xff, 0xff, 0xff], // truncated length
+            &[0xa3, b'a'],
+        ] {
+            assert!(!is_one_value(bad), "{bad:?}");
+        }
+        assert_eq!(from_payload(&[0x92, 0x01, 0x02]), None, "two values");
+        assert_eq!(from_payload(&[0x90]), None, "no value");
+        assert_eq!(from_payload(&[0x91, 0x01]), Some(&[0x01][..]));
+    }
+}
