@@ -204,7 +204,7 @@ impl App {
                 engine.config().cache_dir.clone(),
             )?)
         };
-        let stores = Stores::new(&loaded.entries);
+        let stores = Stores::new(&loaded.entries, &databases);
         Ok(Arc::new(App {
             root: loaded.root,
             engine,

@@ -13,7 +13,7 @@
 //!
 //! Backends, one file each, chosen by one match arm in [`backend`]:
 //! - [`memory`]: `store.memory`, a map in this process, at most `max_size` live keys.
-//! - `store.sql`: not yet (opening one is an `Unavailable` error).
+//! - [`sql`]: `store.sql`, a table in one of the app's `db.sql.*` databases.
 //!
 //! ```
 //! # async fn demo() -> Result<(), luabox::store::KvError> {
@@ -27,6 +27,7 @@
 //! ```
 
 pub mod memory;
+pub mod sql;
 pub mod value;
 
 use std::collections::HashMap;
@@ -165,14 +166,16 @@ pub enum OpenError {
 }
 
 impl Stores {
-    /// A backend for every store entry among `entries`. Memory stores start their sweeping task
-    /// on the current tokio runtime (when there is none, expired keys are only dropped as they
-    /// are met).
-    pub fn new(entries: &[config::Entry]) -> Stores {
+    /// A backend for every store entry among `entries` (`store.sql` ones on the app's
+    /// `databases`). Stores start their sweeping task on the current tokio runtime (when there
+    /// is none, expired keys are only dropped as they are met).
+    pub fn new(entries: &[config::Entry], databases: &crate::sql::Databases) -> Stores {
         let stores = entries
             .iter()
             .filter_map(|entry| match &entry.spec {
-                Spec::Store(store) => Some((entry.id.clone(), backend(&entry.id, store))),
+                Spec::Store(store) => {
+                    Some((entry.id.clone(), backend(&entry.id, store, databases)))
+                }
                 _ => None,
             })
             .collect();
@@ -190,14 +193,25 @@ impl Stores {
 }
 
 /// The backend of store entry `id`: one arm per `store.*` kind.
-fn backend(id: &EntryId, store: &Store) -> Opened {
+fn backend(id: &EntryId, store: &Store, databases: &crate::sql::Databases) -> Opened {
     match &store.backend {
         StoreBackend::Memory { max_size } => Opened::Ready(memory::MemoryStore::new(
             &id.to_string(),
             *max_size,
             store.cleanup_interval,
         )),
-        StoreBackend::Sql(_) => Opened::Unavailable("store.sql is not available yet".into()),
+        StoreBackend::Sql(names) => match databases.get(&names.database) {
+            Some(database) => Opened::Ready(sql::SqlKvStore::new(
+                &id.to_string(),
+                database.clone(),
+                names,
+                store.cleanup_interval,
+            )),
+            None => Opened::Unavailable(format!(
+                "store '{id}': its database '{}' is not open",
+                names.database
+            )),
+        },
     }
 }
 

@@ -21,7 +21,6 @@ local function opening()
   fails(errors.NOT_FOUND, "'suite:add' is a function.lua, not a store", store.get("add"))
   fails(errors.INVALID, nil, store.get(7))
   fails(errors.INVALID, "invalid store id", store.get("a:b:c"))
-  fails(errors.UNAVAILABLE, "store.sql is not available yet", store.get("sessions"))
   return kv
 end
 
@@ -147,6 +146,22 @@ local function release(store)
   assert(store.get("kv"), "the collected ones were released")
 end
 
+-- store.sql keeps the same promises on a table of a SQLite database (tests/apps/sql runs them on
+-- PostgreSQL too).
+local function sql_backed(store, time)
+  local sessions = assert(store.get("sessions"))
+  local value = { user = "ada", n = 3, f = 1.0, tags = { "x" } }
+  assert(sessions:set("s1", value))
+  local back = sessions:get("s1")
+  assert(back.user == "ada" and math.type(back.n) == "integer" and math.type(back.f) == "float")
+  fails(errors.NOT_FOUND, "store 'suite:sessions' has no key 's2'", sessions:get("s2"))
+  assert(sessions:set("s1", "replaced") and sessions:get("s1") == "replaced")
+  assert(sessions:has("s1") and sessions:delete("s1") and not sessions:delete("s1"))
+  assert(sessions:set("short", 1, 0.05))
+  time.sleep("120ms")
+  assert(not sessions:has("short") and not sessions:delete("short"), "expired rows are absent")
+end
+
 local function main()
   local store, time = require("store"), require("time")
   local kv = opening()
@@ -156,6 +171,7 @@ local function main()
   expiry(kv, time)
   capacity(store, time)
   release(store)
+  sql_backed(store, time)
   return true
 end
 

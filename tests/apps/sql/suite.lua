@@ -3,6 +3,8 @@
 -- reports its id) the case branches on db:type().
 local sql = require("sql")
 local funcs = require("funcs")
+local store = require("store")
+local time = require("time")
 
 local function expect_error(kind, pattern, value, err)
   assert(value == nil, "expected a failure, got " .. tostring(value))
@@ -205,6 +207,26 @@ function cases.grants(db)
   expect_error(errors.NOT_FOUND, "no database 'sql:suite'", sql.get("sql:suite"))
 end
 
+-- store.sql on this database: values keep their types, TTLs expire exactly, and the table
+-- holds what was stored.
+function cases.store_sql(db, kv_id)
+  local kv = assert(store.get(kv_id))
+  assert(kv:delete("user") ~= nil)
+  local value = { name = "ada", n = 9007199254740993, score = 2.5, tags = { "a", "b" } }
+  assert(kv:set("user", value))
+  local back = assert(kv:get("user"))
+  assert(back.name == "ada" and back.n == 9007199254740993 and back.score == 2.5 and back.tags[2] == "b")
+  assert(kv:set("user", "replaced") and kv:get("user") == "replaced")
+  assert(kv:has("user") and not kv:has("nobody"))
+  expect_error(errors.NOT_FOUND, "no key 'nobody'", kv:get("nobody"))
+  assert(kv:set("short", true, 0.05) and kv:get("short") == true)
+  time.sleep("120ms")
+  assert(not kv:has("short") and not kv:delete("short"), "an expired key is gone")
+  local rows = assert(db:query("SELECT count(*) AS n FROM suite_kv WHERE id = $1", { "user" }))
+  assert(rows[1].n == 1, "the value lives in the database's table")
+  assert(kv:delete("user") and not kv:delete("user"))
+end
+
 -- PostgreSQL only (see POSTGRES_ONLY): SQLite has no server connection to drop.
 function cases.a_connection_dropped_mid_transaction(db)
   local tx = assert(db:begin())
@@ -223,11 +245,11 @@ local ORDER = {
   "execute_reports_what_it_did", "prepared_statements", "transactions_commit_and_roll_back",
   "savepoints", "read_only_transactions_refuse_writes",
   "database_errors_carry_the_database_message", "a_million_rows_stop_at_max_rows",
-  "an_open_transaction_is_rolled_back_when_its_sandbox_ends", "grants",
+  "an_open_transaction_is_rolled_back_when_its_sandbox_ends", "grants", "store_sql",
 }
 local POSTGRES_ONLY = { "a_connection_dropped_mid_transaction" }
 
-local function run(db_id)
+local function run(db_id, kv_id)
   local db, err = sql.get(db_id)
   if not db then error("cannot open " .. db_id .. ": " .. tostring(err)) end
   db._id = db_id
@@ -237,7 +259,7 @@ local function run(db_id)
   end
   local passed = 0
   for _, name in ipairs(names) do
-    local ok, problem = pcall(cases[name], db)
+    local ok, problem = pcall(cases[name], db, kv_id)
     if not ok then error(db_id .. ": case " .. name .. " failed: " .. tostring(problem), 0) end
     passed = passed + 1
   end
