@@ -98,12 +98,12 @@ fn the_shared_suite_passes_on_sqlite_and_postgres() {
     assert!(run.stdout.contains("3 passed, 0 failed"), "{}", run.stdout);
     // every case ran on each backend (the PostgreSQL-only one on PostgreSQL)
     assert!(
-        run.stderr.contains("sql:lite (sqlite): 14 cases passed"),
+        run.stderr.contains("sql:lite (sqlite): 15 cases passed"),
         "{}",
         run.stderr
     );
     assert!(
-        run.stderr.contains("sql:pg (postgres): 15 cases passed"),
+        run.stderr.contains("sql:pg (postgres): 16 cases passed"),
         "{}",
         run.stderr
     );

@@ -26,7 +26,7 @@ use crate::bindings::luabox::sandbox::sql::{self, SavepointAction, Target};
 use crate::codec::encode_values;
 use crate::config::{EntryId, Spec};
 use crate::engine::SandboxState;
-use crate::sql::{Database, Isolation, Param, SqlError, Transaction, TxOptions, value};
+use crate::sql::{Database, Executed, Isolation, Param, SqlError, Transaction, TxOptions, value};
 
 host_module!(Sql, "sql", sql);
 
@@ -89,6 +89,92 @@ impl SandboxState {
     }
 }
 
+/// What a statement call does, on a pooled connection or in a transaction.
+#[derive(Debug, Clone, Copy)]
+enum Work {
+    /// Rows, within the database's `max_rows` and `max_bytes`.
+    Query {
+        max_bytes: usize,
+    },
+    Execute,
+    Prepare,
+}
+
+impl Work {
+    async fn on_database(
+        self,
+        database: &Database,
+        sql: String,
+        params: Vec<Param>,
+    ) -> Result<Value, SqlError> {
+        match self {
+            Work::Query { max_bytes } => {
+                let budget = database.budget(max_bytes);
+                database.query(sql, params, budget).await.map(Value::Array)
+            }
+            Work::Execute => database
+                .execute(sql, params)
+                .await
+                .map(Executed::to_msgpack),
+            Work::Prepare => database.prepare(sql).await.map(|()| Value::Boolean(true)),
+        }
+    }
+
+    async fn on_transaction(
+        self,
+        transaction: &mut Transaction,
+        sql: String,
+        params: Vec<Param>,
+    ) -> Result<Value, SqlError> {
+        match self {
+            Work::Query { max_bytes } => {
+                let budget = transaction.database().budget(max_bytes);
+                transaction
+                    .query(sql, params, budget)
+                    .await
+                    .map(Value::Array)
+            }
+            Work::Execute => transaction
+                .execute(sql, params)
+                .await
+                .map(Executed::to_msgpack),
+            Work::Prepare => transaction
+                .prepare(sql)
+                .await
+                .map(|()| Value::Boolean(true)),
+        }
+    }
+}
+
+impl SandboxState {
+    /// Start `work` with `statement` (and its MessagePack `params`) on `target`.
+    fn sql_statement(
+        &mut self,
+        target: Target,
+        statement: String,
+        params: Option<&[u8]>,
+        work: Work,
+    ) -> Result<u64, HostError> {
+        let params = match params {
+            Some(payload) => value::params(payload)
+                .map_err(|e| host_error(e.kind, format!("sql: {}", e.message)))?,
+            None => Vec::new(),
+        };
+        let on = self.sql_target(target)?;
+        Ok(self.sql_start(async move {
+            match on {
+                On::Database(database) => work.on_database(&database, statement, params).await,
+                On::Transaction(slot) => {
+                    in_transaction(&slot, async |tx| {
+                        work.on_transaction(tx, statement, params).await
+                    })
+                    .await
+                }
+            }
+        }))
+    }
+}
+
 /// Run `work` on the transaction behind `slot`; an ended one is an error.
 async fn in_transaction<T>(
     slot: &Mutex<Option<Transaction>>,
@@ -98,10 +184,6 @@ async fn in_transaction<T>(
         Some(transaction) => work(transaction).await,
         None => Err(SqlError::invalid("the transaction has ended")),
     }
-}
-
-fn decode_params(params: &[u8]) -> Result<Vec<Param>, HostError> {
-    value::params(params).map_err(|e| host_error(e.kind, format!("sql: {}", e.message)))
 }
 
 impl sql::Host for SandboxState {
@@ -167,29 +249,8 @@ impl sql::Host for SandboxState {
         statement: String,
         params: Vec<u8>,
     ) -> wasmtime::Result<Result<u64, HostError>> {
-        let params = match decode_params(&params) {
-            Ok(params) => params,
-            Err(error) => return Ok(Err(error)),
-        };
         let max_bytes = self.max_payload() as usize;
-        let handle = match self.sql_target(target) {
-            Ok(On::Database(database)) => self.sql_start(async move {
-                let budget = database.budget(max_bytes);
-                database
-                    .query(statement, params, budget)
-                    .await
-                    .map(Value::Array)
-            }),
-            Ok(On::Transaction(slot)) => self.sql_start(async move {
-                in_transaction(&slot, async |tx| {
-                    let budget = tx.database().budget(max_bytes);
-                    tx.query(statement, params, budget).await.map(Value::Array)
-                })
-                .await
-            }),
-            Err(error) => return Ok(Err(error)),
-        };
-        Ok(Ok(handle))
+        Ok(self.sql_statement(target, statement, Some(&params), Work::Query { max_bytes }))
     }
 
     fn execute(
@@ -198,28 +259,7 @@ impl sql::Host for SandboxState {
         statement: String,
         params: Vec<u8>,
     ) -> wasmtime::Result<Result<u64, HostError>> {
-        let params = match decode_params(&params) {
-            Ok(params) => params,
-            Err(error) => return Ok(Err(error)),
-        };
-        let handle = match self.sql_target(target) {
-            Ok(On::Database(database)) => self.sql_start(async move {
-                database
-                    .execute(statement, params)
-                    .await
-                    .map(|done| done.to_msgpack())
-            }),
-            Ok(On::Transaction(slot)) => self.sql_start(async move {
-                in_transaction(&slot, async |tx| {
-                    tx.execute(statement, params)
-                        .await
-                        .map(|done| done.to_msgpack())
-                })
-                .await
-            }),
-            Err(error) => return Ok(Err(error)),
-        };
-        Ok(Ok(handle))
+        Ok(self.sql_statement(target, statement, Some(&params), Work::Execute))
     }
 
     fn prepare(
@@ -227,22 +267,7 @@ impl sql::Host for SandboxState {
         target: Target,
         statement: String,
     ) -> wasmtime::Result<Result<u64, HostError>> {
-        let handle = match self.sql_target(target) {
-            Ok(On::Database(database)) => self.sql_start(async move {
-                database
-                    .prepare(statement)
-                    .await
-                    .map(|()| Value::Boolean(true))
-            }),
-            Ok(On::Transaction(slot)) => self.sql_start(async move {
-                in_transaction(&slot, async |tx| {
-                    tx.prepare(statement).await.map(|()| Value::Boolean(true))
-                })
-                .await
-            }),
-            Err(error) => return Ok(Err(error)),
-        };
-        Ok(Ok(handle))
+        Ok(self.sql_statement(target, statement, None, Work::Prepare))
     }
 
     fn begin(
@@ -265,6 +290,11 @@ impl sql::Host for SandboxState {
             Err(error) => return Ok(Err(error)),
         };
         let session = self.module_state::<Session>();
+        // Slots left empty by a `begin` that failed are forgotten; a slot that is locked is a
+        // `begin` (or a statement) in progress.
+        session
+            .transactions
+            .retain(|_, slot| slot.try_lock().map_or(true, |tx| tx.is_some()));
         if session.transactions.len() >= MAX_TRANSACTIONS {
             return Ok(Err(host_error(
                 "Invalid",
@@ -277,13 +307,19 @@ impl sql::Host for SandboxState {
         let number = session.last_transaction;
         let slot = Arc::new(Mutex::new(None));
         session.transactions.insert(number, slot.clone());
+        // Held from now until the transaction is in it, so statements on it wait for it.
+        let Ok(mut filling) = slot.try_lock_owned() else {
+            return Ok(Err(host_error(
+                "Internal",
+                "sql: a new transaction slot was in use",
+            )));
+        };
         let options = TxOptions {
             isolation,
             read_only,
         };
         Ok(Ok(self.sql_start(async move {
-            let transaction = database.begin(options).await?;
-            *slot.lock().await = Some(transaction);
+            *filling = Some(database.begin(options).await?);
             Ok(Value::from(number))
         })))
     }

@@ -122,7 +122,12 @@ pub async fn query(
                 fields.push((name.clone(), value));
             }
         }
-        budget.take(&fields)?;
+        if let Err(refused) = budget.take(&fields) {
+            // Stop the server producing rows nobody reads (the connection would otherwise
+            // drain them all before its next statement).
+            let _ = client.cancel_token().cancel_query(NoTls).await;
+            return Err(refused);
+        }
         out.push(Value::Map(fields));
     }
     Ok(out)

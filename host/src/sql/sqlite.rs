@@ -279,17 +279,14 @@ impl Held {
         tokio::task::spawn_blocking(move || {
             let held = Held(Some(conn));
             let conn = held.connection()?;
-            if options.read_only {
-                conn.execute_batch("PRAGMA query_only = ON")
-                    .map_err(error)?;
-            }
             // Every SQLite transaction is serializable, so any isolation asked for is met. A
             // writing one takes the write lock at once, so it cannot fail halfway on upgrade.
             let begin = if options.read_only {
-                "BEGIN DEFERRED"
+                "BEGIN DEFERRED; PRAGMA query_only = ON"
             } else {
                 "BEGIN IMMEDIATE"
             };
+            // Should the pragma fail, dropping `held` rolls back and turns it off again.
             conn.execute_batch(begin).map_err(error)?;
             Ok(held)
         })

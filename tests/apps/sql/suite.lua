@@ -198,6 +198,14 @@ function cases.an_open_transaction_is_rolled_back_when_its_sandbox_ends(db)
   assert(count(db, "after") == 1)
 end
 
+function cases.a_sandbox_killed_mid_transaction_rolls_it_back(db)
+  expect_error(errors.TIMEOUT, nil, funcs.call("sql:stuck", db._id, "killed"))
+  assert(count(db, "killed") == 0)
+  local tx = assert(db:begin())   -- SQLite: the killed sandbox's write lock is gone
+  assert(tx:execute("INSERT INTO notes (body) VALUES ($1)", { "after kill" }))
+  assert(tx:commit())
+end
+
 function cases.grants(db)
   local none, err = funcs.call("sql:ungranted", db._id)
   expect_error(errors.PERMISSION_DENIED, "add it to the entry's resources", none, err)
@@ -245,7 +253,8 @@ local ORDER = {
   "execute_reports_what_it_did", "prepared_statements", "transactions_commit_and_roll_back",
   "savepoints", "read_only_transactions_refuse_writes",
   "database_errors_carry_the_database_message", "a_million_rows_stop_at_max_rows",
-  "an_open_transaction_is_rolled_back_when_its_sandbox_ends", "grants", "store_sql",
+  "an_open_transaction_is_rolled_back_when_its_sandbox_ends",
+  "a_sandbox_killed_mid_transaction_rolls_it_back", "grants", "store_sql",
 }
 local POSTGRES_ONLY = { "a_connection_dropped_mid_transaction" }
 
