@@ -128,8 +128,9 @@ impl SqliteStore {
             let connection = Connection::open(path)?;
             // First: another process opening the store at the same moment (`luabox run` and a
             // `luabox workflow` command) holds its lock briefly, and switching to WAL must
-            // wait for it rather than fail with "database is locked".
-            connection.busy_timeout(std::time::Duration::from_secs(5))?;
+            // wait for it rather than fail with "database is locked". Briefly is not short on
+            // a machine whose disk is busy (each commit is an fsync), hence the long wait.
+            connection.busy_timeout(std::time::Duration::from_secs(30))?;
             connection.pragma_update(None, "journal_mode", "WAL")?;
             connection.pragma_update(None, "synchronous", "FULL")?;
             Ok(connection)
