@@ -6,7 +6,9 @@
 # vm.max_map_count (65,530) leaves room for; as root this raises it (it only ever grows it),
 # otherwise run `sudo sysctl -w vm.max_map_count=1048576` first. Its Erlang baseline needs
 # `escript` (Debian: erlang-base), installed here when apt-get is usable. The HTTP benchmark
-# (scripts/bench/http.sh) needs wrk and nginx with its Lua module, installed the same way.
+# (scripts/bench/http.sh) needs wrk and nginx with its Lua module, installed the same way. The
+# SQL benchmark's PostgreSQL part uses LUABOX_TEST_POSTGRES, or a throwaway server started here
+# with scripts/test-postgres.sh (stopped on exit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,5 +25,11 @@ echo
 cargo bench -q --bench processes 2>/dev/null
 echo
 cargo bench -q --bench workflows 2>/dev/null
+echo
+if [ -z "${LUABOX_TEST_POSTGRES:-}" ]; then
+  eval "$(scripts/test-postgres.sh start)"
+  trap 'scripts/test-postgres.sh stop "$LUABOX_TEST_POSTGRES_DIR"' EXIT
+fi
+cargo bench -q --bench sql 2>/dev/null
 echo
 scripts/bench/http.sh
