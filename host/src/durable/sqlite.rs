@@ -126,12 +126,11 @@ impl SqliteStore {
         }
         let open = || -> rusqlite::Result<Connection> {
             let connection = Connection::open(path)?;
-            // First: another process opening the store at the same moment (`luabox run` and a
-            // `luabox workflow` command) holds its lock briefly, and switching to WAL must
-            // wait for it rather than fail with "database is locked". Briefly is not short on
-            // a machine whose disk is busy (each commit is an fsync), hence the long wait.
-            connection.busy_timeout(std::time::Duration::from_secs(30))?;
-            connection.pragma_update(None, "journal_mode", "WAL")?;
+            // Another process using the store at the same moment (`luabox run` and a `luabox
+            // workflow` command) holds its lock briefly; briefly is not short on a machine
+            // whose disk is busy (each commit is an fsync), hence the long wait.
+            connection.busy_timeout(BUSY_TIMEOUT)?;
+            crate::sql::sqlite::use_wal(&connection, BUSY_TIMEOUT)?;
             connection.pragma_update(None, "synchronous", "FULL")?;
             Ok(connection)
         };
@@ -332,6 +331,9 @@ fn commit_group(connection: &mut Connection, group: Vec<Write>) -> rusqlite::Res
 fn sql(error: rusqlite::Error) -> StoreError {
     StoreError::Backend(error.to_string())
 }
+
+/// How long opening the store waits for another process's lock.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 fn backend(path: &Path, error: rusqlite::Error) -> StoreError {
     StoreError::Backend(format!("{}: {error}", path.display()))

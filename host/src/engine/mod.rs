@@ -48,6 +48,8 @@ const ASYNC_STACK_KEEP_RESIDENT: usize = 128 << 10;
 const LINEAR_MEMORY_KEEP_RESIDENT: usize = 4 << 20;
 /// The same for a process's memory: the pages a process's start-up writes.
 const PROCESS_MEMORY_KEEP_RESIDENT: usize = 512 << 10;
+/// The GC heap each sandbox starts with (where exception objects live).
+const GC_HEAP_INITIAL: u64 = 64 << 10;
 /// Bytes of each pooled table zeroed in place rather than dropped: the guest's function table
 /// (a few hundred entries) fits, so a call does not fault it back in and the release does not
 /// cost a TLB shootdown.
@@ -395,6 +397,11 @@ fn wasmtime_config(config: &EngineConfig) -> Config {
         wasm.cranelift_nan_canonicalization(true)
             .relaxed_simd_deterministic(true);
     }
+    // Lua's error and yield paths throw wasm exceptions, whose objects live in the store's GC
+    // heap. A heap that starts empty grows on a call's first throw and shrinks back when the
+    // slot is reused: two mprotects, each a TLB shootdown across cores, on every call that
+    // waits on anything. Starting it at a size a call's exceptions fit in keeps it mapped.
+    wasm.gc_heap_initial_size(GC_HEAP_INITIAL);
     wasm.wasm_component_model(true)
         .wasm_exceptions(true)
         .epoch_interruption(true)

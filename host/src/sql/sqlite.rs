@@ -125,12 +125,34 @@ fn open(target: &Target) -> Result<Connection, SqlError> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(error)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     if matches!(target, Target::File(_)) {
-        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
-            .map_err(error)?;
+        use_wal(&conn, BUSY_TIMEOUT).map_err(error)?;
     }
     conn.execute_batch("PRAGMA foreign_keys = ON")
         .map_err(error)?;
     Ok(conn)
+}
+
+/// Put the database of `conn` in WAL mode. Switching takes an exclusive lock and fails at once,
+/// without the busy timeout, while any other connection holds a lock, so only a file not in WAL
+/// mode yet (a new one) is switched, retrying for up to `wait` while another connection is busy
+/// with it.
+pub fn use_wal(conn: &Connection, wait: Duration) -> rusqlite::Result<()> {
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
+    if mode.eq_ignore_ascii_case("wal") {
+        return Ok(());
+    }
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Run `work` on a pooled connection on a blocking thread.
