@@ -9,6 +9,8 @@
 //!
 //! `cargo bench --bench processes` (or `scripts/bench.sh` for every benchmark).
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -28,18 +30,9 @@ const IDLE: i64 = 10_000;
 const HOST: &str = "bench:workers";
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(tracing::Level::WARN)
-        .init();
-    // `cargo bench` passes `--bench`; a plain word selects one part.
-    let only = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
-    let selected = |part: &str| only.as_deref().is_none_or(|only| only == part);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    common::quiet_logging();
+    let selected = common::selection();
+    let runtime = common::runtime();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/apps/processes");
     let engine = Engine::new(EngineConfig::default()).expect("engine");
     let app = runtime

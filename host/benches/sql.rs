@@ -25,6 +25,8 @@
 //!
 //! `cargo bench --bench sql [-- sqlite|postgres|sandbox]` (or `scripts/bench.sh` for every benchmark).
 
+mod common;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -37,7 +39,6 @@ use futures::future::BoxFuture;
 use luabox::app::App;
 use luabox::codec::{json_to_values, values_to_json};
 use luabox::config::EntryId;
-use luabox::engine::{Engine, EngineConfig};
 use serde_json::json;
 use tokio::runtime::Runtime;
 
@@ -54,13 +55,8 @@ const INSERT: &str = "INSERT INTO items (name, n) VALUES ($1, $2)";
 const SELECT: &str = "SELECT name, n FROM items WHERE id = $1";
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(tracing::Level::WARN)
-        .init();
-    // `cargo bench` passes `--bench`; a plain word selects one part.
-    let only = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
-    let selected = |part: &str| only.as_deref().is_none_or(|only| only == part);
+    common::quiet_logging();
+    let selected = common::selection();
     let server = std::env::var("LUABOX_TEST_POSTGRES")
         .ok()
         .map(|conninfo| Server::parse(&conninfo));
@@ -70,21 +66,8 @@ fn main() {
             unsafe { std::env::set_var(name, value) };
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/apps/sql");
-    let dir = tempfile::tempdir().expect("temporary directory");
-    for file in std::fs::read_dir(&source).expect("bench app") {
-        let file = file.expect("bench app file");
-        std::fs::copy(file.path(), dir.path().join(file.file_name())).expect("copying the app");
-    }
-    let engine = Engine::new(EngineConfig::default()).expect("engine");
-    let app = runtime
-        .block_on(App::load(dir.path(), engine))
-        .expect("bench app loads");
+    let runtime = common::runtime();
+    let (dir, app) = common::load_app(&runtime, "sql");
     let in_flight = 2 * std::thread::available_parallelism().map_or(2, usize::from);
     println!("| benchmark | luabox | baseline | ratio | target |");
     println!("|---|---|---|---|---|");

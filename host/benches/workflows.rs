@@ -19,8 +19,9 @@
 //! `cargo bench --bench workflows [-- throughput|replay]` (or `scripts/bench.sh` for every
 //! benchmark).
 
+mod common;
+
 use std::future::Future;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,7 +32,6 @@ use luabox::durable::event::Recorded;
 use luabox::durable::service::Workflows;
 use luabox::durable::verify::{self, Exported};
 use luabox::durable::{Started, Status};
-use luabox::engine::{Engine, EngineConfig};
 use serde_json::json;
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
@@ -48,28 +48,10 @@ const LONG_ACTIVITIES: i64 = 5_000;
 const REPLAYS: usize = 11;
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(tracing::Level::WARN)
-        .init();
-    // `cargo bench` passes `--bench`; a plain word selects one part.
-    let only = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
-    let selected = |part: &str| only.as_deref().is_none_or(|only| only == part);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/apps/workflows");
-    let dir = tempfile::tempdir().expect("temporary directory");
-    for file in std::fs::read_dir(&source).expect("bench app") {
-        let file = file.expect("bench app file");
-        std::fs::copy(file.path(), dir.path().join(file.file_name())).expect("copying the app");
-    }
-    let engine = Engine::new(EngineConfig::default()).expect("engine");
-    let app = runtime
-        .block_on(App::load(dir.path(), engine))
-        .expect("bench app loads");
+    common::quiet_logging();
+    let selected = common::selection();
+    let runtime = common::runtime();
+    let (dir, app) = common::load_app(&runtime, "workflows");
     let service = runtime
         .block_on(Workflows::serve(&app))
         .expect("serving the workflows");
