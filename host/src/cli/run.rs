@@ -46,6 +46,16 @@ pub async fn run(args: RunArgs) -> u8 {
     } else {
         None
     };
+    for entry in app.registry().entries() {
+        if let crate::config::Spec::TemporalWorker(worker) = &entry.spec {
+            tracing::warn!(
+                entry = %entry.id,
+                task_queue = %worker.task_queue,
+                "temporal.worker is read and checked but not run yet: luabox has no Temporal \
+                 worker so far, and workflows run on the embedded engine"
+            );
+        }
+    }
     // Listening before anything starts: a SIGTERM that arrives while services start up must
     // stop them gracefully, not kill the host.
     let shutdown = shutdown_signal();

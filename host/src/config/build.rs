@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::entry::{Entry, LimitOverrides, LuaKind, Spec};
+use super::entry::{Entry, LimitOverrides, LuaEntry, LuaKind, Spec};
 use super::error::{ConfigError, Location};
 use super::fields::problem;
 use super::file::RawEntry;
@@ -16,7 +16,7 @@ use super::id::EntryId;
 use super::interpolate::{self, Env};
 use super::source::Sources;
 use super::yaml::{self, Problem};
-use super::{db, env, env_storage, http, kinds, lua, process, store};
+use super::{db, env, env_storage, http, kinds, lua, process, store, temporal};
 
 /// A reference from one entry to another, e.g. an import.
 #[derive(Debug, Clone)]
@@ -108,6 +108,14 @@ pub fn entry(
                         db::postgres(&fields, &mut problems).map(Spec::SqlDatabase)
                     }
                     "store.memory" => store::memory(&fields, &mut problems).map(Spec::Store),
+                    "temporal.client" => {
+                        temporal::client(&fields, &mut problems).map(Spec::TemporalClient)
+                    }
+                    "temporal.worker" => {
+                        let (worker, found) = temporal::worker(&fields, &id, &mut problems);
+                        refs = found;
+                        worker.map(Spec::TemporalWorker)
+                    }
                     "store.sql" => {
                         let (found_store, found) = store::sql(&fields, &id, &mut problems);
                         refs = found;
@@ -161,7 +169,14 @@ pub fn entry(
                         };
                         let (lua, found) = lua::build(lua_kind, &fields, cx, &mut problems);
                         refs = found;
-                        lua.map(Spec::Lua)
+                        let temporal = temporal::binding(
+                            meta_node.as_ref(),
+                            lua_kind,
+                            &id,
+                            &mut refs,
+                            &mut problems,
+                        );
+                        lua.map(|lua| Spec::Lua(LuaEntry { temporal, ..lua }))
                     }),
                 }
             }

@@ -19,6 +19,7 @@ use super::http::{HttpEndpoint, HttpRouter, HttpService};
 use super::id::EntryId;
 use super::lifecycle::Lifecycle;
 use super::store::Store;
+use super::temporal::{TemporalBinding, TemporalClient, TemporalWorker};
 use crate::http::allowlist::HostPattern;
 
 #[derive(Debug, Clone)]
@@ -49,6 +50,8 @@ pub enum Spec {
     SqlDatabase(SqlDatabase),
     /// `store.memory`, `store.sql`.
     Store(Store),
+    TemporalClient(TemporalClient),
+    TemporalWorker(TemporalWorker),
     /// `registry.entry`: data only, read through the `registry` module.
     Data,
 }
@@ -67,6 +70,8 @@ impl Spec {
             | Spec::HttpEndpoint(_)
             | Spec::SqlDatabase(_)
             | Spec::Store(_)
+            | Spec::TemporalClient(_)
+            | Spec::TemporalWorker(_)
             | Spec::Data => None,
         }
     }
@@ -118,6 +123,8 @@ pub struct LuaEntry {
     pub allowed_hosts: Vec<HostPattern>,
     /// The databases and stores `sql.get` / `store.get` may open (the entry's `resources:`).
     pub resources: Vec<EntryId>,
+    /// The Temporal worker it registers with as a workflow or activity (`meta.temporal`).
+    pub temporal: Option<TemporalBinding>,
 }
 
 #[derive(Debug, Clone)]

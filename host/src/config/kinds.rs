@@ -138,6 +138,18 @@ pub const KINDS: &[Schema] = &[
         open: false,
     },
     Schema {
+        kind: "temporal.client",
+        required: &["address"],
+        optional: &["namespace", "auth", "tls"],
+        open: false,
+    },
+    Schema {
+        kind: "temporal.worker",
+        required: &["client", "task_queue"],
+        optional: &["worker_options"],
+        open: false,
+    },
+    Schema {
         kind: "store.memory",
         required: &[],
         optional: &["max_size", "cleanup_interval"],
@@ -340,7 +352,7 @@ mod tests {
             "unknown kind 'function.lau' (luabox knows: function.lua, library.lua, process.lua, \
              workflow.lua, process.host, process.service, http.service, http.router, \
              http.endpoint, registry.entry, env.variable, env.storage.os, env.storage.memory, \
-             env.storage.file, db.sql.sqlite, db.sql.postgres, store.memory, store.sql)"
+             env.storage.file, db.sql.sqlite, db.sql.postgres, temporal.client, temporal.worker, store.memory, store.sql)"
         );
         assert!(schema("http.static").is_none());
     }

@@ -145,6 +145,7 @@ pub fn build(
             limits,
             allowed_hosts,
             resources,
+            temporal: None,
         }),
         _ => None,
     };
