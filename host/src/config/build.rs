@@ -10,12 +10,12 @@ use serde_json::{Map, Value};
 
 use super::entry::{Entry, LimitOverrides, LuaEntry, LuaKind, Spec};
 use super::error::{ConfigError, Location};
-use super::fields::problem;
+use super::fields::{self, problem};
 use super::file::RawEntry;
 use super::id::EntryId;
 use super::interpolate::{self, Env};
 use super::source::Sources;
-use super::yaml::{self, Problem};
+use super::yaml::{self, Node, Problem};
 use super::{db, env, env_storage, http, kinds, lua, process, store, temporal};
 
 /// A reference from one entry to another, e.g. an import.
@@ -27,6 +27,33 @@ pub struct Reference {
     pub line: usize,
     /// The kinds the target may have.
     pub expect: &'static [&'static str],
+}
+
+/// Read the reference in `field` (an id, relative ones in namespace `ns`), record it in `refs`
+/// to be checked against `expect` once every file is read, and return its target. A value
+/// that is not an id is a problem at `node`'s line; `line` is where the reference is reported.
+pub fn reference(
+    field: &str,
+    node: &Node,
+    line: usize,
+    expect: &'static [&'static str],
+    ns: &str,
+    refs: &mut Vec<Reference>,
+    problems: &mut Vec<Problem>,
+) -> Option<EntryId> {
+    let text = fields::non_empty_string(field, node)
+        .map_err(|p| problems.push(p))
+        .ok()?;
+    let target = EntryId::resolve(&text, ns)
+        .map_err(|e| problems.push(problem(node.line, format!("{field}: {e}"))))
+        .ok()?;
+    refs.push(Reference {
+        label: field.to_owned(),
+        target: target.clone(),
+        line,
+        expect,
+    });
+    Some(target)
 }
 
 /// An entry with a usable id, whether or not the rest of it was valid.

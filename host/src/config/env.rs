@@ -9,9 +9,9 @@
 //!   readonly: true             # optional, default false
 //! ```
 
-use super::build::Reference;
+use super::build::{self, Reference};
 use super::entry::EnvVariable;
-use super::fields::{self, problem};
+use super::fields;
 use super::id::EntryId;
 use super::yaml::{Key, Node, Problem};
 
@@ -33,24 +33,20 @@ pub fn build(
             .map_err(|p| problems.push(p))
             .ok()
     });
-    let mut storage = None;
-    if let Some((key, node)) = field("storage").filter(|(_, n)| !n.is_null()) {
-        match fields::non_empty_string("storage", node) {
-            Ok(text) => match EntryId::resolve(&text, &id.ns) {
-                Ok(target) => {
-                    storage = Some(target.clone());
-                    refs.push(Reference {
-                        label: "storage".into(),
-                        target,
-                        line: key.line,
-                        expect: STORAGE_KINDS,
-                    });
-                }
-                Err(e) => problems.push(problem(node.line, format!("storage: {e}"))),
-            },
-            Err(p) => problems.push(p),
-        }
-    }
+    let storage = field("storage")
+        .filter(|(_, n)| !n.is_null())
+        .and_then(|(key, node)| {
+            let line = key.line;
+            build::reference(
+                "storage",
+                node,
+                line,
+                STORAGE_KINDS,
+                &id.ns,
+                &mut refs,
+                problems,
+            )
+        });
     let mut default = None;
     if let Some((_, node)) = field("default").filter(|(_, n)| !n.is_null()) {
         match fields::string("default", node) {

@@ -26,7 +26,7 @@
 
 use std::time::Duration;
 
-use super::build::Reference;
+use super::build::{self, Reference};
 use super::fields::{self, problem};
 use super::id::EntryId;
 use super::kinds::suggest;
@@ -200,19 +200,7 @@ fn meta_reference(
         return None;
     };
     let field = format!("meta.{name}");
-    let text = fields::non_empty_string(&field, node)
-        .map_err(|p| problems.push(p))
-        .ok()?;
-    let target = EntryId::resolve(&text, &id.ns)
-        .map_err(|e| problems.push(problem(node.line, format!("{field}: {e}"))))
-        .ok()?;
-    refs.push(Reference {
-        label: field,
-        target: target.clone(),
-        line: node.line,
-        expect,
-    });
-    Some(target)
+    build::reference(&field, node, node.line, expect, &id.ns, refs, problems)
 }
 
 pub fn router(

@@ -17,9 +17,9 @@
 //! right kind is checked once all files are read (`validate.rs`), from the returned
 //! [`Reference`]s. The `lifecycle:` block is read by `lifecycle.rs`.
 
-use super::build::Reference;
+use super::build::{self, Reference};
 use super::entry::{ProcessHost, ProcessService};
-use super::fields::{self, problem};
+use super::fields;
 use super::id::EntryId;
 use super::lifecycle::{self, Lifecycle};
 use super::yaml::{Key, Node, Problem};
@@ -59,19 +59,7 @@ pub fn service(
     let mut refs = Vec::new();
     let mut reference = |name: &'static str, expect: &'static [&'static str]| {
         let (key, node) = fields::find(fields, name)?;
-        let text = fields::non_empty_string(name, node)
-            .map_err(|p| problems.push(p))
-            .ok()?;
-        let target = EntryId::resolve(&text, &id.ns)
-            .map_err(|e| problems.push(problem(node.line, format!("{name}: {e}"))))
-            .ok()?;
-        refs.push(Reference {
-            label: name.into(),
-            target: target.clone(),
-            line: key.line,
-            expect,
-        });
-        Some(target)
+        build::reference(name, node, key.line, expect, &id.ns, &mut refs, problems)
     };
     let process = reference("process", &["process.lua"]);
     let host = reference("host", &["process.host"]);

@@ -20,7 +20,7 @@
 
 use std::time::Duration;
 
-use super::build::Reference;
+use super::build::{self, Reference};
 use super::fields::{self, problem};
 use super::id::EntryId;
 use super::yaml::{Key, Node, Problem};
@@ -77,19 +77,10 @@ pub fn sql(
     let before = problems.len();
     let mut refs = Vec::new();
     let database = fields::find(fields, "database").and_then(|(key, node)| {
-        let text = fields::non_empty_string("database", node)
-            .map_err(|p| problems.push(p))
-            .ok()?;
-        let target = EntryId::resolve(&text, &id.ns)
-            .map_err(|e| problems.push(problem(node.line, format!("database: {e}"))))
-            .ok()?;
-        refs.push(Reference {
-            label: "database".into(),
-            target: target.clone(),
-            line: key.line,
-            expect: &["db.sql.sqlite", "db.sql.postgres"],
-        });
-        Some(target)
+        let expect = &["db.sql.sqlite", "db.sql.postgres"];
+        build::reference(
+            "database", node, key.line, expect, &id.ns, &mut refs, problems,
+        )
     });
     let mut name = |field: &str, default: &str| match fields::find(fields, field) {
         None => Some(default.to_owned()),

@@ -30,7 +30,7 @@
 //! An address is `host:port` (an `http://` or `https://` scheme may be written; `https` turns
 //! TLS on). mTLS client certificates are not supported: `auth.type: mtls` is refused by name.
 
-use super::build::Reference;
+use super::build::{self, Reference};
 use super::entry::LuaKind;
 use super::fields::{self, problem};
 use super::id::EntryId;
@@ -205,14 +205,9 @@ pub fn worker(
     let before = problems.len();
     let mut refs = Vec::new();
     let client = fields::find(fields, "client").and_then(|(key, node)| {
-        reference(
-            "client",
-            node,
-            key.line,
-            &["temporal.client"],
-            id,
-            &mut refs,
-            problems,
+        let expect = &["temporal.client"];
+        build::reference(
+            "client", node, key.line, expect, &id.ns, &mut refs, problems,
         )
     });
     let task_queue = fields::find(fields, "task_queue").and_then(|(_, node)| {
@@ -303,36 +298,20 @@ pub fn binding(
         }
         return None;
     };
-    let worker = reference(&field, node, line, &["temporal.worker"], id, refs, problems)?;
+    let worker = build::reference(
+        &field,
+        node,
+        line,
+        &["temporal.worker"],
+        &id.ns,
+        refs,
+        problems,
+    )?;
     let binding = match kind {
         LuaKind::Workflow => TemporalBinding::Workflow { worker, name },
         _ => TemporalBinding::Activity { worker, name },
     };
     (problems.len() == before).then_some(binding)
-}
-
-fn reference(
-    field: &str,
-    node: &Node,
-    line: usize,
-    expect: &'static [&'static str],
-    id: &EntryId,
-    refs: &mut Vec<Reference>,
-    problems: &mut Vec<Problem>,
-) -> Option<EntryId> {
-    let text = fields::non_empty_string(field, node)
-        .map_err(|p| problems.push(p))
-        .ok()?;
-    let target = EntryId::resolve(&text, &id.ns)
-        .map_err(|e| problems.push(problem(node.line, format!("{field}: {e}"))))
-        .ok()?;
-    refs.push(Reference {
-        label: field.to_owned(),
-        target: target.clone(),
-        line,
-        expect,
-    });
-    Some(target)
 }
 
 #[cfg(test)]
