@@ -24,7 +24,7 @@ use super::host_error;
 use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::sql::{self, SavepointAction, Target};
 use crate::codec::encode_values;
-use crate::config::{EntryId, Spec};
+use crate::config::EntryId;
 use crate::engine::SandboxState;
 use crate::sql::{Database, Executed, Isolation, Param, SqlError, Transaction, TxOptions, value};
 
@@ -195,13 +195,10 @@ impl sql::Host for SandboxState {
             Ok(id) => id,
             Err(e) => return Ok(Err(host_error("Invalid", format!("sql.get: {e}")))),
         };
-        let is_database = app
-            .registry()
-            .get(&id)
-            .is_some_and(|entry| matches!(entry.spec, Spec::SqlDatabase(_)));
+        // The app has a pool for every database entry and for nothing else.
         let database = match app.databases().get(&id) {
-            Some(database) if is_database => database.clone(),
-            _ => {
+            Some(database) => database.clone(),
+            None => {
                 return Ok(Err(host_error(
                     "NotFound",
                     format!(

@@ -84,6 +84,11 @@ pub fn pool(config: &PostgresConfig, max_open: u32) -> Result<Pool, String> {
 /// A statement from the connection's cache, checked against the parameters given.
 async fn statement(client: &Object, sql: &str, params: &[Param]) -> Result<Statement, SqlError> {
     let statement = prepare(client, sql).await?;
+    check_count(&statement, params)?;
+    Ok(statement)
+}
+
+fn check_count(statement: &Statement, params: &[Param]) -> Result<(), SqlError> {
     if statement.params().len() != params.len() {
         return Err(SqlError::invalid(format!(
             "the statement takes {} parameter(s), {} given",
@@ -91,7 +96,7 @@ async fn statement(client: &Object, sql: &str, params: &[Param]) -> Result<State
             params.len()
         )));
     }
-    Ok(statement)
+    Ok(())
 }
 
 /// The rows of `sql`, each a map of column name to value (NULL columns left out). Rows are
@@ -146,13 +151,7 @@ pub async fn execute(client: &Object, sql: &str, params: &[Param]) -> Result<Exe
         }
         other => other.map_err(error)?,
     };
-    if statement.params().len() != params.len() {
-        return Err(SqlError::invalid(format!(
-            "the statement takes {} parameter(s), {} given",
-            statement.params().len(),
-            params.len()
-        )));
-    }
+    check_count(&statement, params)?;
     let rows_affected = client
         .execute_raw(&statement, params.iter().map(Bound))
         .await

@@ -155,6 +155,10 @@ pub fn use_wal(conn: &Connection, wait: Duration) -> rusqlite::Result<()> {
     }
 }
 
+fn thread_failed(e: tokio::task::JoinError) -> SqlError {
+    SqlError::internal(format!("the statement's thread failed: {e}"))
+}
+
 /// Run `work` on a pooled connection on a blocking thread.
 pub async fn with_connection<T: Send + 'static>(
     pool: &Pool,
@@ -163,7 +167,7 @@ pub async fn with_connection<T: Send + 'static>(
     let conn = pool.get().await.map_err(super::pool_error)?;
     tokio::task::spawn_blocking(move || work(&conn))
         .await
-        .map_err(|e| SqlError::internal(format!("the statement's thread failed: {e}")))?
+        .map_err(thread_failed)?
 }
 
 /// The rows of `sql`, each a map of column name to value (NULL columns left out).
@@ -313,7 +317,7 @@ impl Held {
             Ok(held)
         })
         .await
-        .map_err(|e| SqlError::internal(format!("the statement's thread failed: {e}")))?
+        .map_err(thread_failed)?
     }
 
     fn connection(&self) -> Result<&Connection, SqlError> {
@@ -331,7 +335,7 @@ impl Held {
             (held, result)
         })
         .await
-        .map_err(|e| SqlError::internal(format!("the statement's thread failed: {e}")))?;
+        .map_err(thread_failed)?;
         *self = held;
         result
     }
