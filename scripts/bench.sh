@@ -8,7 +8,8 @@
 # `escript` (Debian: erlang-base), installed here when apt-get is usable. The HTTP benchmark
 # (scripts/bench/http.sh) needs wrk and nginx with its Lua module, installed the same way. The
 # SQL benchmark's PostgreSQL part uses LUABOX_TEST_POSTGRES, or a throwaway server started here
-# with scripts/test-postgres.sh (stopped on exit).
+# with scripts/test-postgres.sh; the workflow benchmark's Temporal part uses LUABOX_TEST_TEMPORAL,
+# or a throwaway dev server started here with scripts/test-temporal.sh (both stopped on exit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,16 +21,26 @@ if ! command -v escript >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >
     { apt-get update -q >/dev/null && apt-get install -y -q erlang-base >/dev/null; }) || true
 fi
 
+cleanup=()
+stop_servers() {
+  for command in "${cleanup[@]}"; do eval "$command"; done
+}
+trap stop_servers EXIT
+if [ -z "${LUABOX_TEST_POSTGRES:-}" ]; then
+  eval "$(scripts/test-postgres.sh start)"
+  cleanup+=('scripts/test-postgres.sh stop "$LUABOX_TEST_POSTGRES_DIR"')
+fi
+if [ -z "${LUABOX_TEST_TEMPORAL:-}" ]; then
+  eval "$(scripts/test-temporal.sh start)"
+  cleanup+=('scripts/test-temporal.sh stop "$LUABOX_TEST_TEMPORAL_DIR"')
+fi
+
 cargo bench -q --bench cpu 2>/dev/null
 echo
 cargo bench -q --bench processes 2>/dev/null
 echo
 cargo bench -q --bench workflows 2>/dev/null
 echo
-if [ -z "${LUABOX_TEST_POSTGRES:-}" ]; then
-  eval "$(scripts/test-postgres.sh start)"
-  trap 'scripts/test-postgres.sh stop "$LUABOX_TEST_POSTGRES_DIR"' EXIT
-fi
 cargo bench -q --bench sql 2>/dev/null
 echo
 scripts/bench/http.sh

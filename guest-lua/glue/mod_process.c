@@ -49,7 +49,9 @@ static int l_send(lua_State *L) {
     free(buf.data);
     return n;
   }
-  if (dest.len > 10 && memcmp(dest.ptr, "{workflow|", 10) == 0) {
+  /* "{workflow|ID}" on the embedded engine, "{workflow@WORKER|ID}" on a Temporal worker. */
+  if (dest.len > 10 && memcmp(dest.ptr, "{workflow", 9) == 0 &&
+      (dest.ptr[9] == '|' || dest.ptr[9] == '@')) {
     uint64_t handle = luabox_sandbox_process_signal(&dest, &topic, &values);
     free(buf.data);
     return luabox_wait(L, handle, "process.send to a workflow");

@@ -16,8 +16,14 @@
 //!   [`verify::replay`] of it (the median of [`REPLAYS`]); the baseline is how long the same
 //!   workflow took live, start to close.
 //!
-//! `cargo bench --bench workflows [-- throughput|replay]` (or `scripts/bench.sh` for every
-//! benchmark).
+//! - `temporal`: the same `bench:three_steps` workflows on a Temporal dev server
+//!   (`LUABOX_TEST_TEMPORAL`; `scripts/bench.sh` starts one), with this process as the worker
+//!   (workflow sandboxes driven by Temporal's activations, activities in fresh function
+//!   sandboxes), each started and awaited through the cluster's frontend. The baseline is the
+//!   embedded engine under the same load, measured in the same run.
+//!
+//! `cargo bench --bench workflows [-- throughput|replay|temporal]` (or `scripts/bench.sh` for
+//! every benchmark).
 
 mod common;
 
@@ -32,6 +38,7 @@ use luabox::durable::event::Recorded;
 use luabox::durable::service::Workflows;
 use luabox::durable::verify::{self, Exported};
 use luabox::durable::{Started, Status};
+use luabox::temporal::worker::Workers;
 use serde_json::json;
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
@@ -46,6 +53,9 @@ const IN_FLIGHT: usize = 500;
 const LONG_ACTIVITIES: i64 = 5_000;
 /// Replays of the long history timed; the median is reported.
 const REPLAYS: usize = 11;
+/// Workflows timed on each backend in the Temporal part, and at most how many at once.
+const TEMPORAL_WORKFLOWS: usize = 500;
+const TEMPORAL_IN_FLIGHT: usize = 50;
 
 fn main() {
     common::quiet_logging();
@@ -63,6 +73,9 @@ fn main() {
     }
     if selected("replay") {
         replay(&runtime, &app, &service);
+    }
+    if selected("temporal") {
+        temporal(&runtime, &app, &service);
     }
     service.stop();
     drop(service);
@@ -84,43 +97,16 @@ fn throughput(runtime: &Runtime, app: &Arc<App>, service: &Arc<Workflows>) {
             check_result(&result, n)
         }
     };
-    let workflow = |prefix: &'static str| {
-        let three_steps = &three_steps;
-        move |n: usize| {
-            let (service, entry) = (service.clone(), three_steps.clone());
-            async move {
-                let id = format!("{prefix}-{n}");
-                let started = service
-                    .start(&entry, json_to_values(&[json!(n)]), Some(id.clone()))
-                    .await
-                    .map_err(|error| format!("starting {id}: {error}"))?;
-                if !matches!(started, Started::New(_)) {
-                    return Err(format!("{id} existed already"));
-                }
-                let closed = service
-                    .wait_closed(&id)
-                    .await
-                    .map_err(|error| format!("waiting for {id}: {error}"))?;
-                if closed.status != Status::Completed {
-                    return Err(format!(
-                        "{id} {}: {:?}",
-                        closed.status.as_str(),
-                        closed.outcome.map(|outcome| values_to_json(&outcome))
-                    ));
-                }
-                check_result(&closed.outcome.unwrap_or_default(), n)
-            }
-        }
-    };
+    let workflow = |prefix: &'static str| embedded_job(service, &three_steps, prefix);
     let baseline = runtime.block_on(async {
-        windowed(WARM_UP, &call).await;
-        windowed(WORKFLOWS, &call).await
+        windowed(WARM_UP, IN_FLIGHT, &call).await;
+        windowed(WORKFLOWS, IN_FLIGHT, &call).await
     });
     let commits = || service.store().commits().unwrap_or_default();
     let (luabox, commits_used) = runtime.block_on(async {
-        windowed(WARM_UP, &workflow("warm-up")).await;
+        windowed(WARM_UP, IN_FLIGHT, &workflow("warm-up")).await;
         let before = commits();
-        let elapsed = windowed(WORKFLOWS, &workflow("bench")).await;
+        let elapsed = windowed(WORKFLOWS, IN_FLIGHT, &workflow("bench")).await;
         (elapsed, commits() - before)
     });
     let per_second = |elapsed: Duration| WORKFLOWS as f64 / elapsed.as_secs_f64();
@@ -138,6 +124,101 @@ fn throughput(runtime: &Runtime, app: &Arc<App>, service: &Arc<Workflows>) {
         "| SQLite commits (fsyncs) per workflow, 5 writes each | {:.2} | - | - | - |",
         commits_used as f64 / WORKFLOWS as f64
     );
+}
+
+/// A job running workflow `entry` number `n` on the embedded engine, start to close.
+fn embedded_job(
+    service: &Arc<Workflows>,
+    entry: &EntryId,
+    prefix: &'static str,
+) -> impl Fn(usize) -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>> {
+    let (service, entry) = (service.clone(), entry.clone());
+    move |n: usize| {
+        let (service, entry) = (service.clone(), entry.clone());
+        Box::pin(async move {
+            let id = format!("{prefix}-{n}");
+            let started = service
+                .start(&entry, json_to_values(&[json!(n)]), Some(id.clone()))
+                .await
+                .map_err(|error| format!("starting {id}: {error}"))?;
+            if !matches!(started, Started::New(_)) {
+                return Err(format!("{id} existed already"));
+            }
+            let closed = service
+                .wait_closed(&id)
+                .await
+                .map_err(|error| format!("waiting for {id}: {error}"))?;
+            if closed.status != Status::Completed {
+                return Err(format!(
+                    "{id} {}: {:?}",
+                    closed.status.as_str(),
+                    closed.outcome.map(|outcome| values_to_json(&outcome))
+                ));
+            }
+            check_result(&closed.outcome.unwrap_or_default(), n)
+        })
+    }
+}
+
+fn temporal(runtime: &Runtime, app: &Arc<App>, service: &Arc<Workflows>) {
+    let name = format!(
+        "workflows/s on a Temporal dev server, 3 activities each ({TEMPORAL_WORKFLOWS}, \
+         {TEMPORAL_IN_FLIGHT} in flight; baseline: the embedded engine, the same load)"
+    );
+    if std::env::var("LUABOX_TEST_TEMPORAL").is_err() {
+        println!(
+            "| {name} | not run: LUABOX_TEST_TEMPORAL is unset (scripts/bench.sh starts a dev \
+             server) | - | - | - |"
+        );
+        return;
+    }
+    let worker: EntryId = "bench:worker".parse().unwrap();
+    let three_steps: EntryId = "bench:three_steps".parse().unwrap();
+    // Ids of their own, so runs against the same server do not meet.
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let on_temporal = |part: &'static str| {
+        let (app, worker, entry, run) = (
+            app.clone(),
+            worker.clone(),
+            three_steps.clone(),
+            run.clone(),
+        );
+        move |n: usize| {
+            let (app, worker, entry) = (app.clone(), worker.clone(), entry.clone());
+            let id = format!("{run}-{part}-{n}");
+            async move {
+                let remote = app.temporal();
+                let prepared = remote
+                    .prepare(&worker, &entry, Some(id.clone()))
+                    .map_err(|error| format!("{id}: {error}"))?;
+                let options = Default::default();
+                let input = json_to_values(&[json!(n)]);
+                remote
+                    .start(&worker, &entry, prepared, &input, &options)
+                    .await
+                    .map_err(|error| format!("starting {id}: {error}"))?;
+                let values = remote
+                    .outcome(&worker, &id)
+                    .await
+                    .map_err(|error| format!("waiting for {id}: {error}"))?
+                    .map_err(|error| format!("{id} failed: {error}"))?;
+                check_result(&values, n)
+            }
+        }
+    };
+    let workers = runtime.block_on(async { Workers::start(app) });
+    let (temporal, embedded) = runtime.block_on(async {
+        let embedded_run = embedded_job(service, &three_steps, "embedded");
+        windowed(WARM_UP, TEMPORAL_IN_FLIGHT, &embedded_run).await;
+        let embedded = windowed(TEMPORAL_WORKFLOWS, TEMPORAL_IN_FLIGHT, &embedded_run).await;
+        windowed(TEMPORAL_IN_FLIGHT, TEMPORAL_IN_FLIGHT, &on_temporal("warm-up")).await;
+        let temporal =
+            windowed(TEMPORAL_WORKFLOWS, TEMPORAL_IN_FLIGHT, &on_temporal("timed")).await;
+        (temporal, embedded)
+    });
+    runtime.block_on(workers.stop());
+    let per_second = |elapsed: Duration| TEMPORAL_WORKFLOWS as f64 / elapsed.as_secs_f64();
+    row(&name, per_second(temporal), per_second(embedded), "-");
 }
 
 fn replay(runtime: &Runtime, app: &Arc<App>, service: &Arc<Workflows>) {
@@ -205,9 +286,9 @@ fn replay(runtime: &Runtime, app: &Arc<App>, service: &Arc<Workflows>) {
     );
 }
 
-/// Run `job(0..count)`, each as its own task, at most [`IN_FLIGHT`] at once; returns the time
+/// Run `job(0..count)`, each as its own task, at most `in_flight` at once; returns the time
 /// they took together and panics if any failed.
-async fn windowed<F, Fut>(count: usize, job: &F) -> Duration
+async fn windowed<F, Fut>(count: usize, in_flight: usize, job: &F) -> Duration
 where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = Result<(), String>> + Send + 'static,
@@ -216,7 +297,7 @@ where
     let mut tasks = JoinSet::new();
     let mut next = 0;
     while next < count || !tasks.is_empty() {
-        while next < count && tasks.len() < IN_FLIGHT {
+        while next < count && tasks.len() < in_flight {
             tasks.spawn(job(next));
             next += 1;
         }

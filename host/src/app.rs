@@ -52,6 +52,8 @@ pub struct App {
     databases: crate::sql::Databases,
     /// The backends of the app's `store.*` entries.
     stores: Stores,
+    /// The app's Temporal clusters, as a client; made on first use.
+    temporal: OnceLock<crate::temporal::remote::Remote>,
 }
 
 /// The most processes one luabox host runs at once (all its process hosts' `max_processes`
@@ -219,7 +221,14 @@ impl App {
             service: OnceLock::new(),
             databases,
             stores,
+            temporal: OnceLock::new(),
         }))
+    }
+
+    /// Starting, signalling and awaiting workflows on the app's Temporal workers.
+    pub fn temporal(&self) -> &crate::temporal::remote::Remote {
+        self.temporal
+            .get_or_init(|| crate::temporal::remote::Remote::new(&self.registry))
     }
 
     /// The `workflow.lua` entry `id`.

@@ -49,3 +49,4 @@ pub mod process;
 pub mod registry;
 pub mod sql;
 pub mod store;
+pub mod temporal;

@@ -12,4 +12,5 @@ mod processes;
 mod scheduling;
 mod sql;
 mod util;
+mod workflow_suite;
 mod workflows;

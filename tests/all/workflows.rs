@@ -17,7 +17,7 @@ use serde_json::{Value as Json, json};
 use crate::util::{luabox, repo};
 
 /// A copy of the workflow test app with an empty history store.
-fn fresh_app() -> tempfile::TempDir {
+pub(crate) fn fresh_app() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let source = PathBuf::from(repo("tests/apps/workflows"));
     for file in std::fs::read_dir(&source).unwrap() {
@@ -92,15 +92,20 @@ fn wait_event(dir: &Path, id: &str, kind: &str) -> Json {
 }
 
 /// A `luabox run` of the app in the background; its stderr goes to a log file.
-struct Host {
+pub(crate) struct Host {
     child: Child,
 }
 
 impl Host {
     fn start(dir: &Path, name: &str) -> Host {
+        Host::start_with_env(dir, name, &[])
+    }
+
+    pub(crate) fn start_with_env(dir: &Path, name: &str, env: &[(&str, &str)]) -> Host {
         let log = dir.join(format!("{name}.log"));
         let child = Command::new(env!("CARGO_BIN_EXE_luabox"))
             .args(["run", dir.to_str().unwrap()])
+            .envs(env.iter().copied())
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -109,12 +114,12 @@ impl Host {
         Host { child }
     }
 
-    fn kill9(mut self) {
+    pub(crate) fn kill9(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
 
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         self.child.wait().unwrap();
@@ -129,7 +134,7 @@ impl Drop for Host {
 }
 
 /// What the hosts of `dir` logged, for failure messages.
-fn host_logs(dir: &Path) -> String {
+pub(crate) fn host_logs(dir: &Path) -> String {
     let mut logs = String::new();
     for file in std::fs::read_dir(dir).unwrap() {
         let path = file.unwrap().path();
@@ -142,7 +147,7 @@ fn host_logs(dir: &Path) -> String {
 }
 
 /// Every `effect NAME KEY attempt N` line the hosts of `dir` logged: KEY -> names seen.
-fn effects(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
+pub(crate) fn effects(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
     let mut effects: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in std::fs::read_dir(dir).unwrap() {
         let path = file.unwrap().path();
@@ -316,7 +321,7 @@ fn a_function_signals_a_workflow_with_process_send() {
         &[
             "call",
             "shop:approve",
-            "\"by-fn\"",
+            "\"{workflow|by-fn}\"",
             "\"fn\"",
             "--dir",
             dir_text,
@@ -333,7 +338,7 @@ fn a_function_signals_a_workflow_with_process_send() {
         &[
             "call",
             "shop:approve",
-            "\"nobody\"",
+            "\"{workflow|nobody}\"",
             "\"fn\"",
             "--dir",
             dir_text,

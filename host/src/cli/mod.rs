@@ -7,6 +7,7 @@ mod check;
 mod eval;
 mod registry;
 mod run;
+mod temporal;
 mod test;
 mod workflow;
 

@@ -46,16 +46,6 @@ pub async fn run(args: RunArgs) -> u8 {
     } else {
         None
     };
-    for entry in app.registry().entries() {
-        if let crate::config::Spec::TemporalWorker(worker) = &entry.spec {
-            tracing::warn!(
-                entry = %entry.id,
-                task_queue = %worker.task_queue,
-                "temporal.worker is read and checked but not run yet: luabox has no Temporal \
-                 worker so far, and workflows run on the embedded engine"
-            );
-        }
-    }
     // Listening before anything starts: a SIGTERM that arrives while services start up must
     // stop them gracefully, not kill the host.
     let shutdown = shutdown_signal();
@@ -69,6 +59,8 @@ pub async fn run(args: RunArgs) -> u8 {
             return exit::FAILED;
         }
     };
+    let temporal = crate::temporal::worker::Workers::start(&app);
+    tracing::info!(app = %app.root().display(), "serving");
     let code = match &args.exec {
         Some(exec) => run_exec(&app, exec).await,
         None => {
@@ -78,6 +70,7 @@ pub async fn run(args: RunArgs) -> u8 {
         }
     };
     services.stop().await;
+    temporal.stop().await;
     if let Some(workflows) = workflows {
         workflows.stop();
     }

@@ -4,6 +4,9 @@
 //! These commands write to the app's history store (`.luabox/workflows.db`). A `luabox run` of
 //! the same app serves the workflows and picks the writes up within a fraction of a second;
 //! without one, `start --wait` serves them here until the started workflow closes.
+//!
+//! With `--worker ID`, `start`, `signal`, `cancel`, `terminate` and `wait` address the Temporal
+//! cluster of `temporal.worker` entry ID instead ([`super::temporal`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,9 +44,24 @@ enum WorkflowCommand {
         #[arg(long)]
         id: Option<String>,
         /// Wait for the workflow to close and print its result (served here if no `luabox run`
-        /// serves the app).
+        /// serves the app; on Temporal, a worker must run it).
         #[arg(long)]
         wait: bool,
+        /// Start it on the Temporal cluster of this temporal.worker entry (the entry must be
+        /// registered with it); the default is the embedded engine.
+        #[arg(long)]
+        worker: Option<String>,
+        /// Temporal start options as JSON: {"temporal.workflow.execution_timeout": "1h",
+        /// "temporal.workflow.id_conflict_policy": "fail", "temporal.workflow.retry_policy": {...}}.
+        #[arg(long, requires = "worker")]
+        options: Option<String>,
+    },
+    /// Wait for a workflow to close and print its result (or its error, exit 1).
+    Wait {
+        workflow_id: String,
+        /// The workflow runs on the Temporal cluster of this temporal.worker entry.
+        #[arg(long)]
+        worker: Option<String>,
     },
     /// Send a signal: delivered to the workflow's process.inbox() / process.listen(TOPIC).
     Signal {
@@ -51,6 +69,9 @@ enum WorkflowCommand {
         topic: String,
         #[arg(value_name = "JSON")]
         args: Vec<String>,
+        /// The workflow runs on the Temporal cluster of this temporal.worker entry.
+        #[arg(long)]
+        worker: Option<String>,
     },
     /// List workflows, newest first.
     List {
@@ -72,12 +93,18 @@ enum WorkflowCommand {
         workflow_id: String,
         #[arg(default_value = "canceled from the command line")]
         reason: String,
+        /// The workflow runs on the Temporal cluster of this temporal.worker entry.
+        #[arg(long)]
+        worker: Option<String>,
     },
     /// End a workflow at once.
     Terminate {
         workflow_id: String,
         #[arg(default_value = "terminated from the command line")]
         reason: String,
+        /// The workflow runs on the Temporal cluster of this temporal.worker entry.
+        #[arg(long)]
+        worker: Option<String>,
     },
     /// Replay an exported history (from `show --json`) against the current code; exits 1 if
     /// the code no longer does what the history recorded.
@@ -100,21 +127,65 @@ pub async fn run(args: WorkflowArgs) -> u8 {
             args: json_args,
             id,
             wait,
+            worker: Some(worker),
+            options,
+        } => {
+            super::temporal::start(
+                &app,
+                &worker,
+                &entry,
+                &json_args,
+                id,
+                options.as_deref(),
+                wait,
+            )
+            .await
+        }
+        WorkflowCommand::Start {
+            entry,
+            args: json_args,
+            id,
+            wait,
+            ..
         } => start(&app, &entry, &json_args, id, wait).await,
+        WorkflowCommand::Wait {
+            workflow_id,
+            worker: Some(worker),
+        } => super::temporal::wait(&app, &worker, &workflow_id).await,
+        WorkflowCommand::Wait { workflow_id, .. } => wait(&app, &workflow_id).await,
         WorkflowCommand::Signal {
             workflow_id,
             topic,
             args: json_args,
+            worker: Some(worker),
+        } => super::temporal::signal(&app, &worker, &workflow_id, &topic, &json_args).await,
+        WorkflowCommand::Signal {
+            workflow_id,
+            topic,
+            args: json_args,
+            ..
         } => signal(&app, &workflow_id, &topic, &json_args).await,
         WorkflowCommand::List { status, json } => list(&app, status.as_deref(), json).await,
         WorkflowCommand::Show { workflow_id, json } => show(&app, &workflow_id, json).await,
         WorkflowCommand::Cancel {
             workflow_id,
             reason,
+            worker: Some(worker),
+        } => super::temporal::stop(&app, &worker, &workflow_id, &reason, false).await,
+        WorkflowCommand::Cancel {
+            workflow_id,
+            reason,
+            ..
         } => request(&app, &workflow_id, CANCEL_TOPIC, &reason).await,
         WorkflowCommand::Terminate {
             workflow_id,
             reason,
+            worker: Some(worker),
+        } => super::temporal::stop(&app, &worker, &workflow_id, &reason, true).await,
+        WorkflowCommand::Terminate {
+            workflow_id,
+            reason,
+            ..
         } => request(&app, &workflow_id, TERMINATE_TOPIC, &reason).await,
         WorkflowCommand::Replay { history, entry } => {
             replay(&app, &history, entry.as_deref()).await
@@ -182,6 +253,22 @@ async fn start(
     if let Some(service) = serving {
         service.stop();
     }
+    Ok(print_outcome(&closed))
+}
+
+/// Wait for workflow `id` to close (served here if no `luabox run` serves the app) and print
+/// its result.
+async fn wait(app: &Arc<App>, id: &str) -> Result<u8, String> {
+    let store = app.history_store().map_err(|e| e.to_string())?;
+    let closed = if is_served(app.root()) {
+        poll_closed(&store, id).await
+    } else {
+        let service = Workflows::serve(app).await?;
+        let closed = service.wait_closed(id).await;
+        service.stop();
+        closed
+    }
+    .map_err(|e| e.to_string())?;
     Ok(print_outcome(&closed))
 }
 

@@ -177,7 +177,7 @@ pub struct Outcome {
 }
 
 /// One attempt's failure and whether another attempt may help.
-fn judge(error: CallError, policy: &RetryPolicy) -> (ErrorObject, bool) {
+pub fn judge(error: CallError, policy: &RetryPolicy) -> (ErrorObject, bool) {
     let object = error.to_error_object();
     let retryable = match &error {
         CallError::NotFound(_)

@@ -9,6 +9,11 @@
 //! Any difference between the code and the history is a [`NonDeterminism`] trap: the sandbox
 //! stops at once (Lua cannot catch it) and the message names the event, what the history has,
 //! what the code did and the Lua line.
+//!
+//! On a Temporal worker ([`WorkflowState::on_temporal`]) Temporal owns the history and checks the
+//! commands against it itself: the state is always live, answers what the embedded engine
+//! records (uuids) from the run's randomness seed, and takes `workflow.version` from the patch
+//! markers Temporal reports ([`TemporalRun`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -68,6 +73,32 @@ pub struct WorkflowState {
     sized: usize,
     fresh: Vec<Recorded>,
     divergence: Option<NonDeterminism>,
+    temporal: Option<TemporalRun>,
+}
+
+/// What a workflow state on a Temporal worker knows of its run.
+#[derive(Debug, Clone, Default)]
+pub struct TemporalRun {
+    pub run_id: String,
+    pub workflow_type: String,
+    pub task_queue: String,
+    pub namespace: String,
+    pub attempt: u32,
+    /// Whether the activation being handled replays history.
+    pub replaying: bool,
+    pub history_length: u64,
+    pub history_size: u64,
+    /// Patch markers of the history (`CHANGE_ID@VERSION`).
+    pub patches: Vec<String>,
+    /// The run's pid (naming its worker).
+    pub pid: String,
+    /// Deterministic generator of uuids, seeded from the run's randomness seed.
+    pub uuids: u64,
+}
+
+/// The patch id of `workflow.version(change_id, ...)` having given `version`.
+pub fn patch_id(change_id: &str, version: i64) -> String {
+    format!("{change_id}@{version}")
 }
 
 impl WorkflowState {
@@ -107,6 +138,7 @@ impl WorkflowState {
             sized: 1,
             fresh: Vec::new(),
             divergence: None,
+            temporal: None,
         };
         for (seq, event, size) in events {
             state.sizes.push(size);
@@ -124,8 +156,75 @@ impl WorkflowState {
         Ok(state)
     }
 
+    /// The state of a run on a Temporal worker, started at `at_ms` with `seed`: every command
+    /// is fresh (Temporal matches them against its history).
+    pub fn on_temporal(
+        id: &str,
+        entry: &str,
+        seed: [u64; 2],
+        at_ms: i64,
+        run: TemporalRun,
+    ) -> Self {
+        let started = Recorded::Started {
+            entry: entry.to_owned(),
+            input: Json::Null,
+            seed,
+            at_ms,
+            parent: None,
+        };
+        let mut state =
+            Self::new(id, vec![(1, started, 0)]).expect("a history of its start event is valid");
+        state.temporal = Some(TemporalRun {
+            uuids: seed[0] ^ seed[1].rotate_left(17),
+            ..run
+        });
+        state
+    }
+
+    /// The Temporal run's books, on a Temporal worker.
+    pub fn temporal(&mut self) -> Option<&mut TemporalRun> {
+        self.temporal.as_mut()
+    }
+
+    /// Set the workflow clock (a Temporal activation's time).
+    pub fn set_clock_ms(&mut self, at_ms: i64) {
+        self.clock_ms = at_ms;
+    }
+
+    /// On a Temporal worker, a uuid derived from the run's seed (the same on every replay);
+    /// `None` on the embedded engine, which records a random one.
+    pub fn derived_uuid(&mut self, version: u8) -> Option<::uuid::Uuid> {
+        let clock_ms = self.clock_ms;
+        let run = self.temporal.as_mut()?;
+        let mut next = || {
+            run.uuids = run.uuids.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = run.uuids;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        let bytes = (u128::from(next()) << 64 | u128::from(next())).to_be_bytes();
+        Some(match version {
+            7 => {
+                let millis = u64::try_from(clock_ms).unwrap_or_default();
+                let mut random = [0u8; 10];
+                random.copy_from_slice(&bytes[..10]);
+                ::uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
+            }
+            _ => ::uuid::Builder::from_random_bytes(bytes).into_uuid(),
+        })
+    }
+
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The workflow's pid: what `process.send` takes to signal it.
+    pub fn pid(&self) -> String {
+        match &self.temporal {
+            Some(run) => run.pid.clone(),
+            None => super::workflow_pid(&self.id),
+        }
     }
 
     pub fn entry(&self) -> &str {
@@ -179,13 +278,25 @@ impl WorkflowState {
     /// `workflow.info()`.
     pub fn info(&self) -> Vec<u8> {
         let field = |name: &str, value: Value| (Value::from(name), value);
+        let Some(run) = &self.temporal else {
+            return encode_values(vec![Value::Map(vec![
+                field("workflow_id", Value::from(self.id.as_str())),
+                field("run_id", Value::from(self.id.as_str())),
+                field("workflow_type", Value::from(self.entry.as_str())),
+                field("attempt", Value::from(1)),
+                field("history_length", Value::from(self.history_length)),
+                field("history_size", Value::from(self.history_size)),
+            ])]);
+        };
         encode_values(vec![Value::Map(vec![
             field("workflow_id", Value::from(self.id.as_str())),
-            field("run_id", Value::from(self.id.as_str())),
-            field("workflow_type", Value::from(self.entry.as_str())),
-            field("attempt", Value::from(1)),
-            field("history_length", Value::from(self.history_length)),
-            field("history_size", Value::from(self.history_size)),
+            field("run_id", Value::from(run.run_id.as_str())),
+            field("workflow_type", Value::from(run.workflow_type.as_str())),
+            field("task_queue", Value::from(run.task_queue.as_str())),
+            field("namespace", Value::from(run.namespace.as_str())),
+            field("attempt", Value::from(run.attempt)),
+            field("history_length", Value::from(run.history_length)),
+            field("history_size", Value::from(run.history_size)),
         ])])
     }
 
@@ -273,6 +384,9 @@ impl WorkflowState {
         if let Some(version) = self.versions.get(change_id) {
             return Ok(check_range(change_id, *version, min, max));
         }
+        if self.temporal.is_some() {
+            return self.temporal_version(change_id, min, max, line);
+        }
         let limit = self.commands_until_next_input();
         let marker_next = self.issued < limit
             && matches!(&self.recorded[self.issued].1,
@@ -292,6 +406,43 @@ impl WorkflowState {
             // The history was recorded before this change: the code took the old path there.
             min
         };
+        self.versions.insert(change_id.to_owned(), version);
+        Ok(check_range(change_id, version, min, max))
+    }
+
+    /// `workflow.version` on Temporal: a run that recorded the change has its patch marker
+    /// (`CHANGE_ID@VERSION`, issued again so Temporal sees the same commands); a replayed run
+    /// without one took the old path (`min`); a run reaching the change live records `max`.
+    fn temporal_version(
+        &mut self,
+        change_id: &str,
+        min: i64,
+        max: i64,
+        line: &str,
+    ) -> Result<Result<i64, String>, NonDeterminism> {
+        let run = self
+            .temporal
+            .as_ref()
+            .expect("called on Temporal runs only");
+        let prefix = format!("{change_id}@");
+        let recorded = run
+            .patches
+            .iter()
+            .find_map(|patch| patch.strip_prefix(&prefix)?.parse::<i64>().ok());
+        let version = match recorded {
+            Some(version) => Some(version),
+            None if run.replaying => None,
+            None => Some(max),
+        };
+        if let Some(version) = version {
+            self.issue(Recorded::Version {
+                cmd: 0,
+                change_id: change_id.to_owned(),
+                version,
+                line: line.to_owned(),
+            })?;
+        }
+        let version = version.unwrap_or(min);
         self.versions.insert(change_id.to_owned(), version);
         Ok(check_range(change_id, version, min, max))
     }

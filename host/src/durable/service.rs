@@ -444,7 +444,8 @@ async fn queue(
     Ok(())
 }
 
-/// `process.send` to a workflow pid: the signal is durable when this returns.
+/// `process.send` to a workflow pid (of the embedded engine or of a Temporal worker): the
+/// signal is durable when this returns.
 pub async fn signal_from(
     app: &Arc<App>,
     dest: &str,
@@ -452,6 +453,13 @@ pub async fn signal_from(
     from: Option<String>,
     values: Vec<u8>,
 ) -> Result<(), ProcessError> {
+    if let Some((worker, id)) = crate::temporal::parse_workflow_pid(dest) {
+        return app
+            .temporal()
+            .signal(&worker, id, topic, &values, from.as_deref())
+            .await
+            .map_err(ProcessError::from_error_object);
+    }
     let Some(id) = parse_workflow_pid(dest) else {
         return Err(ProcessError::new(
             "Invalid",
@@ -481,7 +489,7 @@ pub async fn send_from(
     from: Option<String>,
     values: Vec<u8>,
 ) -> Result<(), ProcessError> {
-    if parse_workflow_pid(dest).is_some() {
+    if parse_workflow_pid(dest).is_some() || crate::temporal::parse_workflow_pid(dest).is_some() {
         return signal_from(app, dest, topic, from, values).await;
     }
     app.node()

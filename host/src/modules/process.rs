@@ -2,6 +2,10 @@
 //! monitors, cancel/terminate and the name registry, over the app's process table
 //! ([`crate::process::Node`]).
 //!
+//! A `workflow.lua` registered with a `temporal.worker` is started on that worker's Temporal
+//! cluster by a spawn or exec whose host is the worker (reference §4); its pid names the
+//! worker, and `process.send` to it is a Temporal signal.
+//!
 //! A `process.lua` sandbox is its process. Any other sandbox that links `process` (a function
 //! listing it in `modules:`) gets a pid of its own on first use, on the pseudo-host
 //! `luabox:function`, so it can send requests and receive replies; that pid exits with the
@@ -84,6 +88,42 @@ impl SandboxState {
             .and_then(|(app, me)| Ok(operation(app.node(), &me)?)))
     }
 
+    /// The `temporal.worker` entry `host` names, if it names one.
+    fn temporal_worker(&self, host: &str) -> Option<(Arc<App>, EntryId)> {
+        let app = self.app()?.clone();
+        let id = EntryId::resolve(host, self.namespace()).ok()?;
+        app.temporal().directory().worker(&id)?;
+        Some((app, id))
+    }
+
+    /// Start workflow `entry` on Temporal worker `worker`: checked and named now, sent in the
+    /// background (a signal to the pid waits for it).
+    fn start_on_temporal(
+        &self,
+        app: Arc<App>,
+        worker: EntryId,
+        entry: &str,
+        args: Vec<u8>,
+    ) -> Result<crate::temporal::remote::Started, HostError> {
+        let entry = self.resolve_entry(entry)?;
+        let prepared = app
+            .temporal()
+            .prepare(&worker, &entry, None)
+            .map_err(|error| super::host_error(&error.kind, error.message))?;
+        let started = prepared.clone();
+        tokio::spawn(async move {
+            let options = crate::temporal::client::StartOptions::default();
+            let remote = app.temporal();
+            if let Err(error) = remote
+                .start(&worker, &entry, prepared, &args, &options)
+                .await
+            {
+                tracing::warn!(workflow = %entry, worker = %worker, "starting a workflow on Temporal failed: {error}");
+            }
+        });
+        Ok(started)
+    }
+
     fn resolve_entry(&self, reference: &str) -> Result<EntryId, HostError> {
         EntryId::resolve(reference, self.namespace())
             .map_err(|message| super::host_error("Invalid", message))
@@ -150,6 +190,11 @@ impl process::Host for SandboxState {
         args: Vec<u8>,
         options: SpawnFlags,
     ) -> wasmtime::Result<Result<String, HostError>> {
+        if let Some((app, worker)) = self.temporal_worker(&host) {
+            return Ok(self
+                .start_on_temporal(app, worker, &entry, args)
+                .map(|started| started.pid));
+        }
         let ties = Ties {
             monitor: options.contains(SpawnFlags::MONITOR),
             link: options.contains(SpawnFlags::LINK),
@@ -160,6 +205,23 @@ impl process::Host for SandboxState {
     }
 
     fn exec(&mut self, entry: String, host: String, args: Vec<u8>) -> wasmtime::Result<u64> {
+        if let Some((app, worker)) = self.temporal_worker(&host) {
+            let started = self.start_on_temporal(app.clone(), worker.clone(), &entry, args);
+            return Ok(self.pending().start(async move {
+                let outcome = match started {
+                    Err(error) => Err(ErrorObject::new(&error.kind, error.message)),
+                    Ok(started) => app
+                        .temporal()
+                        .outcome(&worker, &started.workflow_id)
+                        .await
+                        .and_then(|outcome| outcome),
+                };
+                match outcome {
+                    Ok(values) => values,
+                    Err(error) => encode_values(vec![Value::Nil, error.to_msgpack()]),
+                }
+            }));
+        }
         let started = self.start_process(&entry, &host, args, Ties::default());
         Ok(self.pending().start(async move {
             let error = match started {

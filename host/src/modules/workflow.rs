@@ -15,7 +15,6 @@ use crate::codec::table_to_json;
 use crate::config::EntryId;
 use crate::durable::event::Recorded;
 use crate::durable::replay::{NonDeterminism, WorkflowState, recorded_values};
-use crate::durable::workflow_pid;
 use crate::engine::SandboxState;
 
 pub(super) struct Workflow;
@@ -137,9 +136,10 @@ impl workflow::Host for SandboxState {
     }
 
     fn uuid(&mut self, version: u8, line: String) -> wasmtime::Result<String> {
+        let derived = self.workflow()?.derived_uuid(version);
         let (name, fresh) = match version {
-            7 => ("uuid.v7", ::uuid::Uuid::now_v7()),
-            _ => ("uuid.v4", ::uuid::Uuid::new_v4()),
+            7 => ("uuid.v7", derived.unwrap_or_else(::uuid::Uuid::now_v7)),
+            _ => ("uuid.v4", derived.unwrap_or_else(::uuid::Uuid::new_v4)),
         };
         let command = Recorded::SideEffect {
             cmd: 0,
@@ -222,6 +222,6 @@ impl workflow::Host for SandboxState {
     }
 
     fn pid(&mut self) -> wasmtime::Result<String> {
-        Ok(workflow_pid(self.workflow()?.id()))
+        Ok(self.workflow()?.pid())
     }
 }

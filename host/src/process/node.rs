@@ -43,6 +43,25 @@ impl ProcessError {
             message: message.into(),
         }
     }
+
+    /// The same failure as an error object from elsewhere (a kind outside the `errors` kinds
+    /// reads as `Internal`).
+    pub fn from_error_object(error: crate::codec::ErrorObject) -> Self {
+        let kind = [
+            "NotFound",
+            "AlreadyExists",
+            "Invalid",
+            "PermissionDenied",
+            "Unavailable",
+            "Timeout",
+            "Canceled",
+            "Conflict",
+        ]
+        .into_iter()
+        .find(|kind| *kind == error.kind)
+        .unwrap_or("Internal");
+        ProcessError::new(kind, error.message)
+    }
 }
 
 /// How a process ended.

@@ -1,0 +1,363 @@
+//! The app's hand on its Temporal clusters, as a client: starting a `workflow.lua` entry on the
+//! worker it is registered with, signalling, cancelling and awaiting workflows there. Used by
+//! `luabox workflow ... --worker` and by Lua (`process.spawn`/`exec` on a `temporal.worker`,
+//! `process.send` to a workflow pid naming one). Connections are made on first use and kept.
+//!
+//! Start options are reference §4's `temporal.workflow.*` keys (what `process.with_options`
+//! takes in Lua and `--options` on the command line): `id`, `execution_timeout`,
+//! `run_timeout`, `task_timeout` (durations such as "1h"), `id_conflict_policy`
+//! (`use_existing`, the default, `fail` or `terminate_existing`) and `retry_policy`
+//! (`initial_interval`, `backoff_coefficient`, `maximum_interval`, `maximum_attempts`,
+//! `non_retryable_error_types`).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::Value as Json;
+use temporalio_client::Connection;
+use temporalio_common::protos::temporal::api::common::v1::RetryPolicy as TemporalRetry;
+use tokio::sync::watch;
+
+use super::client::{self, IdConflict, Start, StartOptions};
+use super::{Directory, WorkerEntry, payload, workflow_pid};
+use crate::codec::ErrorObject;
+use crate::config::EntryId;
+use crate::durable::valid_workflow_id;
+use crate::engine::limits::go_duration;
+use crate::registry::Registry;
+
+const PREFIX: &str = "temporal.workflow.";
+
+/// A workflow started on Temporal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub workflow_id: String,
+    pub run_id: String,
+    /// Its pid (`{workflow@WORKER|ID}`).
+    pub pid: String,
+}
+
+pub struct Remote {
+    directory: Directory,
+    connections: tokio::sync::Mutex<HashMap<EntryId, Connection>>,
+    /// Starts in flight, by workflow id: a signal to one waits until it has started.
+    starting: Mutex<HashMap<String, watch::Receiver<bool>>>,
+}
+
+fn invalid(message: impl Into<String>) -> ErrorObject {
+    ErrorObject::new("Invalid", message)
+}
+
+fn duration(key: &str, value: &Json) -> Result<Duration, ErrorObject> {
+    let parsed = match value {
+        Json::Number(ms) => ms
+            .as_f64()
+            .filter(|ms| ms.is_finite() && *ms >= 0.0)
+            .map(|ms| Duration::from_secs_f64(ms / 1000.0)),
+        Json::String(text) => go_duration(text),
+        _ => None,
+    };
+    parsed.ok_or_else(|| {
+        invalid(format!(
+            "{key}: invalid duration {value} (milliseconds or e.g. \"30s\")"
+        ))
+    })
+}
+
+/// Read `temporal.workflow.*` start options; returns them with the `id` option, if given.
+pub fn parse_options(options: &Json) -> Result<(StartOptions, Option<String>), ErrorObject> {
+    let mut parsed = StartOptions::default();
+    let mut id = None;
+    let Some(options) = options.as_object() else {
+        return match options {
+            Json::Null => Ok((parsed, id)),
+            _ => Err(invalid("start options must be a table")),
+        };
+    };
+    for (key, value) in options {
+        let Some(name) = key.strip_prefix(PREFIX) else {
+            return Err(invalid(format!(
+                "unknown start option {key:?}: Temporal options are named temporal.workflow.*"
+            )));
+        };
+        match name {
+            "id" => {
+                let text = value
+                    .as_str()
+                    .ok_or_else(|| invalid(format!("{key}: expected a string")))?;
+                id = Some(text.to_owned());
+            }
+            "execution_timeout" => parsed.execution_timeout = Some(duration(key, value)?),
+            "run_timeout" => parsed.run_timeout = Some(duration(key, value)?),
+            "task_timeout" => parsed.task_timeout = Some(duration(key, value)?),
+            "id_conflict_policy" => {
+                let text = value
+                    .as_str()
+                    .ok_or_else(|| invalid(format!("{key}: expected a string")))?;
+                parsed.id_conflict = text.parse::<IdConflict>().map_err(invalid)?;
+            }
+            "retry_policy" => parsed.retry_policy = Some(retry_policy(key, value)?),
+            _ => {
+                return Err(invalid(format!(
+                    "unknown start option {key:?} (known: temporal.workflow.id, \
+                     execution_timeout, run_timeout, task_timeout, id_conflict_policy, \
+                     retry_policy)"
+                )));
+            }
+        }
+    }
+    Ok((parsed, id))
+}
+
+fn retry_policy(key: &str, value: &Json) -> Result<TemporalRetry, ErrorObject> {
+    let fields = value
+        .as_object()
+        .ok_or_else(|| invalid(format!("{key}: expected a table")))?;
+    let mut policy = TemporalRetry::default();
+    let proto = |d: Duration| prost_wkt_types::Duration::try_from(d).ok();
+    for (name, value) in fields {
+        let field = format!("{key}.{name}");
+        match name.as_str() {
+            "initial_interval" => policy.initial_interval = proto(duration(&field, value)?),
+            "maximum_interval" => policy.maximum_interval = proto(duration(&field, value)?),
+            "backoff_coefficient" => {
+                policy.backoff_coefficient = value
+                    .as_f64()
+                    .filter(|c| c.is_finite() && *c >= 1.0)
+                    .ok_or_else(|| invalid(format!("{field}: expected a number >= 1")))?;
+            }
+            "maximum_attempts" => {
+                policy.maximum_attempts = value
+                    .as_u64()
+                    .and_then(|n| i32::try_from(n).ok())
+                    .ok_or_else(|| invalid(format!("{field}: expected a whole number >= 0")))?;
+            }
+            "non_retryable_error_types" => {
+                policy.non_retryable_error_types = value
+                    .as_array()
+                    .and_then(|kinds| {
+                        kinds
+                            .iter()
+                            .map(|k| k.as_str().map(str::to_owned))
+                            .collect::<Option<Vec<_>>>()
+                    })
+                    .ok_or_else(|| invalid(format!("{field}: expected a list of error kinds")))?;
+            }
+            _ => return Err(invalid(format!("unknown retry policy field {field:?}"))),
+        }
+    }
+    Ok(policy)
+}
+
+impl Remote {
+    pub fn new(registry: &Registry) -> Self {
+        Remote {
+            directory: Directory::new(registry),
+            connections: tokio::sync::Mutex::default(),
+            starting: Mutex::default(),
+        }
+    }
+
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    fn worker(&self, id: &EntryId) -> Result<&WorkerEntry, ErrorObject> {
+        self.directory.worker(id).ok_or_else(|| {
+            ErrorObject::new(
+                "NotFound",
+                format!("no temporal.worker '{id}' in the registry"),
+            )
+        })
+    }
+
+    async fn connection(&self, worker: &WorkerEntry) -> Result<Connection, ErrorObject> {
+        let mut connections = self.connections.lock().await;
+        if let Some(connection) = connections.get(&worker.config.client) {
+            return Ok(connection.clone());
+        }
+        let connection = client::connect(&worker.client).await?;
+        connections.insert(worker.config.client.clone(), connection.clone());
+        Ok(connection)
+    }
+
+    /// Check a start of `entry` on `worker` and name it: the workflow id (a new uuid unless
+    /// given) and pid. Nothing is sent yet.
+    pub fn prepare(
+        &self,
+        worker: &EntryId,
+        entry: &EntryId,
+        id: Option<String>,
+    ) -> Result<Started, ErrorObject> {
+        let worker_entry = self.worker(worker)?;
+        let registered = worker_entry.workflows.values().any(|e| e == entry);
+        if !registered {
+            return Err(invalid(format!(
+                "workflow.lua '{entry}' is not registered on temporal.worker '{worker}': give it \
+                 meta.temporal.workflow.worker: {worker}"
+            )));
+        }
+        let workflow_id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        valid_workflow_id(&workflow_id).map_err(invalid)?;
+        Ok(Started {
+            pid: workflow_pid(worker, &workflow_id),
+            workflow_id,
+            run_id: String::new(),
+        })
+    }
+
+    /// Start `entry` on `worker` with `input` (a MessagePack array), as `prepared`.
+    pub async fn start(
+        &self,
+        worker: &EntryId,
+        entry: &EntryId,
+        prepared: Started,
+        input: &[u8],
+        options: &StartOptions,
+    ) -> Result<Started, ErrorObject> {
+        let (sender, receiver) = watch::channel(false);
+        self.starting
+            .lock()
+            .expect("the start table is never poisoned")
+            .insert(prepared.workflow_id.clone(), receiver);
+        let workflow_id = prepared.workflow_id.clone();
+        let started = self
+            .send_start(worker, entry, prepared, input, options)
+            .await;
+        let _ = sender.send(true);
+        self.starting
+            .lock()
+            .expect("the start table is never poisoned")
+            .remove(&workflow_id);
+        started
+    }
+
+    async fn send_start(
+        &self,
+        worker: &EntryId,
+        entry: &EntryId,
+        prepared: Started,
+        input: &[u8],
+        options: &StartOptions,
+    ) -> Result<Started, ErrorObject> {
+        let worker_entry = self.worker(worker)?;
+        let registration = self
+            .directory
+            .registration(entry)
+            .ok_or_else(|| invalid(format!("'{entry}' is not registered on a temporal.worker")))?;
+        let input = payload::arguments(input).map_err(invalid)?;
+        let connection = self.connection(worker_entry).await?;
+        let run_id = client::start(
+            &connection,
+            Start {
+                namespace: &worker_entry.client.namespace,
+                task_queue: &registration.task_queue,
+                workflow_type: &registration.name,
+                workflow_id: &prepared.workflow_id,
+                input,
+                options,
+            },
+        )
+        .await?;
+        Ok(Started { run_id, ..prepared })
+    }
+
+    /// Wait until a start of `workflow_id` this process has under way is done.
+    async fn started(&self, workflow_id: &str) {
+        let pending = self
+            .starting
+            .lock()
+            .expect("the start table is never poisoned")
+            .get(workflow_id)
+            .cloned();
+        if let Some(mut pending) = pending {
+            let _ = pending.wait_for(|done| *done).await;
+        }
+    }
+
+    /// Signal workflow `workflow_id` on `worker` (after a start of it from here is done).
+    pub async fn signal(
+        &self,
+        worker: &EntryId,
+        workflow_id: &str,
+        topic: &str,
+        values: &[u8],
+        from: Option<&str>,
+    ) -> Result<(), ErrorObject> {
+        self.started(workflow_id).await;
+        let worker_entry = self.worker(worker)?;
+        let input = payload::arguments(values).map_err(invalid)?;
+        let connection = self.connection(worker_entry).await?;
+        client::signal(
+            &connection,
+            &worker_entry.client.namespace,
+            workflow_id,
+            topic,
+            input,
+            from,
+        )
+        .await
+    }
+
+    /// Cancel (or, with `terminate`, end at once) workflow `workflow_id` on `worker`.
+    pub async fn stop(
+        &self,
+        worker: &EntryId,
+        workflow_id: &str,
+        reason: &str,
+        terminate: bool,
+    ) -> Result<(), ErrorObject> {
+        self.started(workflow_id).await;
+        let worker_entry = self.worker(worker)?;
+        let connection = self.connection(worker_entry).await?;
+        let namespace = &worker_entry.client.namespace;
+        if terminate {
+            client::terminate(&connection, namespace, workflow_id, reason).await
+        } else {
+            client::cancel(&connection, namespace, workflow_id, reason).await
+        }
+    }
+
+    /// Wait for workflow `workflow_id` on `worker` to close: its values or its error.
+    pub async fn outcome(
+        &self,
+        worker: &EntryId,
+        workflow_id: &str,
+    ) -> Result<Result<Vec<u8>, ErrorObject>, ErrorObject> {
+        self.started(workflow_id).await;
+        let worker_entry = self.worker(worker)?;
+        let connection = self.connection(worker_entry).await?;
+        client::outcome(&connection, &worker_entry.client.namespace, workflow_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn start_options_are_read_and_checked() {
+        let (options, id) = parse_options(&json!({
+            "temporal.workflow.id": "order-1",
+            "temporal.workflow.execution_timeout": "1h",
+            "temporal.workflow.id_conflict_policy": "fail",
+            "temporal.workflow.retry_policy": {"maximum_attempts": 3, "initial_interval": 500},
+        }))
+        .unwrap();
+        assert_eq!(id.as_deref(), Some("order-1"));
+        assert_eq!(options.execution_timeout, Some(Duration::from_secs(3600)));
+        assert_eq!(options.id_conflict, IdConflict::Fail);
+        let retry = options.retry_policy.unwrap();
+        assert_eq!(retry.maximum_attempts, 3);
+        assert_eq!(retry.initial_interval.unwrap().nanos, 500_000_000);
+        let unknown = parse_options(&json!({"temporal.workflow.cron": "x"})).unwrap_err();
+        assert!(
+            unknown.message.contains("temporal.workflow.cron"),
+            "{unknown}"
+        );
+        let policy = parse_options(&json!({"temporal.workflow.id_conflict_policy": "keep"}));
+        assert!(policy.unwrap_err().message.contains("use_existing"));
+    }
+}
