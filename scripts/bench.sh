@@ -7,9 +7,9 @@
 # otherwise run `sudo sysctl -w vm.max_map_count=1048576` first. Its Erlang baseline needs
 # `escript` (Debian: erlang-base), installed here when apt-get is usable. The HTTP benchmark
 # (scripts/bench/http.sh) needs wrk and nginx with its Lua module, installed the same way. The
-# SQL benchmark's PostgreSQL part uses LUABOX_TEST_POSTGRES, or a throwaway server started here
-# with scripts/test-postgres.sh; the workflow benchmark's Temporal part uses LUABOX_TEST_TEMPORAL,
-# or a throwaway dev server started here with scripts/test-temporal.sh (both stopped on exit).
+# SQL benchmark's PostgreSQL part and the workflow benchmark's Temporal part use
+# LUABOX_TEST_POSTGRES and LUABOX_TEST_TEMPORAL, or throwaway servers started for the run
+# (scripts/with-test-servers.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,18 +21,9 @@ if ! command -v escript >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >
     { apt-get update -q >/dev/null && apt-get install -y -q erlang-base >/dev/null; }) || true
 fi
 
-cleanup=()
-stop_servers() {
-  for command in "${cleanup[@]}"; do eval "$command"; done
-}
-trap stop_servers EXIT
-if [ -z "${LUABOX_TEST_POSTGRES:-}" ]; then
-  eval "$(scripts/test-postgres.sh start)"
-  cleanup+=('scripts/test-postgres.sh stop "$LUABOX_TEST_POSTGRES_DIR"')
-fi
-if [ -z "${LUABOX_TEST_TEMPORAL:-}" ]; then
-  eval "$(scripts/test-temporal.sh start)"
-  cleanup+=('scripts/test-temporal.sh stop "$LUABOX_TEST_TEMPORAL_DIR"')
+# The SQL and Temporal parts need their servers: run the rest beside them.
+if [ -z "${LUABOX_TEST_POSTGRES:-}" ] || [ -z "${LUABOX_TEST_TEMPORAL:-}" ]; then
+  exec scripts/with-test-servers.sh "$0" "$@"
 fi
 
 cargo bench -q --bench cpu 2>/dev/null

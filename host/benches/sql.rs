@@ -226,11 +226,11 @@ where
     let op = Arc::new(op);
     let next = Arc::new(AtomicU64::new(0));
     run_for(in_flight, WARM_UP, &op, &next).await;
-    let cpu = cpu_time();
+    let cpu = common::cpu_time();
     let start = Instant::now();
     let count = run_for(in_flight, MEASURE, &op, &next).await;
     let elapsed = start.elapsed().as_secs_f64();
-    let cpu = cpu_time() - cpu;
+    let cpu = common::cpu_time() - cpu;
     Figures {
         per_second: count as f64 / elapsed,
         cpu_us: cpu.as_secs_f64() * 1e6 / count as f64,
@@ -271,18 +271,6 @@ where
             .unwrap_or_else(|error| panic!("{error}"));
     }
     total
-}
-
-/// User + system CPU time of this process so far (`/proc/self/stat`, in USER_HZ = 100 ticks).
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // The fields after the command name: state is the 3rd field, utime the 14th, stime the 15th.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
-    let ticks = |at: usize| fields.get(at).and_then(|f| f.parse::<u64>().ok());
-    let total = ticks(11).unwrap_or(0) + ticks(12).unwrap_or(0);
-    Duration::from_millis(total * 10)
 }
 
 /// Operations per second and, in brackets, CPU microseconds per operation.

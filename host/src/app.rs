@@ -314,6 +314,13 @@ impl App {
     ) -> Result<Spawned, ProcessError> {
         let Some(entry) = self.processes.get(id) else {
             return Err(match self.registry.get(id) {
+                Some(entry) if entry.kind == "workflow.lua" => ProcessError::new(
+                    "Invalid",
+                    format!(
+                        "entry '{id}' is a workflow.lua: spawn it on a temporal.worker it is \
+                         registered with, not on '{host}'"
+                    ),
+                ),
                 Some(entry) => ProcessError::new(
                     "Invalid",
                     format!("entry '{id}' is a {}, not a process.lua", entry.kind),

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value as Json, json};
 
 use crate::util::{Run, luabox_with_env};
-use crate::workflows::{Host, effects, fresh_app, host_logs};
+use crate::workflows::{Host, effects, fresh_app, host_logs, put_a_deposit_behind_a_version};
 
 const WORKER: &str = "shop:worker";
 
@@ -256,17 +256,7 @@ fn the_suite(backend: Backend) {
     suite.start("shop:versioned", &v_old, &[&order(&v_old, "0s")]);
     suite.wait_for_effect(&format!("{v_old}/1"));
     host.stop();
-    let source = std::fs::read_to_string(suite.dir().join("versioned.lua")).unwrap();
-    let charge = "  local receipt = funcs.call(\"shop:charge\", order.id, order.amount)\n";
-    let changed = source.replace(
-        charge,
-        &format!(
-            "  if workflow.version(\"deposit\", workflow.DEFAULT_VERSION, 1) == 1 then\n    \
-             funcs.call(\"shop:charge\", order.id, 0)\n  end\n{charge}"
-        ),
-    );
-    assert_ne!(changed, source);
-    std::fs::write(suite.dir().join("versioned.lua"), changed).unwrap();
+    put_a_deposit_behind_a_version(suite.dir());
     let host = suite.host();
     suite.start("shop:versioned", &v_new, &[&order(&v_new, "0s")]);
     suite.wait_for_effect(&format!("{v_new}/3"));
@@ -441,5 +431,50 @@ fn a_code_change_without_a_version_is_a_non_determinism_error_on_temporal() {
     std::fs::write(&path, source).unwrap();
     let host = suite.host();
     assert_eq!(suite.result(&nd), json!({"receipt": format!("{nd}/1")}));
+    host.stop();
+}
+
+/// Lua starts workflows on a Temporal worker with `process.exec` (waits for the result) and
+/// `process.spawn` (returns the pid; a signal to it waits until the start is done).
+#[test]
+fn lua_starts_and_signals_workflows_on_a_temporal_worker() {
+    let mut suite = Suite::new(Backend::Temporal);
+    let host = suite.host();
+    let dir = suite.dir().to_str().unwrap().to_owned();
+    let call = |entry: &str, args: &[&str]| {
+        let mut argv = vec!["call", entry];
+        argv.extend_from_slice(args);
+        argv.extend(["--dir", &dir]);
+        luabox_with_env(&argv, "", &suite.env())
+    };
+    let worker = json!(WORKER).to_string();
+
+    let parent = call("shop:exec_parent", &[&worker, "21"]);
+    assert_eq!(parent.code, 0, "{}", parent.stderr);
+    let parent: Json = serde_json::from_str(&parent.stdout).unwrap();
+    assert_eq!(parent["child"]["doubled"], 42, "{parent}");
+
+    let order = json!({"id": "lua-order", "amount": 5, "pause": "10ms"}).to_string();
+    let spawned = call("shop:spawn_approved", &[&worker, &order, "\"lua\""]);
+    assert_eq!(spawned.code, 0, "{}", spawned.stderr);
+    let pid: String = serde_json::from_str(&spawned.stdout).unwrap();
+    let id = pid
+        .strip_prefix(&format!("{{workflow@{WORKER}|"))
+        .and_then(|rest| rest.strip_suffix('}'))
+        .unwrap_or_else(|| panic!("not a Temporal workflow pid: {pid}"));
+    let result = suite.result(id);
+    assert_eq!(result["approved_by"], "lua");
+    assert_eq!(result["shipment"]["key"], format!("{id}/3"));
+
+    // A workflow spawned on anything but a temporal.worker is refused at once, naming the fix.
+    let refused = call("shop:exec_parent", &["\"shop:nope\"", "1"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("is a workflow.lua: spawn it on a temporal.worker it is registered with"),
+        "{}",
+        refused.stderr
+    );
     host.stop();
 }

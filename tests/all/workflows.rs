@@ -471,6 +471,22 @@ fn a_workflow_whose_code_changed_in_flight_fails_with_the_line_on_recovery() {
     host.stop();
 }
 
+/// Change `versioned.lua`: a deposit charge before the receipt's, behind
+/// `workflow.version("deposit", DEFAULT_VERSION, 1)`.
+pub(crate) fn put_a_deposit_behind_a_version(dir: &Path) {
+    let source = std::fs::read_to_string(dir.join("versioned.lua")).unwrap();
+    let charge = "  local receipt = funcs.call(\"shop:charge\", order.id, order.amount)\n";
+    let changed = source.replace(
+        charge,
+        &format!(
+            "  if workflow.version(\"deposit\", workflow.DEFAULT_VERSION, 1) == 1 then\n    \
+             funcs.call(\"shop:charge\", order.id, 0)\n  end\n{charge}"
+        ),
+    );
+    assert_ne!(changed, source);
+    std::fs::write(dir.join("versioned.lua"), changed).unwrap();
+}
+
 #[test]
 fn code_behind_workflow_version_changes_new_runs_and_keeps_old_ones() {
     let app = fresh_app();
@@ -489,17 +505,7 @@ fn code_behind_workflow_version_changes_new_runs_and_keeps_old_ones() {
     wait_event(dir, "v-old", "activity.completed");
     host.stop();
     // The change sits before a point the old run has passed: its replay keeps the old path.
-    let source = std::fs::read_to_string(dir.join("versioned.lua")).unwrap();
-    let charge = "  local receipt = funcs.call(\"shop:charge\", order.id, order.amount)\n";
-    let changed = source.replace(
-        charge,
-        &format!(
-            "  if workflow.version(\"deposit\", workflow.DEFAULT_VERSION, 1) == 1 then\n    \
-             funcs.call(\"shop:charge\", order.id, 0)\n  end\n{charge}"
-        ),
-    );
-    assert_ne!(changed, source);
-    std::fs::write(dir.join("versioned.lua"), changed).unwrap();
+    put_a_deposit_behind_a_version(dir);
     let host = Host::start(dir, "host2");
     ok(
         dir,

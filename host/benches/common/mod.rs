@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use luabox::app::App;
 use luabox::engine::{Engine, EngineConfig};
@@ -50,4 +51,16 @@ pub fn load_app(runtime: &Runtime, name: &str) -> (tempfile::TempDir, Arc<App>) 
         .block_on(App::load(dir.path(), engine))
         .expect("bench app loads");
     (dir, app)
+}
+
+/// User + system CPU time of this process so far (`/proc/self/stat`, in USER_HZ = 100 ticks).
+pub fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name: state is the 3rd field, utime the 14th, stime the 15th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |at: usize| fields.get(at).and_then(|f| f.parse::<u64>().ok());
+    let total = ticks(11).unwrap_or(0) + ticks(12).unwrap_or(0);
+    Duration::from_millis(total * 10)
 }

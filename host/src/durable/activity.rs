@@ -66,7 +66,7 @@ impl Default for ActivityOptions {
 }
 
 /// A duration option: milliseconds, or Go-style text.
-fn duration(name: &str, value: &Json) -> Result<Duration, String> {
+pub fn duration(name: &str, value: &Json) -> Result<Duration, String> {
     let parsed = match value {
         Json::Number(ms) => ms
             .as_f64()

@@ -384,67 +384,46 @@ impl WorkflowState {
         if let Some(version) = self.versions.get(change_id) {
             return Ok(check_range(change_id, *version, min, max));
         }
-        if self.temporal.is_some() {
-            return self.temporal_version(change_id, min, max, line);
-        }
-        let limit = self.commands_until_next_input();
-        let marker_next = self.issued < limit
-            && matches!(&self.recorded[self.issued].1,
-                Recorded::Version { change_id: c, .. } if c == change_id);
-        let version = if marker_next || !self.replaying() {
-            let issued = self.issue(Recorded::Version {
-                cmd: 0,
-                change_id: change_id.to_owned(),
-                version: max,
-                line: line.to_owned(),
-            })?;
-            match issued {
-                Some(Recorded::Version { version, .. }) => version,
-                _ => max,
+        let version = match self.version_marker(change_id, max) {
+            Some(marked) => {
+                let issued = self.issue(Recorded::Version {
+                    cmd: 0,
+                    change_id: change_id.to_owned(),
+                    version: marked,
+                    line: line.to_owned(),
+                })?;
+                match issued {
+                    Some(Recorded::Version { version, .. }) => version,
+                    _ => marked,
+                }
             }
-        } else {
             // The history was recorded before this change: the code took the old path there.
-            min
+            None => min,
         };
         self.versions.insert(change_id.to_owned(), version);
         Ok(check_range(change_id, version, min, max))
     }
 
-    /// `workflow.version` on Temporal: a run that recorded the change has its patch marker
-    /// (`CHANGE_ID@VERSION`, issued again so Temporal sees the same commands); a replayed run
-    /// without one took the old path (`min`); a run reaching the change live records `max`.
-    fn temporal_version(
-        &mut self,
-        change_id: &str,
-        min: i64,
-        max: i64,
-        line: &str,
-    ) -> Result<Result<i64, String>, NonDeterminism> {
-        let run = self
-            .temporal
-            .as_ref()
-            .expect("called on Temporal runs only");
+    /// The version a `workflow.version(change_id, _, max)` marker records, or `None` when the
+    /// run passed that point before the change existed (no marker: the old path).
+    ///
+    /// Embedded: the recorded marker is next (its version wins when issued), or the run is
+    /// live (`max`). On Temporal: the run's patch marker `CHANGE_ID@VERSION` (issued again so
+    /// Temporal sees the same commands), or `max` when the activation is live.
+    fn version_marker(&self, change_id: &str, max: i64) -> Option<i64> {
+        let Some(run) = &self.temporal else {
+            let limit = self.commands_until_next_input();
+            let marker_next = self.issued < limit
+                && matches!(&self.recorded[self.issued].1,
+                    Recorded::Version { change_id: c, .. } if c == change_id);
+            return (marker_next || !self.replaying()).then_some(max);
+        };
         let prefix = format!("{change_id}@");
         let recorded = run
             .patches
             .iter()
             .find_map(|patch| patch.strip_prefix(&prefix)?.parse::<i64>().ok());
-        let version = match recorded {
-            Some(version) => Some(version),
-            None if run.replaying => None,
-            None => Some(max),
-        };
-        if let Some(version) = version {
-            self.issue(Recorded::Version {
-                cmd: 0,
-                change_id: change_id.to_owned(),
-                version,
-                line: line.to_owned(),
-            })?;
-        }
-        let version = version.unwrap_or(min);
-        self.versions.insert(change_id.to_owned(), version);
-        Ok(check_range(change_id, version, min, max))
+        recorded.or((!run.replaying).then_some(max))
     }
 
     pub fn watch_events(&mut self) {

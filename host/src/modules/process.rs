@@ -110,7 +110,7 @@ impl SandboxState {
             .temporal()
             .prepare(&worker, &entry, None)
             .map_err(|error| super::host_error(&error.kind, error.message))?;
-        let started = prepared.clone();
+        let started = prepared.started.clone();
         tokio::spawn(async move {
             let options = crate::temporal::client::StartOptions::default();
             let remote = app.temporal();

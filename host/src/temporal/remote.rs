@@ -3,15 +3,15 @@
 //! `luabox workflow ... --worker` and by Lua (`process.spawn`/`exec` on a `temporal.worker`,
 //! `process.send` to a workflow pid naming one). Connections are made on first use and kept.
 //!
-//! Start options are reference §4's `temporal.workflow.*` keys (what `process.with_options`
-//! takes in Lua and `--options` on the command line): `id`, `execution_timeout`,
+//! Start options are reference §4's `temporal.workflow.*` keys (`--options` on the command
+//! line; Lua's `process.spawn` starts with the defaults): `id`, `execution_timeout`,
 //! `run_timeout`, `task_timeout` (durations such as "1h"), `id_conflict_policy`
 //! (`use_existing`, the default, `fail` or `terminate_existing`) and `retry_policy`
 //! (`initial_interval`, `backoff_coefficient`, `maximum_interval`, `maximum_attempts`,
 //! `non_retryable_error_types`).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value as Json;
@@ -24,7 +24,6 @@ use super::{Directory, WorkerEntry, payload, workflow_pid};
 use crate::codec::ErrorObject;
 use crate::config::EntryId;
 use crate::durable::valid_workflow_id;
-use crate::engine::limits::go_duration;
 use crate::registry::Registry;
 
 const PREFIX: &str = "temporal.workflow.";
@@ -38,11 +37,36 @@ pub struct Started {
     pub pid: String,
 }
 
+/// Starts in flight, by workflow id: a signal to one waits until it has started.
+type Starting = Arc<Mutex<HashMap<String, watch::Receiver<bool>>>>;
+
 pub struct Remote {
     directory: Directory,
     connections: tokio::sync::Mutex<HashMap<EntryId, Connection>>,
-    /// Starts in flight, by workflow id: a signal to one waits until it has started.
-    starting: Mutex<HashMap<String, watch::Receiver<bool>>>,
+    starting: Starting,
+}
+
+/// A start checked and named by [`Remote::prepare`], to give to [`Remote::start`]. From now
+/// until it is dropped, signals and waits for its workflow id wait for it.
+pub struct Prepared {
+    pub started: Started,
+    _in_flight: InFlight,
+}
+
+struct InFlight {
+    table: Starting,
+    workflow_id: String,
+    done: watch::Sender<bool>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let _ = self.done.send(true);
+        self.table
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&self.workflow_id);
+    }
 }
 
 fn invalid(message: impl Into<String>) -> ErrorObject {
@@ -50,19 +74,7 @@ fn invalid(message: impl Into<String>) -> ErrorObject {
 }
 
 fn duration(key: &str, value: &Json) -> Result<Duration, ErrorObject> {
-    let parsed = match value {
-        Json::Number(ms) => ms
-            .as_f64()
-            .filter(|ms| ms.is_finite() && *ms >= 0.0)
-            .map(|ms| Duration::from_secs_f64(ms / 1000.0)),
-        Json::String(text) => go_duration(text),
-        _ => None,
-    };
-    parsed.ok_or_else(|| {
-        invalid(format!(
-            "{key}: invalid duration {value} (milliseconds or e.g. \"30s\")"
-        ))
-    })
+    crate::durable::activity::duration(key, value).map_err(invalid)
 }
 
 /// Read `temporal.workflow.*` start options; returns them with the `id` option, if given.
@@ -155,7 +167,7 @@ impl Remote {
         Remote {
             directory: Directory::new(registry),
             connections: tokio::sync::Mutex::default(),
-            starting: Mutex::default(),
+            starting: Starting::default(),
         }
     }
 
@@ -189,7 +201,7 @@ impl Remote {
         worker: &EntryId,
         entry: &EntryId,
         id: Option<String>,
-    ) -> Result<Started, ErrorObject> {
+    ) -> Result<Prepared, ErrorObject> {
         let worker_entry = self.worker(worker)?;
         let registered = worker_entry.workflows.values().any(|e| e == entry);
         if !registered {
@@ -200,10 +212,22 @@ impl Remote {
         }
         let workflow_id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         valid_workflow_id(&workflow_id).map_err(invalid)?;
-        Ok(Started {
-            pid: workflow_pid(worker, &workflow_id),
-            workflow_id,
-            run_id: String::new(),
+        let (done, in_flight) = watch::channel(false);
+        self.starting
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(workflow_id.clone(), in_flight);
+        Ok(Prepared {
+            started: Started {
+                pid: workflow_pid(worker, &workflow_id),
+                workflow_id: workflow_id.clone(),
+                run_id: String::new(),
+            },
+            _in_flight: InFlight {
+                table: self.starting.clone(),
+                workflow_id,
+                done,
+            },
         })
     }
 
@@ -212,25 +236,12 @@ impl Remote {
         &self,
         worker: &EntryId,
         entry: &EntryId,
-        prepared: Started,
+        prepared: Prepared,
         input: &[u8],
         options: &StartOptions,
     ) -> Result<Started, ErrorObject> {
-        let (sender, receiver) = watch::channel(false);
-        self.starting
-            .lock()
-            .expect("the start table is never poisoned")
-            .insert(prepared.workflow_id.clone(), receiver);
-        let workflow_id = prepared.workflow_id.clone();
-        let started = self
-            .send_start(worker, entry, prepared, input, options)
-            .await;
-        let _ = sender.send(true);
-        self.starting
-            .lock()
-            .expect("the start table is never poisoned")
-            .remove(&workflow_id);
-        started
+        self.send_start(worker, entry, prepared.started.clone(), input, options)
+            .await
     }
 
     async fn send_start(
@@ -268,7 +279,7 @@ impl Remote {
         let pending = self
             .starting
             .lock()
-            .expect("the start table is never poisoned")
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
             .get(workflow_id)
             .cloned();
         if let Some(mut pending) = pending {

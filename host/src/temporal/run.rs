@@ -201,17 +201,8 @@ async fn step(
             other => jobs.push(other),
         }
     }
-    let books = |state: &mut WorkflowState| {
-        state.set_clock_ms(clock_ms);
-        if let Some(run) = state.temporal() {
-            run.replaying = activation.is_replaying;
-            run.history_length = u64::from(activation.history_length);
-            run.history_size = activation.history_size_bytes;
-            run.patches.extend(patches.iter().cloned());
-        }
-    };
-    if let Some(init) = init {
-        let run_books = TemporalRun {
+    let run = if let Some(init) = init {
+        let books = TemporalRun {
             run_id: activation.run_id.clone(),
             workflow_type: init.workflow_type.clone(),
             task_queue: context.worker.config.task_queue.clone(),
@@ -220,14 +211,15 @@ async fn step(
             replaying: activation.is_replaying,
             history_length: u64::from(activation.history_length),
             history_size: activation.history_size_bytes,
-            patches: patches.clone(),
+            patches,
             pid: super::workflow_pid(&context.worker.id, &init.workflow_id),
             uuids: 0,
         };
-        match start(context, &init, clock_ms, run_books).await? {
+        match start(context, &init, clock_ms, books).await? {
             Started::Running(run, progress) => {
                 let run = slot.insert(*run);
                 run.settle(context, &mut step, progress)?;
+                run
             }
             Started::Refused(error) => {
                 step.commands.push(fail_command(&error));
@@ -237,13 +229,20 @@ async fn step(
     } else if let Some(run) = slot.as_mut() {
         run.clock_ms = clock_ms;
         run.issued.clear();
-        books(workflow_state(&mut run.session));
+        let state = run.state();
+        state.set_clock_ms(clock_ms);
+        if let Some(books) = state.temporal() {
+            books.replaying = activation.is_replaying;
+            books.history_length = u64::from(activation.history_length);
+            books.history_size = activation.history_size_bytes;
+            books.patches.extend(patches);
+        }
+        run
     } else {
         return Err(TaskFailure::host(
             "an activation for a run this worker does not hold (it replays from the start)",
         ));
-    }
-    let run = slot.as_mut().expect("the run exists from here on");
+    };
     for job in jobs {
         if run.closed {
             break;

@@ -133,7 +133,7 @@ async fn poll_workflows(
         };
         let slot = runs
             .lock()
-            .expect("the run table is never poisoned")
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
             .entry(activation.run_id.clone())
             .or_default()
             .clone();
@@ -155,7 +155,7 @@ async fn poll_workflows(
             let completion = run::activate(&context, &mut held, activation).await;
             if held.is_none() {
                 runs.lock()
-                    .expect("the run table is never poisoned")
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .remove(&run_id);
             }
             drop(held);
@@ -183,7 +183,7 @@ async fn poll_activities(app: Arc<App>, entry: Arc<WorkerEntry>, core: Arc<Worke
                 let (abort, registration) = AbortHandle::new_pair();
                 running
                     .lock()
-                    .expect("the activity table is never poisoned")
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .insert(token.clone(), abort);
                 let (app, entry, core, running) =
                     (app.clone(), entry.clone(), core.clone(), running.clone());
@@ -198,7 +198,7 @@ async fn poll_activities(app: Arc<App>, entry: Arc<WorkerEntry>, core: Arc<Worke
                             });
                     running
                         .lock()
-                        .expect("the activity table is never poisoned")
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
                         .remove(&token);
                     if let Err(error) = core.complete_activity_task(completion).await {
                         tracing::warn!(worker = %entry.id, "completing an activity failed: {error}");
@@ -208,7 +208,7 @@ async fn poll_activities(app: Arc<App>, entry: Arc<WorkerEntry>, core: Arc<Worke
             Some(ActivityVariant::Cancel(_)) => {
                 let abort = running
                     .lock()
-                    .expect("the activity table is never poisoned")
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .remove(&token);
                 if let Some(abort) = abort {
                     abort.abort();
