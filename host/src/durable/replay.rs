@@ -196,6 +196,8 @@ impl WorkflowState {
     pub fn derived_uuid(&mut self, version: u8) -> Option<::uuid::Uuid> {
         let clock_ms = self.clock_ms;
         let run = self.temporal.as_mut()?;
+        // SplitMix64, spelled out: a replay must get the same uuids from any later luabox,
+        // which a library generator does not promise across its releases.
         let mut next = || {
             run.uuids = run.uuids.wrapping_add(0x9E37_79B9_7F4A_7C15);
             let mut z = run.uuids;

@@ -640,7 +640,19 @@ impl Run {
                 }
             }
             Job::SignalWorkflow(signal) => {
-                let values = payload::values_of(&signal.input).map_err(TaskFailure::host)?;
+                let values = match payload::values_of(&signal.input) {
+                    Ok(values) => values,
+                    Err(message) => {
+                        // Dropped, the same way on every replay: a signal nobody can read
+                        // must not stop the workflow.
+                        tracing::warn!(
+                            workflow = %self.state().id(),
+                            signal = %signal.signal_name,
+                            "signal dropped: {message}"
+                        );
+                        return Ok(());
+                    }
+                };
                 let from = signal
                     .headers
                     .get(super::client::FROM_HEADER)
