@@ -62,30 +62,59 @@ static int l_send(lua_State *L) {
   return done(L, ok, &err);
 }
 
+/* raw.spawn(entry, host, flags, with, ...) and raw.exec(entry, host, with, ...): `with` is nil
+   or the spawner's {options, messages} (two values), encoded as the `with` payload. */
+static bool encode_with(lua_State *L, int at, luabox_buf *out) {
+  if (lua_isnil(L, at)) return luabox_encode_arg(L, at, 0, "spawner", out);
+  luaL_checktype(L, at, LUA_TTABLE);
+  lua_geti(L, at, 1);
+  lua_geti(L, at, 2);
+  int top = lua_gettop(L);
+  if (!luabox_encode_arg(L, top - 1, 2, "spawner", out)) return false; /* nil, err on top */
+  lua_pop(L, 2);
+  return true;
+}
+
 static int l_spawn(lua_State *L) {
   if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.spawn (use workflow.exec)");
   entry_string_t entry = check_string(L, 1), host = check_string(L, 2);
   luabox_sandbox_process_spawn_flags_t flags = (uint8_t)luaL_checkinteger(L, 3);
+  luabox_buf with_buf;
+  if (!encode_with(L, 4, &with_buf)) return 2;
   luabox_buf buf;
-  if (!luabox_encode_arg(L, 4, lua_gettop(L) - 3, "args", &buf)) return 2;
+  if (!luabox_encode_arg(L, 5, lua_gettop(L) - 4, "args", &buf)) {
+    free(with_buf.data);
+    return 2;
+  }
   luabox_sandbox_process_payload_t args = {buf.data, buf.len};
-  entry_string_t pid;
+  luabox_sandbox_process_payload_t with = {with_buf.data, with_buf.len};
+  luabox_sandbox_process_spawned_t spawned;
   luabox_sandbox_process_host_error_t err;
-  bool ok = luabox_sandbox_process_spawn(&entry, &host, &args, flags, &pid, &err);
+  bool ok = luabox_sandbox_process_spawn(&entry, &host, &args, flags, &with, &spawned, &err);
   free(buf.data);
+  free(with_buf.data);
   if (!ok) return luabox_push_host_error(L, &err);
-  luabox_push_owned_string(L, &pid);
+  if (spawned.tag == LUABOX_SANDBOX_PROCESS_SPAWNED_PENDING)
+    return luabox_wait(L, spawned.val.pending, "process.spawn");
+  luabox_push_owned_string(L, &spawned.val.pid);
   return 1;
 }
 
 static int l_exec(lua_State *L) {
   if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.exec (use workflow.exec)");
   entry_string_t entry = check_string(L, 1), host = check_string(L, 2);
+  luabox_buf with_buf;
+  if (!encode_with(L, 3, &with_buf)) return 2;
   luabox_buf buf;
-  if (!luabox_encode_arg(L, 3, lua_gettop(L) - 2, "args", &buf)) return 2;
+  if (!luabox_encode_arg(L, 4, lua_gettop(L) - 3, "args", &buf)) {
+    free(with_buf.data);
+    return 2;
+  }
   luabox_sandbox_process_payload_t args = {buf.data, buf.len};
-  uint64_t handle = luabox_sandbox_process_exec(&entry, &host, &args);
+  luabox_sandbox_process_payload_t with = {with_buf.data, with_buf.len};
+  uint64_t handle = luabox_sandbox_process_exec(&entry, &host, &args, &with);
   free(buf.data);
+  free(with_buf.data);
   return luabox_wait(L, handle, "process.exec");
 }
 

@@ -194,7 +194,14 @@ fn temporal(runtime: &Runtime, app: &Arc<App>, service: &Arc<Workflows>) {
                 let options = Default::default();
                 let input = json_to_values(&[json!(n)]);
                 remote
-                    .start(&worker, &entry, prepared, &input, &options)
+                    .start(
+                        &worker,
+                        &entry,
+                        prepared,
+                        &input,
+                        &options,
+                        Default::default(),
+                    )
                     .await
                     .map_err(|error| format!("starting {id}: {error}"))?;
                 let values = remote

@@ -114,6 +114,14 @@ fn listen_takes_its_topics_before_the_inbox() {
 }
 
 #[test]
+fn a_spawners_messages_arrive_first_and_its_start_options_are_for_workflows() {
+    assert_eq!(
+        case("spawner", &[]),
+        json!({"replies": [["first", 1], ["second", "two"]], "refused": "Invalid", "bad": "Invalid"})
+    );
+}
+
+#[test]
 fn messages_wait_in_order_until_the_inbox_is_opened() {
     assert_eq!(case("held", &[]), json!([1, 2, 3]));
 }

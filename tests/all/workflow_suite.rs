@@ -449,8 +449,9 @@ fn a_code_change_without_a_version_is_a_non_determinism_error_on_temporal() {
     host.stop();
 }
 
-/// Lua starts workflows on a Temporal worker with `process.exec` (waits for the result) and
-/// `process.spawn` (returns the pid; a signal to it waits until the start is done).
+/// Lua starts workflows on a Temporal worker with `process.exec` (waits for the result),
+/// `process.spawn` (returns the pid once the start is in) and a spawner's options and queued
+/// messages.
 #[test]
 fn lua_starts_and_signals_workflows_on_a_temporal_worker() {
     let mut suite = Suite::new(Backend::Temporal);
@@ -480,6 +481,33 @@ fn lua_starts_and_signals_workflows_on_a_temporal_worker() {
     let result = suite.result(id);
     assert_eq!(result["approved_by"], "lua");
     assert_eq!(result["shipment"]["key"], format!("{id}/3"));
+
+    // A spawner's start options and queued message.
+    let chosen = suite.id("chosen");
+    let order = json!({"id": chosen, "amount": 5, "pause": "10ms"}).to_string();
+    let spawned = call(
+        "shop:spawn_with",
+        &[&worker, &json!(chosen).to_string(), &order, "\"queued\""],
+    );
+    assert_eq!(spawned.code, 0, "{}", spawned.stderr);
+    assert_eq!(
+        spawned.stdout.trim(),
+        json!(format!("{{workflow@{WORKER}|{chosen}}}")).to_string()
+    );
+    assert_eq!(suite.result(&chosen)["approved_by"], "queued");
+    let running = suite.id("running");
+    suite.start("shop:order", &running, &[&order]);
+    let conflict = call(
+        "shop:exec_unless_running",
+        &[&worker, &json!(running).to_string(), &order],
+    );
+    assert_eq!(conflict.code, 1);
+    assert!(
+        conflict.stderr.contains("(AlreadyExists)"),
+        "{}",
+        conflict.stderr
+    );
+    suite.ok("terminate", &[&running]);
 
     // A workflow spawned on anything but a temporal.worker is refused at once, naming the fix.
     let refused = call("shop:exec_parent", &["\"shop:nope\"", "1"]);

@@ -224,27 +224,77 @@ function process.send(dest, topic, ...)
   return raw.send(dest, topic, ...)
 end
 
-local function spawner(flags)
-  return function(id, host, ...)
+-- `with` is nil or a spawner's {options, messages}.
+local function spawning(name, flags)
+  return function(with, id, host, ...)
     if type(id) ~= "string" or type(host) ~= "string" then
-      return invalid("process.spawn: expected an entry id and a process.host id, got "
-        .. type(id) .. " and " .. type(host))
+      return invalid("process." .. name .. ": expected an entry id and a process.host or "
+        .. "temporal.worker id, got " .. type(id) .. " and " .. type(host))
     end
-    return raw.spawn(id, host, flags, ...)
+    if flags then
+      return raw.spawn(id, host, flags, with, ...)
+    end
+    return raw.exec(id, host, with, ...)
   end
 end
 
-process.spawn = spawner(0)
-process.spawn_monitored = spawner(1)
-process.spawn_linked = spawner(2)
-process.spawn_linked_monitored = spawner(3)
+local starts = {
+  spawn = spawning("spawn", 0),
+  spawn_monitored = spawning("spawn_monitored", 1),
+  spawn_linked = spawning("spawn_linked", 2),
+  spawn_linked_monitored = spawning("spawn_linked_monitored", 3),
+  exec = spawning("exec", nil),
+}
 
-function process.exec(id, host, ...)
-  if type(id) ~= "string" or type(host) ~= "string" then
-    return invalid("process.exec: expected an entry id and a process.host id, got "
-      .. type(id) .. " and " .. type(host))
+for name, start in pairs(starts) do
+  process[name] = function(...)
+    return start(nil, ...)
   end
-  return raw.exec(id, host, ...)
+end
+
+-- A spawner (reference §2.6): start options (`temporal.workflow.*` keys, for a workflow on a
+-- temporal.worker) and messages sent right after the start, in order, before anything else
+-- reaches the new pid. Each with_* returns a new spawner; raising on a bad argument.
+local Spawner = {}
+Spawner.__index = Spawner
+
+local function new_spawner(options, messages)
+  return setmetatable({ options = options, messages = messages }, Spawner)
+end
+
+function Spawner:with_options(options)
+  if type(options) ~= "table" then
+    error(errors.new({ kind = errors.INVALID,
+      message = "process.with_options: expected a table, got " .. type(options) }), 2)
+  end
+  local merged = {}
+  for key, value in pairs(self.options) do
+    merged[key] = value
+  end
+  for key, value in pairs(options) do
+    merged[key] = value
+  end
+  return new_spawner(merged, self.messages)
+end
+
+function Spawner:with_message(topic, ...)
+  if type(topic) ~= "string" or topic == "" or topic:sub(1, 1) == "@" then
+    error(errors.new({ kind = errors.INVALID,
+      message = "with_message: the topic must be a non-empty string not starting with '@'" }), 2)
+  end
+  local messages = { table.unpack(self.messages) }
+  messages[#messages + 1] = { topic, table.pack(...) }
+  return new_spawner(self.options, messages)
+end
+
+for name, start in pairs(starts) do
+  Spawner[name] = function(self, ...)
+    return start({ self.options, self.messages }, ...)
+  end
+end
+
+function process.with_options(options)
+  return new_spawner({}, {}):with_options(options)
 end
 
 local function on_dest(name, call)

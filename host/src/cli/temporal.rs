@@ -46,7 +46,14 @@ pub async fn start(
         .prepare(&worker, &entry, id.or(option_id))
         .map_err(failed)?;
     let started = remote
-        .start(&worker, &entry, prepared, &input, &options)
+        .start(
+            &worker,
+            &entry,
+            prepared,
+            &input,
+            &options,
+            Default::default(),
+        )
         .await
         .map_err(failed)?;
     if !wait {

@@ -28,6 +28,7 @@ use crate::codec::{ErrorObject, encode_values};
 use crate::config::EntryId;
 use crate::engine::SandboxState;
 use crate::process::{Exit, Node, ProcessError, Slot, Ties};
+use crate::temporal::remote::{Messages, Started, parse_options};
 
 host_module!(Process, "process", process, Recorded);
 
@@ -57,6 +58,76 @@ impl Drop for BorrowedPid {
         self.app
             .node()
             .exit(self.slot.pid.id, Exit::Normal(encode_values(Vec::new())));
+    }
+}
+
+/// What a spawner (`process.with_options{...}:with_message(...)`) adds to a start: the
+/// `spawner` payload of `wit/process.wit`.
+struct Spawner {
+    /// The options table as JSON (`null` without a spawner).
+    options: serde_json::Value,
+    /// `(topic, values)` to send right after the start, in order.
+    messages: Vec<(String, Vec<u8>)>,
+}
+
+impl Spawner {
+    fn parse(with: &[u8]) -> Result<Spawner, HostError> {
+        let invalid = |message: &str| super::host_error("Invalid", format!("spawner: {message}"));
+        let values = crate::codec::decode_values(with).map_err(|_| invalid("malformed"))?;
+        let mut values = values.into_iter();
+        let (Some(options), Some(messages)) = (values.next(), values.next()) else {
+            return Ok(Spawner {
+                options: serde_json::Value::Null,
+                messages: Vec::new(),
+            });
+        };
+        let options = crate::codec::table_to_json(&options)
+            .map(serde_json::Value::Object)
+            .ok_or_else(|| invalid("the options must be a table with string keys"))?;
+        let messages = match messages {
+            Value::Array(items) => items,
+            Value::Map(pairs) if pairs.is_empty() => Vec::new(),
+            _ => return Err(invalid("malformed messages")),
+        };
+        let messages = messages
+            .into_iter()
+            .map(|message| {
+                let Value::Array(mut parts) = message else {
+                    return Err(invalid("malformed message"));
+                };
+                let packed = parts.pop().ok_or_else(|| invalid("malformed message"))?;
+                let topic = parts
+                    .pop()
+                    .and_then(|topic| topic.as_str().map(str::to_owned))
+                    .ok_or_else(|| invalid("a message topic must be a string"))?;
+                Ok((topic, encode_values(unpacked(packed))))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Spawner { options, messages })
+    }
+}
+
+/// The values of a `table.pack(...)`: keys 1..n, with nils where keys are missing.
+fn unpacked(packed: Value) -> Vec<Value> {
+    match packed {
+        Value::Array(values) => values,
+        Value::Map(pairs) => {
+            let count = pairs
+                .iter()
+                .find(|(key, _)| key.as_str() == Some("n"))
+                .and_then(|(_, n)| n.as_u64())
+                .unwrap_or(0)
+                .min(pairs.len() as u64);
+            (1..=count)
+                .map(|index| {
+                    pairs
+                        .iter()
+                        .find(|(key, _)| key.as_u64() == Some(index))
+                        .map_or(Value::Nil, |(_, value)| value.clone())
+                })
+                .collect()
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -96,32 +167,69 @@ impl SandboxState {
         Some((app, id))
     }
 
-    /// Start workflow `entry` on Temporal worker `worker`: checked and named now, sent in the
-    /// background (a signal to the pid waits for it).
+    /// Start workflow `entry` on Temporal worker `worker` as `with` says: checked and named now;
+    /// the returned future sends the start (and the spawner's messages) and gives the workflow.
     fn start_on_temporal(
-        &self,
+        &mut self,
         app: Arc<App>,
         worker: EntryId,
         entry: &str,
         args: Vec<u8>,
-    ) -> Result<crate::temporal::remote::Started, HostError> {
+        with: Spawner,
+    ) -> Result<impl Future<Output = Result<Started, ErrorObject>> + use<>, HostError> {
         let entry = self.resolve_entry(entry)?;
+        let failed = |error: ErrorObject| super::host_error(&error.kind, error.message);
+        let (options, id) = parse_options(&with.options).map_err(failed)?;
         let prepared = app
             .temporal()
-            .prepare(&worker, &entry, None)
-            .map_err(|error| super::host_error(&error.kind, error.message))?;
-        let started = prepared.started.clone();
-        tokio::spawn(async move {
-            let options = crate::temporal::client::StartOptions::default();
-            let remote = app.temporal();
-            if let Err(error) = remote
-                .start(&worker, &entry, prepared, &args, &options)
+            .prepare(&worker, &entry, id)
+            .map_err(failed)?;
+        let from = if with.messages.is_empty() {
+            None
+        } else {
+            self.me().ok().map(|(_, me)| me.pid_text().to_string())
+        };
+        Ok(async move {
+            let messages = Messages {
+                queued: &with.messages,
+                from: from.as_deref(),
+            };
+            app.temporal()
+                .start(&worker, &entry, prepared, &args, &options, messages)
                 .await
-            {
-                tracing::warn!(workflow = %entry, worker = %worker, "starting a workflow on Temporal failed: {error}");
+        })
+    }
+
+    /// Start process `entry` on `host` as `with` says (no options; its messages are sent as
+    /// soon as it exists).
+    fn start_process_with(
+        &mut self,
+        entry: &str,
+        host: &str,
+        args: Vec<u8>,
+        ties: Ties,
+        with: Spawner,
+    ) -> Result<Spawned, HostError> {
+        if !with
+            .options
+            .as_object()
+            .is_none_or(|options| options.is_empty())
+        {
+            return Err(super::host_error(
+                "Invalid",
+                "process.with_options: start options apply to workflows on a temporal.worker, \
+                 not to processes",
+            ));
+        }
+        let spawned = self.start_process(entry, host, args, ties)?;
+        let pid = spawned.0.pid_text().to_string();
+        if !with.messages.is_empty() {
+            let (app, me) = self.me()?;
+            for (topic, values) in with.messages {
+                app.node().send(Some(&me), &pid, &topic, values)?;
             }
-        });
-        Ok(started)
+        }
+        Ok(spawned)
     }
 
     fn resolve_entry(&self, reference: &str) -> Result<EntryId, HostError> {
@@ -189,32 +297,57 @@ impl process::Host for SandboxState {
         host: String,
         args: Vec<u8>,
         options: SpawnFlags,
-    ) -> wasmtime::Result<Result<String, HostError>> {
+        spawner: Vec<u8>,
+    ) -> wasmtime::Result<Result<process::Spawned, HostError>> {
+        let with = match Spawner::parse(&spawner) {
+            Ok(with) => with,
+            Err(error) => return Ok(Err(error)),
+        };
         if let Some((app, worker)) = self.temporal_worker(&host) {
-            return Ok(self
-                .start_on_temporal(app, worker, &entry, args)
-                .map(|started| started.pid));
+            let start = match self.start_on_temporal(app, worker, &entry, args, with) {
+                Ok(start) => start,
+                Err(error) => return Ok(Err(error)),
+            };
+            let handle = self.pending().start(async move {
+                match start.await {
+                    Ok(started) => encode_values(vec![Value::from(started.pid)]),
+                    Err(error) => encode_values(vec![Value::Nil, error.to_msgpack()]),
+                }
+            });
+            return Ok(Ok(process::Spawned::Pending(handle)));
         }
         let ties = Ties {
             monitor: options.contains(SpawnFlags::MONITOR),
             link: options.contains(SpawnFlags::LINK),
         };
         Ok(self
-            .start_process(&entry, &host, args, ties)
-            .map(|(slot, _task)| slot.pid_text().to_string()))
+            .start_process_with(&entry, &host, args, ties, with)
+            .map(|(slot, _task)| process::Spawned::Pid(slot.pid_text().to_string())))
     }
 
-    fn exec(&mut self, entry: String, host: String, args: Vec<u8>) -> wasmtime::Result<u64> {
+    fn exec(
+        &mut self,
+        entry: String,
+        host: String,
+        args: Vec<u8>,
+        spawner: Vec<u8>,
+    ) -> wasmtime::Result<u64> {
+        let with = Spawner::parse(&spawner);
         if let Some((app, worker)) = self.temporal_worker(&host) {
-            let started = self.start_on_temporal(app.clone(), worker.clone(), &entry, args);
+            let start = with.and_then(|with| {
+                self.start_on_temporal(app.clone(), worker.clone(), &entry, args, with)
+            });
             return Ok(self.pending().start(async move {
-                let outcome = match started {
+                let outcome = match start {
                     Err(error) => Err(ErrorObject::new(&error.kind, error.message)),
-                    Ok(started) => app
-                        .temporal()
-                        .outcome(&worker, &started.workflow_id)
-                        .await
-                        .and_then(|outcome| outcome),
+                    Ok(start) => match start.await {
+                        Err(error) => Err(error),
+                        Ok(started) => app
+                            .temporal()
+                            .outcome(&worker, &started.workflow_id)
+                            .await
+                            .and_then(|outcome| outcome),
+                    },
                 };
                 match outcome {
                     Ok(values) => values,
@@ -222,7 +355,8 @@ impl process::Host for SandboxState {
                 }
             }));
         }
-        let started = self.start_process(&entry, &host, args, Ties::default());
+        let started = with
+            .and_then(|with| self.start_process_with(&entry, &host, args, Ties::default(), with));
         Ok(self.pending().start(async move {
             let error = match started {
                 Err(error) => ErrorObject::new(&error.kind, error.message),

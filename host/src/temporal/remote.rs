@@ -3,21 +3,19 @@
 //! `luabox workflow ... --worker` and by Lua (`process.spawn`/`exec` on a `temporal.worker`,
 //! `process.send` to a workflow pid naming one). Connections are made on first use and kept.
 //!
-//! Start options are reference §4's `temporal.workflow.*` keys (`--options` on the command
-//! line; Lua's `process.spawn` starts with the defaults): `id`, `execution_timeout`,
+//! Start options are reference §4's `temporal.workflow.*` keys (`process.with_options{...}` in
+//! Lua, `--options` on the command line): `id`, `execution_timeout`,
 //! `run_timeout`, `task_timeout` (durations such as "1h"), `id_conflict_policy`
 //! (`use_existing`, the default, `fail` or `terminate_existing`) and `retry_policy`
 //! (`initial_interval`, `backoff_coefficient`, `maximum_interval`, `maximum_attempts`,
 //! `non_retryable_error_types`).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value as Json;
 use temporalio_client::Connection;
 use temporalio_common::protos::temporal::api::common::v1::RetryPolicy as TemporalRetry;
-use tokio::sync::watch;
 
 use super::client::{self, IdConflict, Start, StartOptions};
 use super::{Directory, WorkerEntry, payload, workflow_pid};
@@ -37,36 +35,16 @@ pub struct Started {
     pub pid: String,
 }
 
-/// Starts in flight, by workflow id: a signal to one waits until it has started.
-type Starting = Arc<Mutex<HashMap<String, watch::Receiver<bool>>>>;
-
 pub struct Remote {
     directory: Directory,
     connections: tokio::sync::Mutex<HashMap<EntryId, Connection>>,
-    starting: Starting,
 }
 
-/// A start checked and named by [`Remote::prepare`], to give to [`Remote::start`]. From now
-/// until it is dropped, signals and waits for its workflow id wait for it.
-pub struct Prepared {
-    pub started: Started,
-    _in_flight: InFlight,
-}
-
-struct InFlight {
-    table: Starting,
-    workflow_id: String,
-    done: watch::Sender<bool>,
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        let _ = self.done.send(true);
-        self.table
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&self.workflow_id);
-    }
+/// Signals to send right after a start (a spawner's `with_message`s), and who sends them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Messages<'a> {
+    pub queued: &'a [(String, Vec<u8>)],
+    pub from: Option<&'a str>,
 }
 
 fn invalid(message: impl Into<String>) -> ErrorObject {
@@ -167,7 +145,6 @@ impl Remote {
         Remote {
             directory: Directory::new(registry),
             connections: tokio::sync::Mutex::default(),
-            starting: Starting::default(),
         }
     }
 
@@ -201,7 +178,7 @@ impl Remote {
         worker: &EntryId,
         entry: &EntryId,
         id: Option<String>,
-    ) -> Result<Prepared, ErrorObject> {
+    ) -> Result<Started, ErrorObject> {
         let worker_entry = self.worker(worker)?;
         let registered = worker_entry.workflows.values().any(|e| e == entry);
         if !registered {
@@ -212,36 +189,32 @@ impl Remote {
         }
         let workflow_id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         valid_workflow_id(&workflow_id).map_err(invalid)?;
-        let (done, in_flight) = watch::channel(false);
-        self.starting
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(workflow_id.clone(), in_flight);
-        Ok(Prepared {
-            started: Started {
-                pid: workflow_pid(worker, &workflow_id),
-                workflow_id: workflow_id.clone(),
-                run_id: String::new(),
-            },
-            _in_flight: InFlight {
-                table: self.starting.clone(),
-                workflow_id,
-                done,
-            },
+        Ok(Started {
+            pid: workflow_pid(worker, &workflow_id),
+            workflow_id,
+            run_id: String::new(),
         })
     }
 
-    /// Start `entry` on `worker` with `input` (a MessagePack array), as `prepared`.
+    /// Start `entry` on `worker` with `input` (a MessagePack array), as `prepared`; then send
+    /// `messages`.
     pub async fn start(
         &self,
         worker: &EntryId,
         entry: &EntryId,
-        prepared: Prepared,
+        prepared: Started,
         input: &[u8],
         options: &StartOptions,
+        messages: Messages<'_>,
     ) -> Result<Started, ErrorObject> {
-        self.send_start(worker, entry, prepared.started.clone(), input, options)
-            .await
+        let started = self
+            .send_start(worker, entry, prepared, input, options)
+            .await?;
+        for (topic, values) in messages.queued {
+            self.signal(worker, &started.workflow_id, topic, values, messages.from)
+                .await?;
+        }
+        Ok(started)
     }
 
     async fn send_start(
@@ -274,20 +247,7 @@ impl Remote {
         Ok(Started { run_id, ..prepared })
     }
 
-    /// Wait until a start of `workflow_id` this process has under way is done.
-    async fn started(&self, workflow_id: &str) {
-        let pending = self
-            .starting
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get(workflow_id)
-            .cloned();
-        if let Some(mut pending) = pending {
-            let _ = pending.wait_for(|done| *done).await;
-        }
-    }
-
-    /// Signal workflow `workflow_id` on `worker` (after a start of it from here is done).
+    /// Signal workflow `workflow_id` on `worker`.
     pub async fn signal(
         &self,
         worker: &EntryId,
@@ -296,7 +256,6 @@ impl Remote {
         values: &[u8],
         from: Option<&str>,
     ) -> Result<(), ErrorObject> {
-        self.started(workflow_id).await;
         let worker_entry = self.worker(worker)?;
         let input = payload::arguments(values).map_err(invalid)?;
         let connection = self.connection(worker_entry).await?;
@@ -319,7 +278,6 @@ impl Remote {
         reason: &str,
         terminate: bool,
     ) -> Result<(), ErrorObject> {
-        self.started(workflow_id).await;
         let worker_entry = self.worker(worker)?;
         let connection = self.connection(worker_entry).await?;
         let namespace = &worker_entry.client.namespace;
@@ -336,7 +294,6 @@ impl Remote {
         worker: &EntryId,
         workflow_id: &str,
     ) -> Result<Result<Vec<u8>, ErrorObject>, ErrorObject> {
-        self.started(workflow_id).await;
         let worker_entry = self.worker(worker)?;
         let connection = self.connection(worker_entry).await?;
         client::outcome(&connection, &worker_entry.client.namespace, workflow_id).await

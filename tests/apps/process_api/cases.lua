@@ -36,6 +36,23 @@ local function request_reply()
   }
 end
 
+-- A spawner's messages reach the new process before anything else, in order; start options
+-- are for workflows on a temporal.worker and are refused for a process.
+local function spawner()
+  local inbox = process.inbox()
+  local base = process.with_options({}):with_message("first", 1)
+  local echo = assert(base:with_message("second", "two"):spawn("api:echo", HOST))
+  local replies = {}
+  for _ = 1, 2 do
+    local reply = receive_within(inbox, "2s")
+    replies[#replies + 1] = { reply:topic(), reply:payload():data() }
+  end
+  process.terminate(echo)
+  local refused, err = process.with_options({ ["temporal.workflow.id"] = "x" }):exec("api:returns", HOST, {})
+  local ok, bad = pcall(process.with_options, "nope")
+  return { replies = replies, refused = refused == nil and err:kind(), bad = not ok and bad:kind() }
+end
+
 local function monitors()
   local events = process.events()
   local ok = assert(process.spawn_monitored("api:returns", HOST, { n = 42 }))
@@ -252,6 +269,7 @@ end
 
 return {
   request_reply = request_reply,
+  spawner = spawner,
   monitors = monitors,
   links = links,
   cancel_terminate = cancel_terminate,

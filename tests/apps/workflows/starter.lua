@@ -1,5 +1,5 @@
 -- Starting workflows from Lua on a Temporal worker (reference §4): process.exec waits for the
--- result; process.spawn returns the pid at once, and a signal sent to it waits for the start.
+-- result; process.spawn returns the pid once Temporal has the start.
 local function exec_parent(worker, x)
   return process.exec("shop:parent", worker, x)
 end
@@ -16,4 +16,26 @@ local function spawn_approved(worker, order, by)
   return pid
 end
 
-return { exec_parent = exec_parent, spawn_approved = spawn_approved }
+-- Start options and a message queued on a spawner: the workflow gets its id, and the approval
+-- right after its start.
+local function spawn_with(worker, id, order, by)
+  local spawner = process.with_options({ ["temporal.workflow.id"] = id })
+  return spawner:with_message("approve", { by = by }):spawn("shop:order", worker, order)
+end
+
+-- Fails (AlreadyExists) while a workflow with this id runs.
+local function exec_unless_running(worker, id, order)
+  local options = {
+    ["temporal.workflow.id"] = id,
+    ["temporal.workflow.id_conflict_policy"] = "fail",
+    ["temporal.workflow.execution_timeout"] = "1m",
+  }
+  return process.with_options(options):exec("shop:order", worker, order)
+end
+
+return {
+  exec_parent = exec_parent,
+  spawn_approved = spawn_approved,
+  spawn_with = spawn_with,
+  exec_unless_running = exec_unless_running,
+}
