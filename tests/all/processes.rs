@@ -186,7 +186,7 @@ fn a_failing_exec_exits_1_with_the_error_and_traceback() {
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr
-            .contains("error: api:case.fails: cases.lua:250: the exec'd process failed"),
+            .contains("error: api:case.fails: cases.lua:267: the exec'd process failed"),
         "{}",
         run.stderr
     );
