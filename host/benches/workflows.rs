@@ -188,16 +188,13 @@ fn temporal(runtime: &Runtime, app: &Arc<App>, service: &Arc<Workflows>) {
             let id = format!("{run}-{part}-{n}");
             async move {
                 let remote = app.temporal();
-                let prepared = remote
-                    .prepare(&worker, &entry, Some(id.clone()))
-                    .map_err(|error| format!("{id}: {error}"))?;
                 let options = Default::default();
                 let input = json_to_values(&[json!(n)]);
                 remote
                     .start(
                         &worker,
                         &entry,
-                        prepared,
+                        Some(id.clone()),
                         &input,
                         &options,
                         Default::default(),

@@ -41,15 +41,12 @@ pub async fn start(
         None => Json::Null,
     };
     let (options, option_id) = parse_options(&options).map_err(failed)?;
-    let remote = app.temporal();
-    let prepared = remote
-        .prepare(&worker, &entry, id.or(option_id))
-        .map_err(failed)?;
-    let started = remote
+    let started = app
+        .temporal()
         .start(
             &worker,
             &entry,
-            prepared,
+            id.or(option_id),
             &input,
             &options,
             Default::default(),

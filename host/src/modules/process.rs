@@ -167,8 +167,8 @@ impl SandboxState {
         Some((app, id))
     }
 
-    /// Start workflow `entry` on Temporal worker `worker` as `with` says: checked and named now;
-    /// the returned future sends the start (and the spawner's messages) and gives the workflow.
+    /// Start workflow `entry` on Temporal worker `worker` as `with` says: the options are
+    /// checked now; the returned future sends the start (and the spawner's messages).
     fn start_on_temporal(
         &mut self,
         app: Arc<App>,
@@ -180,10 +180,6 @@ impl SandboxState {
         let entry = self.resolve_entry(entry)?;
         let failed = |error: ErrorObject| super::host_error(&error.kind, error.message);
         let (options, id) = parse_options(&with.options).map_err(failed)?;
-        let prepared = app
-            .temporal()
-            .prepare(&worker, &entry, id)
-            .map_err(failed)?;
         let from = if with.messages.is_empty() {
             None
         } else {
@@ -195,7 +191,7 @@ impl SandboxState {
                 from: from.as_deref(),
             };
             app.temporal()
-                .start(&worker, &entry, prepared, &args, &options, messages)
+                .start(&worker, &entry, id, &args, &options, messages)
                 .await
         })
     }

@@ -171,66 +171,31 @@ impl Remote {
         Ok(connection)
     }
 
-    /// Check a start of `entry` on `worker` and name it: the workflow id (a new uuid unless
-    /// given) and pid. Nothing is sent yet.
-    pub fn prepare(
-        &self,
-        worker: &EntryId,
-        entry: &EntryId,
-        id: Option<String>,
-    ) -> Result<Started, ErrorObject> {
-        let worker_entry = self.worker(worker)?;
-        let registered = worker_entry.workflows.values().any(|e| e == entry);
-        if !registered {
-            return Err(invalid(format!(
-                "workflow.lua '{entry}' is not registered on temporal.worker '{worker}': give it \
-                 meta.temporal.workflow.worker: {worker}"
-            )));
-        }
-        let workflow_id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        valid_workflow_id(&workflow_id).map_err(invalid)?;
-        Ok(Started {
-            pid: workflow_pid(worker, &workflow_id),
-            workflow_id,
-            run_id: String::new(),
-        })
-    }
-
-    /// Start `entry` on `worker` with `input` (a MessagePack array), as `prepared`; then send
-    /// `messages`.
+    /// Start `entry` on `worker` as workflow `id` (a new uuid unless given) with `input` (a
+    /// MessagePack array); then send `messages`.
     pub async fn start(
         &self,
         worker: &EntryId,
         entry: &EntryId,
-        prepared: Started,
+        id: Option<String>,
         input: &[u8],
         options: &StartOptions,
         messages: Messages<'_>,
     ) -> Result<Started, ErrorObject> {
-        let started = self
-            .send_start(worker, entry, prepared, input, options)
-            .await?;
-        for (topic, values) in messages.queued {
-            self.signal(worker, &started.workflow_id, topic, values, messages.from)
-                .await?;
-        }
-        Ok(started)
-    }
-
-    async fn send_start(
-        &self,
-        worker: &EntryId,
-        entry: &EntryId,
-        prepared: Started,
-        input: &[u8],
-        options: &StartOptions,
-    ) -> Result<Started, ErrorObject> {
         let worker_entry = self.worker(worker)?;
-        let registration = self
+        let Some(registration) = self
             .directory
             .registration(entry)
-            .ok_or_else(|| invalid(format!("'{entry}' is not registered on a temporal.worker")))?;
-        let input = payload::arguments(input).map_err(invalid)?;
+            .filter(|registration| &registration.worker == worker)
+        else {
+            return Err(invalid(format!(
+                "workflow.lua '{entry}' is not registered on temporal.worker '{worker}': give it \
+                 meta.temporal.workflow.worker: {worker}"
+            )));
+        };
+        let workflow_id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        valid_workflow_id(&workflow_id).map_err(invalid)?;
+        let arguments = payload::arguments(input).map_err(invalid)?;
         let connection = self.connection(worker_entry).await?;
         let run_id = client::start(
             &connection,
@@ -238,13 +203,21 @@ impl Remote {
                 namespace: &worker_entry.client.namespace,
                 task_queue: &registration.task_queue,
                 workflow_type: &registration.name,
-                workflow_id: &prepared.workflow_id,
-                input,
+                workflow_id: &workflow_id,
+                input: arguments,
                 options,
             },
         )
         .await?;
-        Ok(Started { run_id, ..prepared })
+        for (topic, values) in messages.queued {
+            self.signal(worker, &workflow_id, topic, values, messages.from)
+                .await?;
+        }
+        Ok(Started {
+            pid: workflow_pid(worker, &workflow_id),
+            workflow_id,
+            run_id,
+        })
     }
 
     /// Signal workflow `workflow_id` on `worker`.
