@@ -84,8 +84,11 @@ pub fn main() -> ExitCode {
 }
 
 /// The default log filter: `info`, without PostgreSQL's notices to statements (`NOTICE: table
-/// "x" does not exist, skipping`), which are the app's business, not the host's.
-const DEFAULT_LOG: &str = "info,tokio_postgres::connection=warn";
+/// "x" does not exist, skipping`), which are the app's business, not the host's, and without
+/// the Temporal SDK's info spans, which would format every activation and completion (luabox
+/// logs what its Temporal workers do itself).
+const DEFAULT_LOG: &str =
+    "info,tokio_postgres::connection=warn,temporalio_sdk_core=warn,temporalio_client=warn";
 
 /// Logs (and Lua's `print`) go to stderr; `RUST_LOG` overrides the default filter.
 fn init_logging() {

@@ -79,6 +79,9 @@ impl Default for WorkerOptions {
     }
 }
 
+/// The most workflows a worker may keep cached: the workflow sandboxes luabox has.
+const MAX_CACHED_WORKFLOWS: u32 = crate::durable::service::MAX_RESIDENT as u32;
+
 const WORKER_OPTIONS: &[&str] = &[
     "max_concurrent_workflow_tasks",
     "max_concurrent_activities",
@@ -224,7 +227,18 @@ pub fn worker(
                 "max_cached_workflows" => &mut options.max_cached_workflows,
                 _ => return Err(fields::unknown("worker_options", key, WORKER_OPTIONS)),
             };
-            *slot = fields::bounded_u32(field, value, 1)?;
+            let n = fields::bounded_u32(field, value, 1)?;
+            let most = MAX_CACHED_WORKFLOWS;
+            if key.text == "max_cached_workflows" && n > most {
+                return Err(problem(
+                    value.line,
+                    format!(
+                        "field '{field}' must be at most {most}, got {n}: each cached workflow \
+                         holds a workflow sandbox, and luabox has {most}"
+                    ),
+                ));
+            }
+            *slot = n;
             Ok(())
         });
     }
@@ -377,6 +391,8 @@ mod tests {
              \x20 - {name: b, kind: temporal.client, address: \"h:1\", auth: {type: mtls}}\n\
              \x20 - {name: c, kind: temporal.client, address: \"h:1\", auth: {api_key: k}}\n\
              \x20 - {name: w, kind: temporal.worker, client: a2, task_queue: q}\n\
+             \x20 - {name: x, kind: temporal.worker, client: a, task_queue: q, \
+             worker_options: {max_cached_workflows: 5000}}\n\
              \x20 - name: f\n    kind: function.lua\n    source: file://main.lua\n    \
              method: main\n    meta: {temporal: {workflow: {worker: w}}}\n\
              \x20 - name: g\n    kind: workflow.lua\n    source: file://main.lua\n    \
@@ -393,9 +409,12 @@ mod tests {
                  {enabled: true} or an https:// address",
                 "_index.yaml:6: entry 'app:w': client refers to 'app:a2', which does not exist; did you \
                  mean 'app:a'?",
-                "_index.yaml:11: entry 'app:f': meta.temporal.workflow does not apply to a \
+                "_index.yaml:7: entry 'app:x': field 'worker_options.max_cached_workflows' must \
+                 be at most 2000, got 5000: each cached workflow holds a workflow sandbox, and \
+                 luabox has 2000",
+                "_index.yaml:12: entry 'app:f': meta.temporal.workflow does not apply to a \
                  function.lua: a function.lua takes meta.temporal.activity",
-                "_index.yaml:15: entry 'app:g': missing required field \
+                "_index.yaml:16: entry 'app:g': missing required field \
                  'meta.temporal.workflow.worker'",
             ]
         );
