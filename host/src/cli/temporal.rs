@@ -18,10 +18,6 @@ fn failed(error: ErrorObject) -> String {
     error.to_string()
 }
 
-fn worker_id(app: &App, worker: &str) -> Result<EntryId, String> {
-    resolve_id(app, worker)
-}
-
 /// Start `entry` on `worker`; prints its id, run id and pid (or, with `wait`, its result).
 pub async fn start(
     app: &Arc<App>,
@@ -32,7 +28,7 @@ pub async fn start(
     options: Option<&str>,
     wait: bool,
 ) -> Result<u8, String> {
-    let worker = worker_id(app, worker)?;
+    let worker = resolve_id(app, worker)?;
     let entry = resolve_id(app, entry)?;
     let input = json_to_values(&parse_json_args(json_args)?);
     let options: Json = match options {
@@ -79,7 +75,7 @@ async fn await_outcome(app: &Arc<App>, worker: &EntryId, id: &str) -> Result<u8,
 
 /// Wait for workflow `id` to close and print its result.
 pub async fn wait(app: &Arc<App>, worker: &str, id: &str) -> Result<u8, String> {
-    let worker = worker_id(app, worker)?;
+    let worker = resolve_id(app, worker)?;
     await_outcome(app, &worker, id).await
 }
 
@@ -90,7 +86,7 @@ pub async fn signal(
     topic: &str,
     json_args: &[String],
 ) -> Result<u8, String> {
-    let worker = worker_id(app, worker)?;
+    let worker = resolve_id(app, worker)?;
     let values = json_to_values(&parse_json_args(json_args)?);
     app.temporal()
         .signal(&worker, id, topic, &values, None)
@@ -107,7 +103,7 @@ pub async fn stop(
     reason: &str,
     terminate: bool,
 ) -> Result<u8, String> {
-    let worker = worker_id(app, worker)?;
+    let worker = resolve_id(app, worker)?;
     app.temporal()
         .stop(&worker, id, reason, terminate)
         .await

@@ -93,7 +93,7 @@ impl ActivityOptions {
                 "activity.schedule_to_close_timeout" => {
                     parsed.schedule_to_close = Some(duration(key, value)?);
                 }
-                "activity.retry_policy" => parsed.retry = RetryPolicy::parse(value)?,
+                "activity.retry_policy" => parsed.retry = RetryPolicy::parse(key, value)?,
                 _ => {
                     return Err(format!(
                         "unknown activity option {key:?} (known: activity.start_to_close_timeout, \
@@ -107,14 +107,16 @@ impl ActivityOptions {
 }
 
 impl RetryPolicy {
-    fn parse(value: &Json) -> Result<Self, String> {
+    /// Read retry policy option `option` (`activity.retry_policy`, or a workflow's
+    /// `temporal.workflow.retry_policy`). `maximum_attempts` stays within what Temporal takes.
+    pub fn parse(option: &str, value: &Json) -> Result<Self, String> {
         let policy = value
             .as_object()
-            .ok_or("activity.retry_policy must be a table")?;
+            .ok_or_else(|| format!("{option} must be a table"))?;
         let mut parsed = RetryPolicy::default();
         let mut maximum_interval = None;
         for (key, value) in policy {
-            let name = format!("activity.retry_policy.{key}");
+            let name = format!("{option}.{key}");
             match key.as_str() {
                 "initial_interval" => parsed.initial_interval = duration(&name, value)?,
                 "maximum_interval" => maximum_interval = Some(duration(&name, value)?),
@@ -127,6 +129,7 @@ impl RetryPolicy {
                 "maximum_attempts" => {
                     parsed.maximum_attempts = value
                         .as_u64()
+                        .filter(|n| i32::try_from(*n).is_ok())
                         .and_then(|n| u32::try_from(n).ok())
                         .ok_or_else(|| {
                             format!("{name}: expected a whole number >= 0, got {value}")

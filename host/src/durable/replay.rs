@@ -74,6 +74,8 @@ pub struct WorkflowState {
     fresh: Vec<Recorded>,
     divergence: Option<NonDeterminism>,
     temporal: Option<TemporalRun>,
+    /// On a Temporal worker: the generator of uuids, seeded from the run's randomness seed.
+    derived_uuids: u64,
 }
 
 /// What a workflow state on a Temporal worker knows of its run.
@@ -84,16 +86,25 @@ pub struct TemporalRun {
     pub task_queue: String,
     pub namespace: String,
     pub attempt: u32,
+    /// The run's pid (naming its worker).
+    pub pid: String,
     /// Whether the activation being handled replays history.
     pub replaying: bool,
     pub history_length: u64,
     pub history_size: u64,
     /// Patch markers of the history (`CHANGE_ID@VERSION`).
     pub patches: Vec<String>,
-    /// The run's pid (naming its worker).
-    pub pid: String,
-    /// Deterministic generator of uuids, seeded from the run's randomness seed.
-    pub uuids: u64,
+}
+
+/// What a Temporal activation says of its run: the time it is handled at, whether it replays
+/// history, the history's length and size so far, and the patch markers it reports.
+#[derive(Debug, Clone, Default)]
+pub struct Activation {
+    pub at_ms: i64,
+    pub replaying: bool,
+    pub history_length: u64,
+    pub history_size: u64,
+    pub patches: Vec<String>,
 }
 
 /// The patch id of `workflow.version(change_id, ...)` having given `version`.
@@ -139,6 +150,7 @@ impl WorkflowState {
             fresh: Vec::new(),
             divergence: None,
             temporal: None,
+            derived_uuids: 0,
         };
         for (seq, event, size) in events {
             state.sizes.push(size);
@@ -156,51 +168,50 @@ impl WorkflowState {
         Ok(state)
     }
 
-    /// The state of a run on a Temporal worker, started at `at_ms` with `seed`: every command
-    /// is fresh (Temporal matches them against its history).
-    pub fn on_temporal(
-        id: &str,
-        entry: &str,
-        seed: [u64; 2],
-        at_ms: i64,
-        run: TemporalRun,
-    ) -> Self {
+    /// The state of a run on a Temporal worker, with `seed`: every command is fresh (Temporal
+    /// matches them against its history). Its clock is set by [`Self::observe`].
+    pub fn on_temporal(id: &str, entry: &str, seed: [u64; 2], run: TemporalRun) -> Self {
         let started = Recorded::Started {
             entry: entry.to_owned(),
             input: Json::Null,
             seed,
-            at_ms,
+            at_ms: 0,
             parent: None,
         };
         let mut state =
             Self::new(id, vec![(1, started, 0)]).expect("a history of its start event is valid");
-        state.temporal = Some(TemporalRun {
-            uuids: seed[0] ^ seed[1].rotate_left(17),
-            ..run
-        });
+        state.temporal = Some(run);
+        state.derived_uuids = seed[0] ^ seed[1].rotate_left(17);
         state
     }
 
     /// The Temporal run's books, on a Temporal worker.
-    pub fn temporal(&mut self) -> Option<&mut TemporalRun> {
-        self.temporal.as_mut()
+    pub fn temporal(&self) -> Option<&TemporalRun> {
+        self.temporal.as_ref()
     }
 
-    /// Set the workflow clock (a Temporal activation's time).
-    pub fn set_clock_ms(&mut self, at_ms: i64) {
-        self.clock_ms = at_ms;
+    /// On a Temporal worker: take in what the activation being handled says of the run.
+    pub fn observe(&mut self, activation: Activation) {
+        self.clock_ms = activation.at_ms;
+        if let Some(run) = self.temporal.as_mut() {
+            run.replaying = activation.replaying;
+            run.history_length = activation.history_length;
+            run.history_size = activation.history_size;
+            run.patches.extend(activation.patches);
+        }
     }
 
     /// On a Temporal worker, a uuid derived from the run's seed (the same on every replay);
     /// `None` on the embedded engine, which records a random one.
     pub fn derived_uuid(&mut self, version: u8) -> Option<::uuid::Uuid> {
+        self.temporal.as_ref()?;
         let clock_ms = self.clock_ms;
-        let run = self.temporal.as_mut()?;
+        let state = &mut self.derived_uuids;
         // SplitMix64, spelled out: a replay must get the same uuids from any later luabox,
         // which a library generator does not promise across its releases.
         let mut next = || {
-            run.uuids = run.uuids.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = run.uuids;
+            *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = *state;
             z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             z ^ (z >> 31)
@@ -231,6 +242,10 @@ impl WorkflowState {
 
     pub fn entry(&self) -> &str {
         &self.entry
+    }
+
+    pub fn clock_ms(&self) -> i64 {
+        self.clock_ms
     }
 
     pub fn clock_ns(&self) -> u64 {

@@ -198,7 +198,7 @@ impl SandboxState {
 
     /// Start process `entry` on `host` as `with` says (no options; its messages are sent as
     /// soon as it exists).
-    fn start_process_with(
+    fn start_process(
         &mut self,
         entry: &str,
         host: &str,
@@ -217,13 +217,13 @@ impl SandboxState {
                  not to processes",
             ));
         }
-        let spawned = self.start_process(entry, host, args, ties)?;
+        let (app, me) = self.me()?;
+        let entry = self.resolve_entry(entry)?;
+        let host = self.resolve_entry(host)?.to_string();
+        let spawned = app.spawn(&entry, &host, args, Some((&me, ties)))?;
         let pid = spawned.0.pid_text().to_string();
-        if !with.messages.is_empty() {
-            let (app, me) = self.me()?;
-            for (topic, values) in with.messages {
-                app.node().send(Some(&me), &pid, &topic, values)?;
-            }
+        for (topic, values) in with.messages {
+            app.node().send(Some(&me), &pid, &topic, values)?;
         }
         Ok(spawned)
     }
@@ -231,19 +231,6 @@ impl SandboxState {
     fn resolve_entry(&self, reference: &str) -> Result<EntryId, HostError> {
         EntryId::resolve(reference, self.namespace())
             .map_err(|message| super::host_error("Invalid", message))
-    }
-
-    fn start_process(
-        &mut self,
-        entry: &str,
-        host: &str,
-        args: Vec<u8>,
-        ties: Ties,
-    ) -> Result<Spawned, HostError> {
-        let (app, me) = self.me()?;
-        let entry = self.resolve_entry(entry)?;
-        let host = self.resolve_entry(host)?.to_string();
-        Ok(app.spawn(&entry, &host, args, Some((&me, ties)))?)
     }
 }
 
@@ -317,7 +304,7 @@ impl process::Host for SandboxState {
             link: options.contains(SpawnFlags::LINK),
         };
         Ok(self
-            .start_process_with(&entry, &host, args, ties, with)
+            .start_process(&entry, &host, args, ties, with)
             .map(|(slot, _task)| process::Spawned::Pid(slot.pid_text().to_string())))
     }
 
@@ -351,8 +338,8 @@ impl process::Host for SandboxState {
                 }
             }));
         }
-        let started = with
-            .and_then(|with| self.start_process_with(&entry, &host, args, Ties::default(), with));
+        let started =
+            with.and_then(|with| self.start_process(&entry, &host, args, Ties::default(), with));
         Ok(self.pending().start(async move {
             let error = match started {
                 Err(error) => ErrorObject::new(&error.kind, error.message),

@@ -3,12 +3,13 @@
 //! the frontend's gRPC API (what `luabox workflow --worker`, `process.spawn` on a worker and
 //! `process.send` to a workflow on Temporal do).
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use temporalio_client::{Connection, ConnectionOptions, TlsOptions, Url};
 use temporalio_common::protos::temporal::api::common::v1::{
-    Header, Payload, Payloads, RetryPolicy, WorkflowExecution, WorkflowType,
+    Header, Payload, Payloads, WorkflowExecution, WorkflowType,
 };
 use temporalio_common::protos::temporal::api::enums::v1::{
     HistoryEventFilterType, WorkflowIdConflictPolicy, WorkflowIdReusePolicy,
@@ -22,12 +23,25 @@ use temporalio_common::protos::temporal::api::workflowservice::v1::{
 };
 use tonic::Code;
 
-use super::payload;
+use super::{payload, proto_duration, proto_retry};
 use crate::codec::ErrorObject;
 use crate::config::temporal::TemporalClient;
+use crate::durable::activity::RetryPolicy;
 
 /// Header of a signal naming the pid of its sender (what `msg:from()` returns).
-pub const FROM_HEADER: &str = "luabox-from";
+const FROM_HEADER: &str = "luabox-from";
+
+/// The header fields of a signal from `pid`.
+pub fn sender_fields(pid: &str) -> HashMap<String, Payload> {
+    let pid = payload::value_payload(&rmpv::Value::from(pid));
+    HashMap::from([(FROM_HEADER.to_owned(), pid)])
+}
+
+/// The sender a signal's header fields name, if any.
+pub fn sender(fields: &HashMap<String, Payload>) -> Option<String> {
+    let pid = payload::payload_value(fields.get(FROM_HEADER)?).ok()?;
+    pid.as_str().map(str::to_owned)
+}
 
 /// What this process calls itself to Temporal.
 pub fn identity() -> String {
@@ -122,10 +136,6 @@ pub struct Start<'a> {
     pub options: &'a StartOptions,
 }
 
-fn proto_duration(duration: Option<Duration>) -> Option<prost_wkt_types::Duration> {
-    duration.and_then(|d| prost_wkt_types::Duration::try_from(d).ok())
-}
-
 /// Start a workflow; returns its run id (that of the running one under `use_existing`).
 pub async fn start(connection: &Connection, start: Start<'_>) -> Result<String, ErrorObject> {
     let conflict = match start.options.id_conflict {
@@ -146,14 +156,14 @@ pub async fn start(connection: &Connection, start: Start<'_>) -> Result<String, 
         input: Some(Payloads {
             payloads: start.input,
         }),
-        workflow_execution_timeout: proto_duration(start.options.execution_timeout),
-        workflow_run_timeout: proto_duration(start.options.run_timeout),
-        workflow_task_timeout: proto_duration(start.options.task_timeout),
+        workflow_execution_timeout: start.options.execution_timeout.and_then(proto_duration),
+        workflow_run_timeout: start.options.run_timeout.and_then(proto_duration),
+        workflow_task_timeout: start.options.task_timeout.and_then(proto_duration),
         identity: identity(),
         request_id: uuid::Uuid::new_v4().to_string(),
         workflow_id_reuse_policy: WorkflowIdReusePolicy::AllowDuplicate as i32,
         workflow_id_conflict_policy: conflict as i32,
-        retry_policy: start.options.retry_policy.clone(),
+        retry_policy: start.options.retry_policy.as_ref().map(proto_retry),
         ..StartWorkflowExecutionRequest::default()
     };
     let response = connection
@@ -181,11 +191,7 @@ pub async fn signal(
     from: Option<&str>,
 ) -> Result<(), ErrorObject> {
     let header = from.map(|from| Header {
-        fields: [(
-            FROM_HEADER.to_owned(),
-            payload::value_payload(&rmpv::Value::from(from)),
-        )]
-        .into(),
+        fields: sender_fields(from),
     });
     let request = SignalWorkflowExecutionRequest {
         namespace: namespace.to_owned(),

@@ -19,9 +19,13 @@ pub mod run;
 pub mod worker;
 
 use std::collections::HashMap;
+use std::time::Duration;
+
+use temporalio_common::protos::temporal::api::common::v1::RetryPolicy as TemporalRetry;
 
 use crate::config::temporal::{TemporalBinding, TemporalClient, TemporalWorker};
 use crate::config::{EntryId, Spec};
+use crate::durable::activity::RetryPolicy;
 use crate::registry::Registry;
 
 /// The pid of workflow `id` running on Temporal worker `worker`: what `process.send` takes to
@@ -35,6 +39,22 @@ pub fn parse_workflow_pid(pid: &str) -> Option<(EntryId, &str)> {
     let inner = pid.strip_prefix("{workflow@")?.strip_suffix('}')?;
     let (worker, id) = inner.split_once('|')?;
     Some((EntryId::resolve(worker, "").ok()?, id))
+}
+
+/// A duration as Temporal's protos take it (`None` past their range).
+pub fn proto_duration(duration: Duration) -> Option<prost_wkt_types::Duration> {
+    prost_wkt_types::Duration::try_from(duration).ok()
+}
+
+/// A retry policy (of an activity, or of a workflow's start) as Temporal takes it.
+pub fn proto_retry(policy: &RetryPolicy) -> TemporalRetry {
+    TemporalRetry {
+        initial_interval: proto_duration(policy.initial_interval),
+        backoff_coefficient: policy.backoff_coefficient,
+        maximum_interval: proto_duration(policy.maximum_interval),
+        maximum_attempts: i32::try_from(policy.maximum_attempts).unwrap_or(i32::MAX),
+        non_retryable_error_types: policy.non_retryable.clone(),
+    }
 }
 
 /// A `temporal.worker` entry with what is registered on it.
@@ -142,14 +162,11 @@ impl Directory {
     /// The name Temporal knows entry `id` by on `worker`, with the queue to reach it: its own
     /// registration, else (an entry registered nowhere) its id on `worker`'s queue, where the
     /// worker reports it as not registered.
-    pub fn route(&self, id: &str, worker: &WorkerEntry) -> (String, String) {
-        EntryId::resolve(id, "")
-            .ok()
-            .and_then(|id| self.registrations.get(&id))
-            .map_or_else(
-                || (id.to_owned(), worker.config.task_queue.clone()),
-                |found| (found.name.clone(), found.task_queue.clone()),
-            )
+    pub fn route(&self, id: &EntryId, worker: &WorkerEntry) -> (String, String) {
+        self.registrations.get(id).map_or_else(
+            || (id.to_string(), worker.config.task_queue.clone()),
+            |found| (found.name.clone(), found.task_queue.clone()),
+        )
     }
 }
 

@@ -15,12 +15,12 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 use temporalio_client::Connection;
-use temporalio_common::protos::temporal::api::common::v1::RetryPolicy as TemporalRetry;
 
 use super::client::{self, IdConflict, Start, StartOptions};
 use super::{Directory, WorkerEntry, payload, workflow_pid};
 use crate::codec::ErrorObject;
 use crate::config::EntryId;
+use crate::durable::activity::RetryPolicy;
 use crate::durable::valid_workflow_id;
 use crate::registry::Registry;
 
@@ -87,7 +87,9 @@ pub fn parse_options(options: &Json) -> Result<(StartOptions, Option<String>), E
                     .ok_or_else(|| invalid(format!("{key}: expected a string")))?;
                 parsed.id_conflict = text.parse::<IdConflict>().map_err(invalid)?;
             }
-            "retry_policy" => parsed.retry_policy = Some(retry_policy(key, value)?),
+            "retry_policy" => {
+                parsed.retry_policy = Some(RetryPolicy::parse(key, value).map_err(invalid)?);
+            }
             _ => {
                 return Err(invalid(format!(
                     "unknown start option {key:?} (known: temporal.workflow.id, \
@@ -98,46 +100,6 @@ pub fn parse_options(options: &Json) -> Result<(StartOptions, Option<String>), E
         }
     }
     Ok((parsed, id))
-}
-
-fn retry_policy(key: &str, value: &Json) -> Result<TemporalRetry, ErrorObject> {
-    let fields = value
-        .as_object()
-        .ok_or_else(|| invalid(format!("{key}: expected a table")))?;
-    let mut policy = TemporalRetry::default();
-    let proto = |d: Duration| prost_wkt_types::Duration::try_from(d).ok();
-    for (name, value) in fields {
-        let field = format!("{key}.{name}");
-        match name.as_str() {
-            "initial_interval" => policy.initial_interval = proto(duration(&field, value)?),
-            "maximum_interval" => policy.maximum_interval = proto(duration(&field, value)?),
-            "backoff_coefficient" => {
-                policy.backoff_coefficient = value
-                    .as_f64()
-                    .filter(|c| c.is_finite() && *c >= 1.0)
-                    .ok_or_else(|| invalid(format!("{field}: expected a number >= 1")))?;
-            }
-            "maximum_attempts" => {
-                policy.maximum_attempts = value
-                    .as_u64()
-                    .and_then(|n| i32::try_from(n).ok())
-                    .ok_or_else(|| invalid(format!("{field}: expected a whole number >= 0")))?;
-            }
-            "non_retryable_error_types" => {
-                policy.non_retryable_error_types = value
-                    .as_array()
-                    .and_then(|kinds| {
-                        kinds
-                            .iter()
-                            .map(|k| k.as_str().map(str::to_owned))
-                            .collect::<Option<Vec<_>>>()
-                    })
-                    .ok_or_else(|| invalid(format!("{field}: expected a list of error kinds")))?;
-            }
-            _ => return Err(invalid(format!("unknown retry policy field {field:?}"))),
-        }
-    }
-    Ok(policy)
 }
 
 impl Remote {
@@ -290,7 +252,7 @@ mod tests {
         assert_eq!(id.as_deref(), Some("order-1"));
         assert_eq!(options.execution_timeout, Some(Duration::from_secs(3600)));
         assert_eq!(options.id_conflict, IdConflict::Fail);
-        let retry = options.retry_policy.unwrap();
+        let retry = super::super::proto_retry(&options.retry_policy.unwrap());
         assert_eq!(retry.maximum_attempts, 3);
         assert_eq!(retry.initial_interval.unwrap().nanos, 500_000_000);
         let unknown = parse_options(&json!({"temporal.workflow.cron": "x"})).unwrap_err();

@@ -36,19 +36,18 @@ use temporalio_common::protos::coresdk::workflow_commands::{
     signal_external_workflow_execution, update_response, workflow_command::Variant as Command,
 };
 use temporalio_common::protos::coresdk::workflow_completion::WorkflowActivationCompletion;
-use temporalio_common::protos::temporal::api::common::v1::RetryPolicy as TemporalRetry;
 use temporalio_common::protos::temporal::api::enums::v1::WorkflowTaskFailedCause;
 use temporalio_common::protos::temporal::api::failure::v1::Failure;
 
 use super::payload::{self, error_json};
-use super::{Directory, WorkerEntry};
+use super::{Directory, WorkerEntry, proto_duration, proto_retry};
 use crate::app::{App, CallError};
 use crate::codec::{ErrorObject, encode_values};
 use crate::config::EntryId;
 use crate::durable::activity::ActivityOptions;
 use crate::durable::event::Recorded;
 use crate::durable::replay::{
-    TemporalRun, WorkflowState, patch_id, replayed_sandbox, workflow_state,
+    Activation, TemporalRun, WorkflowState, patch_id, replayed_sandbox, workflow_state,
 };
 use crate::durable::values::{json_to_values, values_to_json};
 use crate::engine::{Progress, Session};
@@ -72,8 +71,6 @@ struct Signal {
 
 pub struct Run {
     session: Session,
-    /// The workflow clock of the activation being handled: the time of what it delivers.
-    clock_ms: i64,
     awaited: HashMap<u64, Awaited>,
     signals: VecDeque<Signal>,
     cancel: Option<String>,
@@ -86,11 +83,16 @@ pub struct Run {
 /// Where a run is: the worker's context.
 pub struct Context<'a> {
     pub app: &'a Arc<App>,
-    pub directory: &'a Directory,
     pub worker: &'a WorkerEntry,
 }
 
-/// The commands of one activation, or why the activation (not the workflow) failed.
+impl Context<'_> {
+    fn directory(&self) -> &Directory {
+        self.app.temporal().directory()
+    }
+}
+
+/// What handling one activation produces.
 struct Step {
     commands: Vec<Command>,
     /// Inputs produced here, without Temporal (an activity whose options are malformed).
@@ -118,10 +120,6 @@ fn millis(timestamp: Option<&prost_wkt_types::Timestamp>) -> i64 {
     })
 }
 
-fn proto_duration(duration: Duration) -> Option<prost_wkt_types::Duration> {
-    prost_wkt_types::Duration::try_from(duration).ok()
-}
-
 /// The completion answering `activation` for the run in `slot` (made by its
 /// `InitializeWorkflow` job, emptied when the run closes or is evicted).
 pub async fn activate(
@@ -130,21 +128,17 @@ pub async fn activate(
     activation: WorkflowActivation,
 ) -> WorkflowActivationCompletion {
     let run_id = activation.run_id.clone();
-    let evicted = activation
-        .jobs
-        .iter()
-        .any(|job| matches!(job.variant, Some(Job::RemoveFromCache(_))));
-    if evicted {
-        if let Some(job) = activation.jobs.iter().find_map(|job| match &job.variant {
-            Some(Job::RemoveFromCache(eviction)) => Some(eviction),
-            _ => None,
-        }) && job.reason == EvictionReason::Nondeterminism as i32
-        {
+    let eviction = activation.jobs.iter().find_map(|job| match &job.variant {
+        Some(Job::RemoveFromCache(eviction)) => Some(eviction),
+        _ => None,
+    });
+    if let Some(job) = eviction {
+        if job.reason == EvictionReason::Nondeterminism as i32 {
             let (workflow, entry, issued) = match slot.as_mut() {
                 Some(run) => {
+                    let issued = run.issued.join("; ");
                     let state = run.state();
-                    let names = (state.id().to_owned(), state.entry().to_owned());
-                    (names.0, names.1, run.issued.join("; "))
+                    (state.id().to_owned(), state.entry().to_owned(), issued)
                 }
                 None => (String::new(), String::new(), String::new()),
             };
@@ -188,7 +182,6 @@ async fn step(
         commands: Vec::new(),
         immediate: VecDeque::new(),
     };
-    let clock_ms = millis(activation.timestamp.as_ref());
     let mut patches = Vec::new();
     let mut init = None;
     let mut jobs = Vec::new();
@@ -201,6 +194,13 @@ async fn step(
             other => jobs.push(other),
         }
     }
+    let observed = Activation {
+        at_ms: millis(activation.timestamp.as_ref()),
+        replaying: activation.is_replaying,
+        history_length: u64::from(activation.history_length),
+        history_size: activation.history_size_bytes,
+        patches,
+    };
     let run = if let Some(init) = init {
         let books = TemporalRun {
             run_id: activation.run_id.clone(),
@@ -208,14 +208,10 @@ async fn step(
             task_queue: context.worker.config.task_queue.clone(),
             namespace: context.worker.client.namespace.clone(),
             attempt: u32::try_from(init.attempt).unwrap_or(1).max(1),
-            replaying: activation.is_replaying,
-            history_length: u64::from(activation.history_length),
-            history_size: activation.history_size_bytes,
-            patches,
             pid: super::workflow_pid(&context.worker.id, &init.workflow_id),
-            uuids: 0,
+            ..TemporalRun::default()
         };
-        match start(context, &init, clock_ms, books).await? {
+        match start(context, &init, books, observed).await? {
             Started::Running(run, progress) => {
                 let run = slot.insert(*run);
                 run.settle(context, &mut step, progress)?;
@@ -227,16 +223,8 @@ async fn step(
             }
         }
     } else if let Some(run) = slot.as_mut() {
-        run.clock_ms = clock_ms;
         run.issued.clear();
-        let state = run.state();
-        state.set_clock_ms(clock_ms);
-        if let Some(books) = state.temporal() {
-            books.replaying = activation.is_replaying;
-            books.history_length = u64::from(activation.history_length);
-            books.history_size = activation.history_size_bytes;
-            books.patches.extend(patches);
-        }
+        run.state().observe(observed);
         run
     } else {
         return Err(TaskFailure::host(
@@ -266,8 +254,8 @@ enum Started {
 async fn start(
     context: &Context<'_>,
     init: &InitializeWorkflow,
-    clock_ms: i64,
     books: TemporalRun,
+    observed: Activation,
 ) -> Result<Started, TaskFailure> {
     let Some(entry_id) = context.worker.workflows.get(&init.workflow_type) else {
         let mut known: Vec<&String> = context.worker.workflows.keys().collect();
@@ -296,19 +284,14 @@ async fn start(
     };
     let seed = init.randomness_seed;
     let seed = [seed, seed.rotate_left(32) ^ 0x5DEE_CE66_D1CE_4E5B];
-    let state = WorkflowState::on_temporal(
-        &init.workflow_id,
-        &entry_id.to_string(),
-        seed,
-        clock_ms,
-        books,
-    );
+    let mut state =
+        WorkflowState::on_temporal(&init.workflow_id, &entry_id.to_string(), seed, books);
+    state.observe(observed);
     let (session, progress) = replayed_sandbox(context.app, entry, state, input)
         .await
         .map_err(|error| TaskFailure::host(format!("cannot create its sandbox: {error}")))?;
     let run = Run {
         session,
-        clock_ms,
         awaited: HashMap::new(),
         signals: VecDeque::new(),
         cancel: None,
@@ -432,23 +415,20 @@ impl Run {
                 input,
                 ..
             } => {
-                let is_workflow = EntryId::resolve(&entry, "")
-                    .is_ok_and(|id| context.app.workflow(&id).is_some());
-                if !is_workflow {
+                let child = EntryId::resolve(&entry, "")
+                    .ok()
+                    .filter(|id| context.app.workflow(id).is_some());
+                let Some(child) = child else {
                     // As on the embedded engine: only a workflow.lua entry can be a child.
                     let error = ErrorObject::new(
                         "Invalid",
                         format!("no workflow.lua entry '{entry}' in the registry"),
                     );
-                    step.immediate.push_back(Recorded::ChildFailed {
-                        cmd,
-                        error: error_json(&error),
-                        at_ms: 0,
-                    });
+                    step.immediate.push_back(child_failed(cmd, &error));
                     return;
-                }
+                };
                 self.awaited.insert(cmd, Awaited::Child);
-                let (workflow_type, task_queue) = context.directory.route(&entry, context.worker);
+                let (workflow_type, task_queue) = context.directory().route(&child, context.worker);
                 let input = json_to_values(&input)
                     .and_then(|values| payload::arguments(&values))
                     .unwrap_or_default();
@@ -491,19 +471,12 @@ impl Run {
                 ..
             } => {
                 let values = json_to_values(&values).unwrap_or_else(|_| encode_values(Vec::new()));
-                let target = super::parse_workflow_pid(&dest)
-                    .and_then(|(worker, id)| {
-                        let worker = context.directory.worker(&worker)?;
-                        Some((worker.client.namespace.clone(), id.to_owned()))
-                    })
-                    .or_else(|| {
-                        let id = crate::durable::parse_workflow_pid(&dest)?;
-                        // A workflow pid of this run's own kind: on the same namespace.
-                        (dest == pid).then(|| (context.worker.client.namespace.clone(), id.into()))
-                    });
+                let target = super::parse_workflow_pid(&dest).and_then(|(worker, id)| {
+                    let worker = context.directory().worker(&worker)?;
+                    Some((worker.client.namespace.clone(), id.to_owned()))
+                });
                 match target {
                     Some((namespace, workflow_id)) => {
-                        let from = payload::value_payload(&Value::from(pid));
                         Command::SignalExternalWorkflowExecution(SignalExternalWorkflowExecution {
                             seq: seq(cmd),
                             target: Some(
@@ -517,7 +490,7 @@ impl Run {
                             ),
                             signal_name: topic,
                             args: payload::arguments(&values).unwrap_or_default(),
-                            headers: [(super::client::FROM_HEADER.to_owned(), from)].into(),
+                            headers: super::client::sender_fields(pid),
                         })
                     }
                     None => {
@@ -599,44 +572,32 @@ impl Run {
                         payload::error_of(&canceled.failure.unwrap_or_default())
                     }
                 };
-                Recorded::ChildFailed {
-                    cmd,
-                    error: error_json(&error),
-                    at_ms: 0,
-                }
+                child_failed(cmd, &error)
             }
             Job::ResolveChildWorkflowExecution(resolved) => {
                 let cmd = u64::from(resolved.seq);
                 let status = resolved.result.and_then(|result| result.status);
-                let error = match status {
+                match status {
                     Some(child_workflow_result::Status::Completed(done)) => {
                         let values = payload::result_values(done.result.as_ref())
                             .map_err(TaskFailure::host)?;
-                        let values = values_to_json(&values).unwrap_or(Json::Null);
-                        self.deliver(
-                            context,
-                            step,
-                            Recorded::ChildCompleted {
-                                cmd,
-                                values,
-                                at_ms: 0,
-                            },
-                        )
-                        .await?;
-                        return Ok(());
+                        Recorded::ChildCompleted {
+                            cmd,
+                            values: values_to_json(&values).unwrap_or(Json::Null),
+                            at_ms: 0,
+                        }
                     }
                     Some(child_workflow_result::Status::Failed(failed)) => {
-                        payload::error_of(&failed.failure.unwrap_or_default())
+                        child_failed(cmd, &payload::error_of(&failed.failure.unwrap_or_default()))
                     }
-                    Some(child_workflow_result::Status::Cancelled(canceled)) => {
-                        payload::error_of(&canceled.failure.unwrap_or_default())
-                    }
-                    None => ErrorObject::new("Internal", "a child workflow without a result"),
-                };
-                Recorded::ChildFailed {
-                    cmd,
-                    error: error_json(&error),
-                    at_ms: 0,
+                    Some(child_workflow_result::Status::Cancelled(canceled)) => child_failed(
+                        cmd,
+                        &payload::error_of(&canceled.failure.unwrap_or_default()),
+                    ),
+                    None => child_failed(
+                        cmd,
+                        &ErrorObject::new("Internal", "a child workflow without a result"),
+                    ),
                 }
             }
             Job::SignalWorkflow(signal) => {
@@ -653,14 +614,9 @@ impl Run {
                         return Ok(());
                     }
                 };
-                let from = signal
-                    .headers
-                    .get(super::client::FROM_HEADER)
-                    .and_then(|from| payload::payload_value(from).ok())
-                    .and_then(|from| from.as_str().map(str::to_owned));
                 self.signals.push_back(Signal {
+                    from: super::client::sender(&signal.headers),
                     topic: signal.signal_name,
-                    from,
                     values: values_to_json(&values).unwrap_or(Json::Array(Vec::new())),
                 });
                 return Ok(());
@@ -713,8 +669,8 @@ impl Run {
         step: &mut Step,
         mut input: Recorded,
     ) -> Result<(), TaskFailure> {
-        input.set_at_ms(self.clock_ms);
         let state = self.state();
+        input.set_at_ms(state.clock_ms());
         if let Some(cmd) = input.cmd()
             && !state.is_open(cmd)
         {
@@ -798,6 +754,14 @@ impl Run {
     }
 }
 
+fn child_failed(cmd: u64, error: &ErrorObject) -> Recorded {
+    Recorded::ChildFailed {
+        cmd,
+        error: error_json(error),
+        at_ms: 0,
+    }
+}
+
 fn activity_failed(cmd: u64, error: &ErrorObject) -> Recorded {
     Recorded::ActivityFailed {
         cmd,
@@ -818,13 +782,10 @@ fn schedule_activity(
     let invalid = |message: String| ErrorObject::new("Invalid", message);
     let options = ActivityOptions::parse(options).map_err(invalid)?;
     let target_id = EntryId::resolve(target, "").map_err(invalid)?;
-    let (activity_type, task_queue) = context
-        .directory
-        .route(&target_id.to_string(), context.worker);
+    let (activity_type, task_queue) = context.directory().route(&target_id, context.worker);
     let arguments = json_to_values(args)
         .and_then(|values| payload::arguments(&values))
         .map_err(invalid)?;
-    let retry = &options.retry;
     Ok(ScheduleActivity {
         seq,
         activity_id: seq.to_string(),
@@ -833,13 +794,7 @@ fn schedule_activity(
         arguments,
         start_to_close_timeout: proto_duration(options.start_to_close),
         schedule_to_close_timeout: options.schedule_to_close.and_then(proto_duration),
-        retry_policy: Some(TemporalRetry {
-            initial_interval: proto_duration(retry.initial_interval),
-            backoff_coefficient: retry.backoff_coefficient,
-            maximum_interval: proto_duration(retry.maximum_interval),
-            maximum_attempts: i32::try_from(retry.maximum_attempts).unwrap_or(i32::MAX),
-            non_retryable_error_types: retry.non_retryable.clone(),
-        }),
+        retry_policy: Some(proto_retry(&options.retry)),
         cancellation_type: ActivityCancellationType::TryCancel as i32,
         ..ScheduleActivity::default()
     })

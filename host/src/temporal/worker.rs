@@ -18,7 +18,7 @@ use temporalio_sdk_core::{
 use tokio::task::JoinHandle;
 
 use super::run::{self, Context, Run};
-use super::{Directory, WorkerEntry, client};
+use super::{WorkerEntry, client};
 use crate::app::App;
 
 /// The core runtime of this process (its telemetry and worker heartbeats), made on first use.
@@ -41,11 +41,7 @@ pub struct RunningWorker {
 }
 
 /// Connect `entry`'s worker to its cluster and start polling.
-pub async fn start(
-    app: &Arc<App>,
-    directory: &Arc<Directory>,
-    entry: &WorkerEntry,
-) -> Result<RunningWorker, String> {
+pub async fn start(app: &Arc<App>, entry: &WorkerEntry) -> Result<RunningWorker, String> {
     let fail = |message: String| format!("temporal.worker '{}': {message}", entry.id);
     let connection = client::connect(&entry.client)
         .await
@@ -76,12 +72,7 @@ pub async fn start(
     let core = Arc::new(core);
     let entry = Arc::new(entry.clone());
     let loops = vec![
-        tokio::spawn(poll_workflows(
-            app.clone(),
-            directory.clone(),
-            entry.clone(),
-            core.clone(),
-        )),
+        tokio::spawn(poll_workflows(app.clone(), entry.clone(), core.clone())),
         tokio::spawn(poll_activities(app.clone(), entry.clone(), core.clone())),
     ];
     tracing::info!(
@@ -113,12 +104,7 @@ impl RunningWorker {
 
 type Runs = Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Run>>>>>>;
 
-async fn poll_workflows(
-    app: Arc<App>,
-    directory: Arc<Directory>,
-    entry: Arc<WorkerEntry>,
-    core: Arc<Worker>,
-) {
+async fn poll_workflows(app: Arc<App>, entry: Arc<WorkerEntry>, core: Arc<Worker>) {
     // One slot per run: Temporal hands out one activation of a run at a time, and the slot's
     // lock keeps a run's activations in order should an eviction race a new activation.
     let runs: Runs = Arc::default();
@@ -137,19 +123,12 @@ async fn poll_workflows(
             .entry(activation.run_id.clone())
             .or_default()
             .clone();
-        let (app, directory, entry, core, runs) = (
-            app.clone(),
-            directory.clone(),
-            entry.clone(),
-            core.clone(),
-            runs.clone(),
-        );
+        let (app, entry, core, runs) = (app.clone(), entry.clone(), core.clone(), runs.clone());
         tokio::spawn(async move {
             let run_id = activation.run_id.clone();
             let mut held = slot.lock().await;
             let context = Context {
                 app: &app,
-                directory: &directory,
                 worker: &entry,
             };
             let completion = run::activate(&context, &mut held, activation).await;
@@ -232,21 +211,17 @@ pub struct Workers {
 impl Workers {
     /// Start every worker of the app (none if it has no `temporal.worker` entries).
     pub fn start(app: &Arc<App>) -> Workers {
-        let directory = Arc::new(Directory::new(app.registry()));
         let running: Arc<tokio::sync::Mutex<Vec<RunningWorker>>> = Arc::default();
-        let starting = directory
+        let starting = app
+            .temporal()
+            .directory()
             .workers()
             .map(|entry| {
-                let (app, directory, entry, running) = (
-                    app.clone(),
-                    directory.clone(),
-                    entry.clone(),
-                    running.clone(),
-                );
+                let (app, entry, running) = (app.clone(), entry.clone(), running.clone());
                 tokio::spawn(async move {
                     let mut attempt = 0u32;
                     loop {
-                        match start(&app, &directory, &entry).await {
+                        match start(&app, &entry).await {
                             Ok(worker) => {
                                 running.lock().await.push(worker);
                                 return;
