@@ -32,6 +32,16 @@ local function check_dest(dest)
   end
 end
 
+-- What is wrong with a message topic given to `what`, if anything.
+local function check_topic(topic, what)
+  if type(topic) ~= "string" or topic == "" then
+    return what .. ": the topic must be a non-empty string, got " .. type(topic)
+  end
+  if topic:sub(1, 1) == "@" then
+    return format("%s: topic '%s' is reserved (topics starting with '@')", what, topic)
+  end
+end
+
 -- Messages ------------------------------------------------------------------------------------
 
 local Payload = { __name = "Payload" }
@@ -211,15 +221,9 @@ process.pid = raw.pid
 process.id = raw.pid
 
 function process.send(dest, topic, ...)
-  local bad = check_dest(dest)
+  local bad = check_dest(dest) or check_topic(topic, "process.send")
   if bad then
     return invalid(bad)
-  end
-  if type(topic) ~= "string" or topic == "" then
-    return invalid("process.send: the topic must be a non-empty string, got " .. type(topic))
-  end
-  if topic:sub(1, 1) == "@" then
-    return invalid(format("process.send: topic '%s' is reserved (topics starting with '@')", topic))
   end
   return raw.send(dest, topic, ...)
 end
@@ -278,9 +282,9 @@ function Spawner:with_options(options)
 end
 
 function Spawner:with_message(topic, ...)
-  if type(topic) ~= "string" or topic == "" or topic:sub(1, 1) == "@" then
-    error(errors.new({ kind = errors.INVALID,
-      message = "with_message: the topic must be a non-empty string not starting with '@'" }), 2)
+  local bad = check_topic(topic, "with_message")
+  if bad then
+    error(errors.new({ kind = errors.INVALID, message = bad }), 2)
   end
   local messages = { table.unpack(self.messages) }
   messages[#messages + 1] = { topic, table.pack(...) }
