@@ -148,6 +148,26 @@ fn no_app(call: &str) -> HostError {
     )
 }
 
+/// `PermissionDenied` unless the sandbox's entry lists `id` (a `what`: database, store) in its
+/// `resources:`; `call` names the Lua function that asked.
+fn check_granted(
+    state: &crate::engine::SandboxState,
+    call: &str,
+    what: &str,
+    id: &crate::config::EntryId,
+) -> Result<(), HostError> {
+    if state.resources().contains(id) {
+        return Ok(());
+    }
+    Err(host_error(
+        "PermissionDenied",
+        format!(
+            "{call}: entry '{}' may not open {what} '{id}': add it to the entry's resources list",
+            state.entry()
+        ),
+    ))
+}
+
 /// The single value in a MessagePack array the guest sent.
 fn one_value(payload: &[u8]) -> Result<rmpv::Value, HostError> {
     match crate::codec::decode_values(payload) {

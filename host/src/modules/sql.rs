@@ -207,15 +207,8 @@ impl sql::Host for SandboxState {
                 )));
             }
         };
-        if !self.resources().contains(&id) {
-            return Ok(Err(host_error(
-                "PermissionDenied",
-                format!(
-                    "sql.get: entry '{}' may not open database '{id}': add it to the entry's \
-                     resources list",
-                    self.entry()
-                ),
-            )));
+        if let Err(denied) = super::check_granted(self, "sql.get", "database", &id) {
+            return Ok(Err(denied));
         }
         let session = self.module_state::<Session>();
         if session.databases.len() >= MAX_OPENED {

@@ -192,16 +192,7 @@ impl SandboxState {
                 ));
             }
         }
-        if !self.resources().contains(&id) {
-            return Err(host_error(
-                "PermissionDenied",
-                format!(
-                    "store.get: entry '{}' may not open store '{id}': add it to the entry's \
-                     resources:",
-                    self.entry()
-                ),
-            ));
-        }
+        super::check_granted(self, "store.get", "store", &id)?;
         match app.stores().open(&id) {
             Ok(backend) => Ok(Open {
                 id: id.to_string().into(),
