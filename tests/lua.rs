@@ -10,6 +10,7 @@
 //! --! timeout: 200ms
 //! --! memory: 32MiB
 //! --! max-payload: 1024
+//! --! max-pending: 100
 //! ```
 //!
 //! Every case runs in-process on one shared engine, so a hostile case that leaves the engine in
@@ -122,6 +123,7 @@ fn invocation_for(dir: &Path, source: &str) -> Result<Invocation, Failed> {
             "timeout" => limits.deadline = parse_duration(value)?,
             "memory" => limits.memory = parse_size(value)?,
             "max-payload" => limits.max_payload = value.parse()?,
+            "max-pending" => limits.max_pending = value.parse()?,
             other => return Err(format!("unknown directive {other:?}").into()),
         }
     }

@@ -80,18 +80,34 @@ static int reserve(encoder *e, size_t extra) {
     fail(e, reason);
     return 0;
   }
-  if (b->len + extra <= b->cap) return 1;
+  size_t want = b->len + extra; /* at most b->max: no overflow */
+  if (want <= b->cap) return 1;
   size_t cap = b->cap ? b->cap : 64;
-  while (cap < b->len + extra) cap *= 2;
+  while (cap < want) cap = cap > b->max / 2 ? b->max : cap * 2;
   if (cap > b->max) cap = b->max;
   uint8_t *data = realloc(b->data, cap);
   if (!data) {
     fail(e, "not enough memory to encode the value");
     return 0;
   }
+  /* Held from its first byte, so a Lua error raised mid-encoding (a memory error) frees it. */
+  if (b->data) luabox_rehold(b->data, data);
+  else luabox_hold(e->L, data, cap);
   b->data = data;
   b->cap = cap;
   return 1;
+}
+
+void luabox_buf_free(luabox_buf *b) {
+  if (b->data) luabox_free_held(b->data, b->cap);
+  *b = (luabox_buf){0};
+}
+
+luabox_sandbox_types_payload_t luabox_buf_give(luabox_buf *b) {
+  luabox_sandbox_types_payload_t payload = {b->data, b->len};
+  if (b->data) luabox_unhold(b->data, b->cap);
+  *b = (luabox_buf){0};
+  return payload;
 }
 
 static int put(encoder *e, const void *bytes, size_t n) {
@@ -230,7 +246,7 @@ static int encode_error(encoder *e, int idx) {
     uint8_t type = LUABOX_EXT_ERROR;
     ok = ok && put(e, &type, 1) && put(e, inner.data, n);
   }
-  free(inner.data);
+  luabox_buf_free(&inner);
   return ok;
 }
 
@@ -317,13 +333,16 @@ static int encode_value(encoder *e, int idx) {
 
 int luabox_encode_values(lua_State *L, int first, int count, const char *what, size_t max,
                          luabox_buf *out) {
-  encoder *e = malloc(sizeof *e);
+  *out = (luabox_buf){.max = max};
+  /* Room for what a top-level value needs before encode_table checks again: the two metatables
+   * is_error_object compares, or the copy encode_error makes. */
+  if (!lua_checkstack(L, 4)) luaL_error(L, "%s: out of Lua stack space to encode the value", what);
+  encoder *e = calloc(1, sizeof *e);
   if (!e) {
     lua_pushliteral(L, "not enough memory to encode the value");
     return 0;
   }
-  memset(e, 0, sizeof *e);
-  *out = (luabox_buf){.max = max};
+  luabox_hold(L, e, sizeof *e);
   e->L = L;
   e->out = out;
   e->root = what;
@@ -335,11 +354,10 @@ int luabox_encode_values(lua_State *L, int first, int count, const char *what, s
     if (count > 1) e->depth--;
   }
   if (!ok) {
+    luabox_buf_free(out);
     lua_pushstring(L, e->error);
-    free(out->data);
-    *out = (luabox_buf){0};
   }
-  free(e);
+  luabox_free_held(e, sizeof *e);
   return ok;
 }
 
@@ -409,8 +427,14 @@ static int decode_bytes(decoder *d, size_t n) {
 
 /* ext(LUABOX_EXT_ERROR): a map of an error object's fields; other extensions are refused. */
 static int decode_ext(decoder *d, size_t n, int depth) {
-  if (!need(d, n + 1)) return 0;
+  if (depth >= LUABOX_MAX_DEPTH) {
+    d->error = "data nested too deep (the limit is 128 levels)";
+    return 0;
+  }
+  /* The type byte, then n bytes (n + 1 could wrap around in a 32-bit size_t). */
+  if (!need(d, 1)) return 0;
   uint8_t type = *d->p++;
+  if (!need(d, n)) return 0;
   if (type != LUABOX_EXT_ERROR) {
     d->error = "unsupported MessagePack extension type";
     return 0;

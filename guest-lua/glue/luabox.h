@@ -15,6 +15,34 @@
 #include "lauxlib.h"
 #include "entry.h"
 
+/* ---- checks: on in the checked build (build-guest.sh --checked defines LUABOX_CHECKED) ---- */
+
+#ifdef LUABOX_CHECKED
+/* Report a failed check of the checked build to the host, which ends the sandbox with a trap
+ * naming it. */
+_Noreturn void luabox_check_failed(const char *what, const char *file, int line);
+#define luabox_assert(c) ((c) ? (void)0 : luabox_check_failed(#c, __FILE__, __LINE__))
+#else
+#define luabox_assert(c) ((void)0)
+#endif
+
+/* ---- held.c: buffers owned across Lua calls that may raise ---- */
+
+/* Hold `ptr` (`len` bytes; nothing when 0, which is no allocation) until luabox_free_held or
+ * luabox_unhold; a Lua error that unwinds past the holder frees it. Raises if too many are held
+ * (after freeing `ptr`). */
+void luabox_hold(lua_State *L, void *ptr, size_t len);
+/* Stop holding `ptr` and free it. */
+void luabox_free_held(void *ptr, size_t len);
+/* Stop holding `ptr`, whose ownership passes elsewhere (to the host, as an export's result). */
+void luabox_unhold(void *ptr, size_t len);
+/* A held buffer moved by realloc. */
+void luabox_rehold(void *old, void *grown);
+/* Lua's protected calls (LUAI_TRY, set by build-guest.sh): how many are held, and free those
+ * held since `mark`. */
+int luabox_held_mark(void);
+void luabox_held_unwind(int mark);
+
 /* ---- sandbox.c: the restricted environment ---- */
 
 /* Build a fresh Lua state with the sandboxed standard library and prelude. NULL on failure. */
@@ -29,6 +57,11 @@ void luabox_push_run_entry(lua_State *L);
 const char *luabox_entry_id(lua_State *L);
 
 /* ---- scheduler.c: coroutines and waits (DESIGN §2b) ---- */
+
+/* The most tasks (the entry's coroutine and those of coroutine.spawn) a sandbox runs at once. */
+#define LUABOX_MAX_TASKS (1 << 20)
+/* Registry key of the weak-keyed set of task coroutines, which user code may not resume. */
+#define LUABOX_TASK_THREADS "luabox.task_threads"
 
 /* Yield the running coroutine to the scheduler until host operation `handle` completes; the
  * completion's values become this C function's results. `what` names the call in the error raised
@@ -62,11 +95,15 @@ typedef struct {
   size_t len, cap, max;
 } luabox_buf;
 
-/* Encode `count` values starting at stack index `first` as one MessagePack array into `out`
- * (which owns a malloc'd buffer on success). `what` names the root in error paths ("result").
- * On failure returns 0 and pushes an error message naming the path of the offending value. */
+/* Encode `count` values starting at stack index `first` as one MessagePack array into `out`.
+ * `what` names the root in error paths ("result"). On success `out` is a held buffer (held.c):
+ * release it with luabox_buf_free once the host call that reads it returns, or pass it to the
+ * host as a result with luabox_buf_give. On failure returns 0 and pushes an error message naming
+ * the path of the offending value. */
 int luabox_encode_values(lua_State *L, int first, int count, const char *what, size_t max,
                          luabox_buf *out);
+void luabox_buf_free(luabox_buf *b);
+luabox_sandbox_types_payload_t luabox_buf_give(luabox_buf *b);
 /* Decode a MessagePack array and push its elements onto L. Returns the count pushed, or -1 after
  * pushing an error message. Every element must fit the stack: the caller has no other limit. */
 int luabox_decode_values(lua_State *L, const uint8_t *data, size_t len);
@@ -90,8 +127,10 @@ void luabox_build_modules(lua_State *L);
 /* Load the Lua face `name` (glue/lua/NAME.lua) and push it as a function; 0 if there is none. */
 int luabox_load_face(lua_State *L, const char *name);
 
-/* Push a Lua string converted from a WIT string, then free the WIT string. */
+/* Push a Lua string copied from a WIT string the host returned, then free the WIT string. */
 void luabox_push_owned_string(lua_State *L, entry_string_t *s);
+/* The same for a list<u8> the host returned. */
+void luabox_push_owned_bytes(lua_State *L, entry_list_u8_t *bytes);
 /* Push the result of a failed module call: nil and an error object of the host error's kind
  * (frees the host error). Use as `return luabox_push_host_error(L, &err);`. */
 int luabox_push_host_error(lua_State *L, luabox_sandbox_types_host_error_t *err);

@@ -23,8 +23,7 @@ static int l_decode(lua_State *L) {
   entry_list_u8_t data;
   luabox_sandbox_base64_host_error_t err;
   if (!luabox_sandbox_base64_decode(&text, &data, &err)) return luabox_push_host_error(L, &err);
-  lua_pushlstring(L, (const char *)data.ptr, data.len);
-  entry_list_u8_free(&data);
+  luabox_push_owned_bytes(L, &data);
   return 1;
 }
 

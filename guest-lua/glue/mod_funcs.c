@@ -10,8 +10,6 @@
  * In a workflow, calls are activities (mod_workflow.c).
  * lua/funcs.lua builds `funcs.call` / `funcs.async` and Future objects on these.
  */
-#include <stdlib.h>
-
 #include "luabox.h"
 
 /* Start a call of target (arg 1) with options (arg 2, a table or nil) and args 3..top. Pushes
@@ -27,7 +25,7 @@ static int start_call(lua_State *L) {
   luabox_buf options_buf, args_buf;
   if (!luabox_encode_arg(L, 2, 1, "options", &options_buf)) return 0;
   if (!luabox_encode_arg(L, 3, lua_gettop(L) - 2, "args", &args_buf)) {
-    free(options_buf.data);
+    luabox_buf_free(&options_buf);
     return 0;
   }
   entry_string_t wit_target = {(uint8_t *)target, len};
@@ -36,8 +34,8 @@ static int start_call(lua_State *L) {
   uint64_t handle = luabox_in_workflow
                         ? luabox_workflow_activity(L, &wit_target, &args, &options)
                         : luabox_sandbox_funcs_call(&wit_target, &args, &options);
-  free(args_buf.data);
-  free(options_buf.data);
+  luabox_buf_free(&args_buf);
+  luabox_buf_free(&options_buf);
   lua_pushinteger(L, (lua_Integer)handle);
   return 1;
 }

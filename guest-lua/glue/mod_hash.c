@@ -6,11 +6,6 @@
  */
 #include "luabox.h"
 
-static void push_list(lua_State *L, entry_list_u8_t *out) {
-  lua_pushlstring(L, (const char *)out->ptr, out->len);
-  entry_list_u8_free(out);
-}
-
 static entry_list_u8_t check_bytes(lua_State *L, int arg) {
   size_t len;
   const char *s = luaL_checklstring(L, arg, &len);
@@ -22,7 +17,7 @@ static int l_digest(lua_State *L) {
       L, lua_upvalueindex(1));
   entry_list_u8_t data = check_bytes(L, 1), out;
   luabox_sandbox_hash_digest(algorithm, &data, lua_toboolean(L, 2), &out);
-  push_list(L, &out);
+  luabox_push_owned_bytes(L, &out);
   return 1;
 }
 
@@ -31,7 +26,7 @@ static int l_hmac(lua_State *L) {
       L, lua_upvalueindex(1));
   entry_list_u8_t data = check_bytes(L, 1), key = check_bytes(L, 2), out;
   luabox_sandbox_hash_hmac(algorithm, &data, &key, lua_toboolean(L, 3), &out);
-  push_list(L, &out);
+  luabox_push_owned_bytes(L, &out);
   return 1;
 }
 

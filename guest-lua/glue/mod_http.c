@@ -9,7 +9,7 @@
  *                         -> true | nil, err
  * lua/http.lua builds the Request and Response objects and the constants on these.
  */
-#include <stdlib.h>
+#include <limits.h>
 
 #include "luabox.h"
 
@@ -21,16 +21,16 @@ static int done(lua_State *L, bool ok, http_error *err) {
   return 1;
 }
 
-static void set_owned(lua_State *L, const char *field, entry_string_t *s) {
-  luabox_push_owned_string(L, s);
+static void set_string(lua_State *L, const char *field, const entry_string_t *s) {
+  lua_pushlstring(L, (const char *)s->ptr, s->len);
   lua_setfield(L, -2, field);
 }
 
 /* Repeated header names are joined with ", " (RFC 9110 §5.3). */
-static void push_headers(lua_State *L, entry_list_tuple2_string_string_t *list) {
-  lua_createtable(L, 0, (int)list->len);
+static void push_headers(lua_State *L, const entry_list_tuple2_string_string_t *list) {
+  lua_createtable(L, 0, list->len > INT_MAX ? INT_MAX : (int)list->len);
   for (size_t i = 0; i < list->len; i++) {
-    entry_string_t *name = &list->ptr[i].f0, *value = &list->ptr[i].f1;
+    const entry_string_t *name = &list->ptr[i].f0, *value = &list->ptr[i].f1;
     lua_pushlstring(L, (const char *)name->ptr, name->len);
     lua_pushvalue(L, -1);
     if (lua_rawget(L, -3) == LUA_TSTRING) {
@@ -45,26 +45,33 @@ static void push_headers(lua_State *L, entry_list_tuple2_string_string_t *list) 
   }
 }
 
+/* Build the request table (run protected, so that the request is freed whatever happens). */
+static int build_request(lua_State *L) {
+  const luabox_sandbox_http_request_info_t *request = lua_touserdata(L, 1);
+  lua_createtable(L, 0, 8);
+  push_headers(L, &request->headers);
+  lua_setfield(L, -2, "headers");
+  push_headers(L, &request->params);
+  lua_setfield(L, -2, "params");
+  lua_pushinteger(L, (lua_Integer)request->body_size);
+  lua_setfield(L, -2, "body_size");
+  set_string(L, "method", &request->method);
+  set_string(L, "path", &request->path);
+  set_string(L, "query", &request->query);
+  set_string(L, "host", &request->host);
+  set_string(L, "remote_addr", &request->remote_addr);
+  return 1;
+}
+
 static int l_request(lua_State *L) {
   luabox_sandbox_http_request_info_t request;
   http_error err;
   if (!luabox_sandbox_http_request(&request, &err)) return luabox_push_host_error(L, &err);
-  lua_createtable(L, 0, 8);
-  push_headers(L, &request.headers);
-  lua_setfield(L, -2, "headers");
-  push_headers(L, &request.params);
-  lua_setfield(L, -2, "params");
-  lua_pushinteger(L, (lua_Integer)request.body_size);
-  lua_setfield(L, -2, "body_size");
-  luabox_push_owned_string(L, &request.method);
-  lua_setfield(L, -2, "method");
-  /* The strings below are freed one by one as they are pushed; the rest goes here. */
-  set_owned(L, "path", &request.path);
-  set_owned(L, "query", &request.query);
-  set_owned(L, "host", &request.host);
-  set_owned(L, "remote_addr", &request.remote_addr);
-  entry_list_tuple2_string_string_free(&request.headers);
-  entry_list_tuple2_string_string_free(&request.params);
+  lua_pushcfunction(L, build_request);
+  lua_pushlightuserdata(L, &request);
+  int status = lua_pcall(L, 1, 1, 0);
+  luabox_sandbox_http_request_info_free(&request);
+  if (status != LUA_OK) return lua_error(L);
   return 1;
 }
 
@@ -72,8 +79,7 @@ static int l_body(lua_State *L) {
   entry_list_u8_t body;
   http_error err;
   if (!luabox_sandbox_http_body(&body, &err)) return luabox_push_host_error(L, &err);
-  lua_pushlstring(L, (const char *)body.ptr, body.len);
-  entry_list_u8_free(&body);
+  luabox_push_owned_bytes(L, &body);
   return 1;
 }
 
@@ -117,7 +123,7 @@ static int l_write_json(lua_State *L) {
   luabox_sandbox_http_payload_t value = {buf.data, buf.len};
   http_error err;
   bool ok = luabox_sandbox_http_write_json(&value, &err);
-  free(buf.data);
+  luabox_buf_free(&buf);
   return done(L, ok, &err);
 }
 

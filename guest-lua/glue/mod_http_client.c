@@ -8,23 +8,28 @@
  * a string or nil, `timeout` nanoseconds or a duration string or nil, `max_response_body` an
  * integer or nil. lua/http_client.lua checks the user's options and builds these arguments.
  */
+#include <stdint.h>
+
 #include "luabox.h"
 
 /* The pairs of the flat string array at `arg` as WIT tuples. The array lives in a userdata left
  * on the stack (so Lua's allocator and GC own it), and the strings stay alive in the table. */
 static entry_list_tuple2_string_string_t check_pairs(lua_State *L, int arg) {
   luaL_checktype(L, arg, LUA_TTABLE);
-  lua_Integer n = luaL_len(L, arg) / 2;
+  lua_Unsigned n = lua_rawlen(L, arg) / 2;
+  luaL_argcheck(L, n <= SIZE_MAX / sizeof *((entry_list_tuple2_string_string_t *)0)->ptr, arg,
+                "too many header or query pairs");
   entry_list_tuple2_string_string_t list = {NULL, (size_t)n};
   if (n == 0) return list;
   list.ptr = lua_newuserdatauv(L, sizeof *list.ptr * (size_t)n, 0);
-  for (lua_Integer i = 0; i < n; i++) {
+  for (lua_Unsigned i = 0; i < n; i++) {
     entry_string_t *fields[2] = {&list.ptr[i].f0, &list.ptr[i].f1};
     for (int j = 0; j < 2; j++) {
-      lua_rawgeti(L, arg, 2 * i + j + 1);
+      /* Strings only: a number converted here would be a new string nothing keeps alive. */
+      if (lua_rawgeti(L, arg, (lua_Integer)(2 * i + j + 1)) != LUA_TSTRING)
+        luaL_error(L, "http_client: header and query pairs must be strings");
       size_t len;
       const char *text = lua_tolstring(L, -1, &len);
-      if (text == NULL) luaL_error(L, "http_client: header and query pairs must be strings");
       *fields[j] = (entry_string_t){(uint8_t *)text, len};
       lua_pop(L, 1); /* the table keeps the string alive */
     }

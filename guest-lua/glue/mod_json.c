@@ -3,8 +3,6 @@
  * `json.decode(text) -> value | nil, err`. The host does the JSON work on the value's MessagePack
  * form; see host/src/modules/json.rs for the edge cases (empty table, sparse arrays, NaN, depth).
  */
-#include <stdlib.h>
-
 #include "luabox.h"
 
 static int l_encode(lua_State *L) {
@@ -15,7 +13,7 @@ static int l_encode(lua_State *L) {
   entry_string_t text;
   luabox_sandbox_json_host_error_t err;
   bool ok = luabox_sandbox_json_encode(&value, &text, &err);
-  free(buf.data);
+  luabox_buf_free(&buf);
   if (!ok) return luabox_push_host_error(L, &err);
   luabox_push_owned_string(L, &text);
   return 1;

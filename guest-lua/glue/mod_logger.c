@@ -4,8 +4,6 @@
  * cannot cross the boundary (a function, a cycle) are replaced by a note rather than failing the
  * log call. lua/logger.lua builds the logger objects.
  */
-#include <stdlib.h>
-
 #include "luabox.h"
 
 static int l_write(lua_State *L) {
@@ -35,7 +33,7 @@ static int l_write(lua_State *L) {
   entry_string_t wit_message = {(uint8_t *)message, message_len};
   luabox_sandbox_logger_payload_t fields = {buf.data, buf.len};
   luabox_sandbox_logger_write(codes[level], &wit_name, &wit_message, &fields);
-  free(buf.data);
+  luabox_buf_free(&buf);
   return 0;
 }
 

@@ -14,7 +14,6 @@
  * In a workflow, pid/send/receive go through the `workflow` interface (signals) and the others
  * fail with Invalid (reference §4).
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "luabox.h"
@@ -46,19 +45,19 @@ static int l_send(lua_State *L) {
   luabox_sandbox_process_payload_t values = {buf.data, buf.len};
   if (luabox_in_workflow) {
     int n = luabox_workflow_send(L, &dest, &topic, &values);
-    free(buf.data);
+    luabox_buf_free(&buf);
     return n;
   }
   /* "{workflow|ID}" on the embedded engine, "{workflow@WORKER|ID}" on a Temporal worker. */
   if (dest.len > 10 && memcmp(dest.ptr, "{workflow", 9) == 0 &&
       (dest.ptr[9] == '|' || dest.ptr[9] == '@')) {
     uint64_t handle = luabox_sandbox_process_signal(&dest, &topic, &values);
-    free(buf.data);
+    luabox_buf_free(&buf);
     return luabox_wait(L, handle, "process.send to a workflow");
   }
   luabox_sandbox_process_host_error_t err;
   bool ok = luabox_sandbox_process_send(&dest, &topic, &values, &err);
-  free(buf.data);
+  luabox_buf_free(&buf);
   return done(L, ok, &err);
 }
 
@@ -83,7 +82,7 @@ static int l_spawn(lua_State *L) {
   if (!encode_with(L, 4, &with_buf)) return 2;
   luabox_buf buf;
   if (!luabox_encode_arg(L, 5, lua_gettop(L) - 4, "args", &buf)) {
-    free(with_buf.data);
+    luabox_buf_free(&with_buf);
     return 2;
   }
   luabox_sandbox_process_payload_t args = {buf.data, buf.len};
@@ -91,8 +90,8 @@ static int l_spawn(lua_State *L) {
   luabox_sandbox_process_spawned_t spawned;
   luabox_sandbox_process_host_error_t err;
   bool ok = luabox_sandbox_process_spawn(&entry, &host, &args, flags, &with, &spawned, &err);
-  free(buf.data);
-  free(with_buf.data);
+  luabox_buf_free(&buf);
+  luabox_buf_free(&with_buf);
   if (!ok) return luabox_push_host_error(L, &err);
   if (spawned.tag == LUABOX_SANDBOX_PROCESS_SPAWNED_PENDING)
     return luabox_wait(L, spawned.val.pending, "process.spawn");
@@ -107,14 +106,14 @@ static int l_exec(lua_State *L) {
   if (!encode_with(L, 3, &with_buf)) return 2;
   luabox_buf buf;
   if (!luabox_encode_arg(L, 4, lua_gettop(L) - 3, "args", &buf)) {
-    free(with_buf.data);
+    luabox_buf_free(&with_buf);
     return 2;
   }
   luabox_sandbox_process_payload_t args = {buf.data, buf.len};
   luabox_sandbox_process_payload_t with = {with_buf.data, with_buf.len};
   uint64_t handle = luabox_sandbox_process_exec(&entry, &host, &args, &with);
-  free(buf.data);
-  free(with_buf.data);
+  luabox_buf_free(&buf);
+  luabox_buf_free(&with_buf);
   return luabox_wait(L, handle, "process.exec");
 }
 

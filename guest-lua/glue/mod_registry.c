@@ -3,8 +3,6 @@
  * raw.get(id) -> entry | nil, err and raw.find(filter) -> entries | nil, err, where an entry is
  * `{id, kind, meta, data}`. lua/registry.lua adds argument checks and `parse_id`.
  */
-#include <stdlib.h>
-
 #include "luabox.h"
 
 static int l_get(lua_State *L) {
@@ -24,7 +22,7 @@ static int l_find(lua_State *L) {
   luabox_sandbox_registry_payload_t filter = {buf.data, buf.len}, entries;
   luabox_sandbox_registry_host_error_t err;
   bool ok = luabox_sandbox_registry_find(&filter, &entries, &err);
-  free(buf.data);
+  luabox_buf_free(&buf);
   if (!ok) return luabox_push_host_error(L, &err);
   return luabox_push_payload(L, &entries);
 }

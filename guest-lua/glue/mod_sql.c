@@ -13,8 +13,6 @@
  * `params` is a table (or nil) and `count` the number of parameters it stands for: positions
  * missing from the table are NULL. lua/sql.lua checks arguments and builds the objects.
  */
-#include <stdlib.h>
-
 #include "luabox.h"
 
 static entry_string_t check_text(lua_State *L, int arg) {
@@ -64,7 +62,7 @@ static int run_statement(lua_State *L, statement_fn start, const char *what) {
   uint64_t handle;
   luabox_sandbox_sql_host_error_t err;
   bool ok = start(&target, &statement, &payload, &handle, &err);
-  free(params.data);
+  luabox_buf_free(&params);
   if (!ok) return luabox_push_host_error(L, &err);
   return luabox_wait(L, handle, what);
 }

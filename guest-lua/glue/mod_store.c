@@ -10,8 +10,6 @@
  * An operation the host finishes at once (a memory store) returns its values directly; one it
  * starts (a backend doing I/O) waits on its handle through the scheduler (DESIGN §2b).
  */
-#include <stdlib.h>
-
 #include "luabox.h"
 
 typedef luabox_sandbox_store_outcome_t outcome_t;
@@ -71,7 +69,7 @@ static int l_set(lua_State *L) {
   outcome_t out;
   host_error_t err;
   int ok = luabox_sandbox_store_set(n, &key, &value, maybe_ttl, &out, &err);
-  free(buf.data);
+  luabox_buf_free(&buf);
   return finish(L, ok, &out, &err, "store:set");
 }
 

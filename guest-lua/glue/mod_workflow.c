@@ -10,7 +10,6 @@
  *   raw.info() -> table    raw.version(change_id, min, max) -> integer | nil, err
  *   raw.exec(entry, options, ...) -> the child's results | nil, err   (waits)
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "luabox.h"
@@ -138,15 +137,15 @@ static int l_exec(lua_State *L) {
   luabox_buf options_buf, input_buf;
   if (!luabox_encode_arg(L, 2, 1, "options", &options_buf)) return 2;
   if (!luabox_encode_arg(L, 3, lua_gettop(L) - 2, "input", &input_buf)) {
-    free(options_buf.data);
+    luabox_buf_free(&options_buf);
     return 2;
   }
   entry_string_t where = where_string(L);
   luabox_sandbox_types_payload_t input = {input_buf.data, input_buf.len};
   luabox_sandbox_types_payload_t options = {options_buf.data, options_buf.len};
   uint64_t handle = luabox_sandbox_workflow_child(&entry, &input, &options, &where);
-  free(input_buf.data);
-  free(options_buf.data);
+  luabox_buf_free(&input_buf);
+  luabox_buf_free(&options_buf);
   lua_pop(L, 1);
   return luabox_wait(L, handle, "workflow.exec");
 }

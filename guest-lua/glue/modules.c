@@ -89,9 +89,11 @@ int luabox_push_error(lua_State *L, const char *kind, const char *message) {
 }
 
 int luabox_push_host_error(lua_State *L, luabox_sandbox_types_host_error_t *err) {
+  luabox_hold(L, err->message.ptr, err->message.len); /* while the kind is pushed */
   lua_pushnil(L);
   lua_getfield(L, LUA_REGISTRYINDEX, LUABOX_FROM_HOST);
   luabox_push_owned_string(L, &err->kind);
+  luabox_unhold(err->message.ptr, err->message.len);
   luabox_push_owned_string(L, &err->message);
   lua_call(L, 2, 1);
   return 2;
@@ -105,8 +107,10 @@ int luabox_encode_arg(lua_State *L, int first, int count, const char *what, luab
 }
 
 int luabox_push_payload(lua_State *L, luabox_sandbox_types_payload_t *payload) {
+  luabox_hold(L, payload->ptr, payload->len);
   int n = luabox_decode_values(L, payload->ptr, payload->len);
-  luabox_sandbox_types_payload_free(payload);
+  luabox_free_held(payload->ptr, payload->len);
+  *payload = (luabox_sandbox_types_payload_t){0};
   if (n >= 0) return n;
   lua_pushfstring(L, "malformed data from the host: %s", lua_tostring(L, -1));
   return luabox_push_error(L, "Internal", lua_tostring(L, -1));

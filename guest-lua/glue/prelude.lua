@@ -9,7 +9,7 @@
 -- 2. It returns the function that runs an invocation: it installs a `require` per chunk scope
 --    (the entry's, and one per imported library, each with its own `modules:` and `imports:`),
 --    runs the entry's chunk, and calls what it returned (see run_entry below).
-local WAIT, PARK, load_code, modules = ...
+local WAIT, PARK, load_code, modules, TASKS = ...
 local co_create, co_resume, co_yield = coroutine.create, coroutine.resume, coroutine.yield
 local co_close, co_status, co_isyieldable = coroutine.close, coroutine.status, coroutine.isyieldable
 local select, type, error, setmetatable = select, type, error, setmetatable
@@ -28,8 +28,24 @@ local function relay(co, ok, ...)
   return ok, ...
 end
 
+-- The scheduler alone resumes its tasks (the entry's coroutine and coroutine.spawn's), with the
+-- values it owes them. User code can reach one through coroutine.running; resuming it fails the
+-- way resuming a running coroutine does (false and a message), closing it raises.
+local TASK = "the coroutine is a task of the sandbox's scheduler (the entry's or one of "
+  .. "coroutine.spawn's), which only the scheduler resumes"
+
 function coroutine.resume(co, ...)
+  if TASKS[co] then
+    return false, "cannot resume a task: " .. TASK
+  end
   return relay(co, co_resume(co, ...))
+end
+
+function coroutine.close(co)
+  if TASKS[co] then
+    error("bad argument #1 to 'close' (cannot close a task: " .. TASK .. ")", 2)
+  end
+  return co_close(co)
 end
 
 -- Mirrors Lua 5.4's coroutine.wrap: an error closes the coroutine and is raised again in the

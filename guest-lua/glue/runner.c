@@ -19,8 +19,10 @@
 static lua_State *state;
 static size_t max_payload = 16u << 20;
 
+/* A string the host frees after the call (post-return frees only non-empty ones, so an empty
+ * string is no allocation). */
 static void set_string(entry_string_t *out, const char *s, size_t len) {
-  out->ptr = malloc(len ? len : 1);
+  out->ptr = len ? malloc(len) : NULL;
   out->len = out->ptr ? len : 0;
   if (out->ptr) memcpy(out->ptr, s, len);
 }
@@ -54,7 +56,7 @@ static void report_failure(lua_State *L, int status, luabox_sandbox_types_step_t
   set_string(&ret->val.failed.traceback, tb, len);
   if (value.data) {
     ret->val.failed.value.is_some = true;
-    ret->val.failed.value.val = (luabox_sandbox_types_payload_t){value.data, value.len};
+    ret->val.failed.value.val = luabox_buf_give(&value);
   }
 }
 
@@ -79,7 +81,7 @@ static void run_and_report(lua_State *L, luabox_sandbox_types_step_t *ret) {
       luabox_buf out;
       if (luabox_encode_values(L, base + 1, count, "result", max_payload, &out)) {
         ret->tag = LUABOX_SANDBOX_TYPES_STEP_DONE;
-        ret->val.done = (luabox_sandbox_types_payload_t){out.data, out.len};
+        ret->val.done = luabox_buf_give(&out);
       } else {
         size_t len;
         const char *msg = lua_tolstring(L, -1, &len);
@@ -92,14 +94,10 @@ static void run_and_report(lua_State *L, luabox_sandbox_types_step_t *ret) {
       report_failure(L, count, ret);
       luabox_sched_reset(L);
       break;
-    case LUABOX_RUN_WAITING: {
-      uint64_t *handles = malloc(sizeof(uint64_t) * (size_t)count);
-      if (!handles) luaL_error(L, "not enough memory");
-      for (int i = 0; i < count; i++) handles[i] = (uint64_t)lua_tointeger(L, base + 1 + i);
+    case LUABOX_RUN_WAITING:
       ret->tag = LUABOX_SANDBOX_TYPES_STEP_WAITING;
-      ret->val.waiting = (luabox_sandbox_types_list_handle_t){handles, (size_t)count};
+      ret->val.waiting = (uint32_t)count;
       break;
-    }
     case LUABOX_RUN_DEADLOCK: {
       static const char msg[] =
           "deadlock: every coroutine is blocked and none waits on a host operation";
@@ -242,6 +240,7 @@ static void guarded(lua_CFunction fn, void *arg, luabox_sandbox_types_step_t *re
 /* lua_dump writer: append to a luabox_buf (no size cap: the source it came from was accepted). */
 static int append_dump(lua_State *L, const void *p, size_t n, void *ud) {
   luabox_buf *b = ud;
+  if (n > SIZE_MAX / 2 - b->len) return 1; /* cannot grow that far: "not enough memory" */
   if (b->len + n > b->cap) {
     size_t cap = b->cap ? b->cap * 2 : 4096;
     while (cap < b->len + n) cap *= 2;
@@ -314,10 +313,19 @@ void exports_entry_wizer_initialize(void) {
   if (state) lua_gc(state, LUA_GCCOLLECT);
 }
 
+/* wit-bindgen 0.63's invocation_free leaves out two fields, `method` and each chunk's `code`
+ * (build-guest.sh checks that the generated code still does, so a fixed generator cannot make
+ * this a double free). */
+static void free_invocation(exports_luabox_sandbox_runner_invocation_t *inv) {
+  if (inv->method.is_some) entry_string_free(&inv->method.val);
+  for (size_t i = 0; i < inv->chunks.len; i++) entry_list_u8_free(&inv->chunks.ptr[i].code);
+  exports_luabox_sandbox_runner_invocation_free(inv);
+}
+
 void exports_luabox_sandbox_runner_start(exports_luabox_sandbox_runner_invocation_t *inv,
                                          exports_luabox_sandbox_runner_step_t *ret) {
   guarded(protected_start, inv, ret);
-  exports_luabox_sandbox_runner_invocation_free(inv);
+  free_invocation(inv);
 }
 
 void exports_luabox_sandbox_runner_resume(exports_luabox_sandbox_runner_list_completion_t *list,

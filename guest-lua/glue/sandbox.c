@@ -166,7 +166,14 @@ static int init_state(lua_State *L) {
   lua_pushcfunction(L, l_load_code);
   lua_newtable(L);
   luabox_build_modules(L);
-  lua_call(L, 4, 1);
+  lua_newtable(L); /* the task coroutines (scheduler.c), weakly */
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, LUABOX_TASK_THREADS);
+  lua_call(L, 5, 1);
   lua_setfield(L, LUA_REGISTRYINDEX, RUN_ENTRY_KEY);
   return 0;
 }
@@ -199,6 +206,15 @@ void luabox_set_entry(lua_State *L, const char *entry, size_t entry_len) {
 void luabox_push_run_entry(lua_State *L) { lua_getfield(L, LUA_REGISTRYINDEX, RUN_ENTRY_KEY); }
 
 void luabox_push_owned_string(lua_State *L, entry_string_t *s) {
+  luabox_hold(L, s->ptr, s->len);
   lua_pushlstring(L, (const char *)s->ptr, s->len);
-  entry_string_free(s);
+  luabox_free_held(s->ptr, s->len);
+  *s = (entry_string_t){0};
+}
+
+void luabox_push_owned_bytes(lua_State *L, entry_list_u8_t *bytes) {
+  luabox_hold(L, bytes->ptr, bytes->len);
+  lua_pushlstring(L, (const char *)bytes->ptr, bytes->len);
+  luabox_free_held(bytes->ptr, bytes->len);
+  *bytes = (entry_list_u8_t){0};
 }

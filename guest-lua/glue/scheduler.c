@@ -13,6 +13,11 @@
  * operation that cannot complete *parks* its task (yields the PARK marker) until another task
  * *wakes* it with the operation's result. A parked task waits on nothing the host knows about;
  * if every task is parked and none waits on the host, the run is a deadlock.
+ *
+ * Only the scheduler resumes a task's coroutine, with exactly the values it pushed onto it: the
+ * coroutines are listed in the registry table LUABOX_TASK_THREADS, and the prelude's
+ * coroutine.resume, wrap and close refuse them (user code can reach one through
+ * coroutine.running). A sandbox runs at most LUABOX_MAX_TASKS tasks at once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -73,10 +78,17 @@ int luabox_park(lua_State *L, const char *what) {
   return lua_yield(L, 1);
 }
 
+static int waits_table(lua_State *L);
+
 int luabox_wait(lua_State *L, uint64_t handle, const char *what) {
   int n = take_ready(L, handle);
   if (n >= 0) return n;
   cannot_yield(L, what, "wait");
+  /* One task waits on a handle (the faces give every other waiter a channel). */
+  waits_table(L);
+  int waited = lua_rawgeti(L, -1, (lua_Integer)handle) != LUA_TNIL;
+  lua_pop(L, 2);
+  if (waited) return luaL_error(L, "%s: another coroutine already waits for this operation", what);
   lua_pushlightuserdata(L, &wait_marker);
   lua_pushinteger(L, (lua_Integer)handle);
   return lua_yield(L, 2);
@@ -93,17 +105,23 @@ typedef struct {
 static struct {
   task *tasks;
   int ntasks, cap;
+  int live; /* tasks in use: ntasks minus the free slots */
   int free; /* first free slot below ntasks, or -1 */
   int current; /* the task being resumed */
   int *runq; /* a ring: runcap is a power of two */
   int runhead, nrun, runcap;
   int waits; /* registry ref: handle -> task id */
+  int nwaits; /* entries in `waits` */
   int ready; /* registry ref: handle -> MessagePack values nobody has waited for yet */
 } S;
 
 static int ready_table(lua_State *L) { return lua_rawgeti(L, LUA_REGISTRYINDEX, S.ready); }
 
+static int waits_table(lua_State *L) { return lua_rawgeti(L, LUA_REGISTRYINDEX, S.waits); }
+
+/* Grow `*items` to hold `want` items; `want` is at most LUABOX_MAX_TASKS, so nothing overflows. */
 static int ensure_capacity(void **items, int *cap, int want, size_t size) {
+  luabox_assert(want <= LUABOX_MAX_TASKS);
   if (want <= *cap) return 1;
   int n = *cap ? *cap * 2 : 8;
   while (n < want) n *= 2;
@@ -114,17 +132,24 @@ static int ensure_capacity(void **items, int *cap, int want, size_t size) {
   return 1;
 }
 
-static void make_runnable(lua_State *L, int id) {
-  if (S.nrun == S.runcap) {
-    int cap = S.runcap ? S.runcap * 2 : 8;
-    int *grown = malloc((size_t)cap * sizeof(int));
-    if (!grown) luaL_error(L, "not enough memory");
-    for (int i = 0; i < S.nrun; i++) grown[i] = S.runq[(S.runhead + i) & (S.runcap - 1)];
-    free(S.runq);
-    S.runq = grown;
-    S.runcap = cap;
-    S.runhead = 0;
-  }
+/* Make the run queue (a ring) hold `want` tasks. A task is queued at most once, so a queue as
+ * large as the number of live tasks never overflows: sched_spawn grows it before a task exists. */
+static int reserve_runq(int want) {
+  if (want <= S.runcap) return 1;
+  int cap = S.runcap ? S.runcap * 2 : 8;
+  while (cap < want) cap *= 2;
+  int *grown = malloc((size_t)cap * sizeof(int));
+  if (!grown) return 0;
+  for (int i = 0; i < S.nrun; i++) grown[i] = S.runq[(S.runhead + i) & (S.runcap - 1)];
+  free(S.runq);
+  S.runq = grown;
+  S.runcap = cap;
+  S.runhead = 0;
+  return 1;
+}
+
+static void make_runnable(int id) {
+  luabox_assert(S.nrun < S.runcap);
   S.runq[(S.runhead + S.nrun++) & (S.runcap - 1)] = id;
 }
 
@@ -154,27 +179,39 @@ void luabox_sched_reset(lua_State *L) {
   for (int i = 0; i < S.ntasks; i++)
     if (S.tasks[i].co) luaL_unref(L, LUA_REGISTRYINDEX, S.tasks[i].ref);
   S.ntasks = 0;
+  S.live = 0;
   S.free = -1;
   S.nrun = 0;
   S.runhead = 0;
+  S.nwaits = 0;
   fresh_table(L, &S.waits);
   fresh_table(L, &S.ready);
 }
 
 int luabox_sched_spawn(lua_State *L, int nargs) {
-  int id = S.free;
-  if (id >= 0) {
-    S.free = S.tasks[id].next_free;
-  } else {
-    if (!ensure_capacity((void **)&S.tasks, &S.cap, S.ntasks + 1, sizeof(task)))
-      return luaL_error(L, "not enough memory");
-    id = S.ntasks++;
-  }
+  if (S.live >= LUABOX_MAX_TASKS)
+    return luaL_error(L, "coroutine.spawn: too many coroutines (a sandbox runs at most %d at once)",
+                      LUABOX_MAX_TASKS);
+  /* Everything that may raise comes before the task takes a slot. */
   lua_State *co = lua_newthread(L);
-  lua_insert(L, -(nargs + 2));
-  lua_xmove(L, co, nargs + 1);
-  S.tasks[id] = (task){.co = co, .ref = luaL_ref(L, LUA_REGISTRYINDEX), .nargs = nargs};
-  make_runnable(L, id);
+  if (!lua_checkstack(co, nargs + 1))
+    return luaL_error(L, "coroutine.spawn: too many arguments (%d)", nargs);
+  lua_getfield(L, LUA_REGISTRYINDEX, LUABOX_TASK_THREADS);
+  lua_pushvalue(L, -2);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+  if ((S.free < 0 && !ensure_capacity((void **)&S.tasks, &S.cap, S.ntasks + 1, sizeof(task))) ||
+      !reserve_runq(S.live + 1))
+    return luaL_error(L, "not enough memory");
+  int ref = luaL_ref(L, LUA_REGISTRYINDEX); /* pops the thread */
+  lua_xmove(L, co, nargs + 1);              /* the function and its arguments */
+  int id = S.free;
+  if (id >= 0) S.free = S.tasks[id].next_free;
+  else id = S.ntasks++;
+  S.tasks[id] = (task){.co = co, .ref = ref, .nargs = nargs};
+  S.live++;
+  make_runnable(id);
   return id;
 }
 
@@ -182,6 +219,7 @@ static void release(lua_State *L, int id) {
   luaL_unref(L, LUA_REGISTRYINDEX, S.tasks[id].ref);
   S.tasks[id] = (task){.co = NULL, .next_free = S.free};
   S.free = id;
+  S.live--;
 }
 
 int luabox_sched_current(void) { return S.current; }
@@ -200,12 +238,12 @@ int luabox_sched_wake(lua_State *L, int id, int nvalues) {
   lua_xmove(L, t->co, nvalues);
   t->parked = 0;
   t->nargs = nvalues;
-  make_runnable(L, id);
+  make_runnable(id);
   return 1;
 }
 
 int luabox_sched_complete(lua_State *L, uint64_t handle, const uint8_t *values, size_t len) {
-  lua_rawgeti(L, LUA_REGISTRYINDEX, S.waits);
+  waits_table(L);
   lua_rawgeti(L, -1, (lua_Integer)handle);
   int isnum;
   int id = (int)lua_tointegerx(L, -1, &isnum);
@@ -221,6 +259,7 @@ int luabox_sched_complete(lua_State *L, uint64_t handle, const uint8_t *values, 
   lua_pushnil(L);
   lua_rawseti(L, -2, (lua_Integer)handle);
   lua_pop(L, 1);
+  S.nwaits--;
   lua_State *co = S.tasks[id].co;
   int n = luabox_decode_values(co, values, len);
   if (n < 0) {
@@ -230,7 +269,7 @@ int luabox_sched_complete(lua_State *L, uint64_t handle, const uint8_t *values, 
     n = 2;
   }
   S.tasks[id].nargs = n;
-  make_runnable(L, id);
+  make_runnable(id);
   return 1;
 }
 
@@ -247,16 +286,17 @@ luabox_run luabox_sched_run(lua_State *L, int *count) {
       if (nres == 2 && lua_touserdata(t->co, -2) == &wait_marker) {
         lua_Integer handle = lua_tointeger(t->co, -1);
         lua_pop(t->co, 2);
-        lua_rawgeti(L, LUA_REGISTRYINDEX, S.waits);
+        waits_table(L);
         lua_pushinteger(L, id);
         lua_rawseti(L, -2, handle);
         lua_pop(L, 1);
+        S.nwaits++;
       } else if (nres == 1 && lua_touserdata(t->co, -1) == &park_marker) {
         lua_pop(t->co, 1);
         t->parked = 1;
       } else {
         lua_pop(t->co, nres);
-        make_runnable(L, id);
+        make_runnable(id);
       }
       continue;
     }
@@ -267,26 +307,17 @@ luabox_run luabox_sched_run(lua_State *L, int *count) {
     /* The entry's task finished or a task failed: either ends the run. */
     lua_State *co = t->co;
     if (status == LUA_OK) {
-      if (!lua_checkstack(L, nres + 1)) luaL_error(L, "too many results");
+      if (!lua_checkstack(L, nres + 1)) luaL_error(L, "too many results (%d)", nres);
       lua_xmove(co, L, nres);
       *count = nres;
       return LUABOX_RUN_DONE;
     }
+    luaL_checkstack(L, 4, "reporting a failed task");
     lua_xmove(co, L, 1);
     luaL_traceback(L, co, NULL, 0);
     *count = status;
     return LUABOX_RUN_FAILED;
   }
-  lua_rawgeti(L, LUA_REGISTRYINDEX, S.waits);
-  int handles = 0;
-  lua_pushnil(L);
-  while (lua_next(L, -2)) {
-    lua_pop(L, 1);
-    lua_pushvalue(L, -1);
-    lua_insert(L, -3);
-    handles++;
-  }
-  lua_pop(L, 1);
-  *count = handles;
-  return handles ? LUABOX_RUN_WAITING : LUABOX_RUN_DEADLOCK;
+  *count = S.nwaits;
+  return S.nwaits ? LUABOX_RUN_WAITING : LUABOX_RUN_DEADLOCK;
 }

@@ -9,7 +9,7 @@
 typedef enum {
   LUABOX_RUN_DONE,     /* task 0 returned: its `count` results are on top of L */
   LUABOX_RUN_FAILED,   /* a task raised: error value then traceback on L; `count` = Lua status */
-  LUABOX_RUN_WAITING,  /* `count` handles (integers) on top of L */
+  LUABOX_RUN_WAITING,  /* tasks wait on `count` host operations */
   LUABOX_RUN_DEADLOCK, /* tasks remain but none waits on the host */
 } luabox_run;
 

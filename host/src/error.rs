@@ -65,6 +65,12 @@ pub enum RunError {
         "stack limit exceeded: the sandbox's native call stack is exhausted (deep C recursion)"
     )]
     Stack,
+    #[error(
+        "pending-operation limit ({limit}) exceeded: the sandbox started more host operations \
+         (timers, calls, queries, requests, message waits; in a workflow its open timers, \
+         activities and children) than limits.max_pending allows at once"
+    )]
+    Pending { limit: u32 },
     #[error("sandbox trapped: {0}")]
     Trap(String),
     /// A process ended from outside: terminated, or a linked process failed.
@@ -75,11 +81,15 @@ pub enum RunError {
 }
 
 impl RunError {
-    /// Whether the run was stopped by a limit (deadline, memory, stack) rather than failing.
+    /// Whether the run was stopped by a limit (deadline, memory, stack, pending operations)
+    /// rather than failing.
     pub fn is_limit(&self) -> bool {
         matches!(
             self,
-            RunError::Deadline { .. } | RunError::Memory { .. } | RunError::Stack
+            RunError::Deadline { .. }
+                | RunError::Memory { .. }
+                | RunError::Stack
+                | RunError::Pending { .. }
         )
     }
 
@@ -90,6 +100,7 @@ impl RunError {
             RunError::Deadline { .. } => "deadline",
             RunError::Memory { .. } => "memory",
             RunError::Stack => "stack",
+            RunError::Pending { .. } => "pending",
             RunError::Trap(_) => "trap",
             RunError::Stopped(_) => "stopped",
             RunError::Host(_) => "host",

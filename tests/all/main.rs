@@ -11,6 +11,7 @@ mod http_client;
 mod processes;
 mod scheduling;
 mod sql;
+mod stress;
 mod util;
 mod workflow_suite;
 mod workflows;

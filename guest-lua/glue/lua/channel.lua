@@ -41,6 +41,21 @@ local function count(q)
   return q.last - q.first + 1
 end
 
+-- Queue a waiter, first dropping the waiters at either end that another case of their select
+-- already served: a select that keeps timing out on a quiet channel would otherwise leave one
+-- behind on it every time.
+local function push_waiter(q, waiter)
+  while q.last >= q.first and q[q.last].done do
+    q[q.last] = nil
+    q.last = q.last - 1
+  end
+  while q.first <= q.last and q[q.first].done do
+    q[q.first] = nil
+    q.first = q.first + 1
+  end
+  push(q, waiter)
+end
+
 -- The first waiter still waiting (select waiters that another case already served are skipped).
 local function pop_waiter(q)
   local waiter = pop(q)
@@ -132,7 +147,7 @@ function Channel:send(value)
   if try_send(self, value) then
     return true
   end
-  push(self.senders, { task = current(), value = value })
+  push_waiter(self.senders, { task = current(), value = value })
   local ok = park("channel send")
   if not ok then
     error(CLOSED, 2)
@@ -146,7 +161,7 @@ function Channel:receive()
   if done then
     return value, ok
   end
-  push(self.receivers, { task = current() })
+  push_waiter(self.receivers, { task = current() })
   return park("channel receive")
 end
 
@@ -229,10 +244,10 @@ function channel.select(cases)
   for i = 1, n do
     local case = cases[i]
     if case.send then
-      push(case.channel.senders, setmetatable({ value = case.value }, { __index = waiter,
+      push_waiter(case.channel.senders, setmetatable({ value = case.value }, { __index = waiter,
         __newindex = waiter }))
     else
-      push(case.channel.receivers, setmetatable({}, { __index = waiter, __newindex = waiter }))
+      push_waiter(case.channel.receivers, setmetatable({}, { __index = waiter, __newindex = waiter }))
     end
   end
   local result = park("channel.select")

@@ -164,6 +164,7 @@ pub struct LimitOverrides {
     pub memory: Option<u64>,
     pub timeout: Option<Duration>,
     pub max_payload: Option<u32>,
+    pub max_pending: Option<u32>,
 }
 
 impl LimitOverrides {
@@ -173,6 +174,7 @@ impl LimitOverrides {
             memory: self.memory.or(defaults.memory),
             timeout: self.timeout.or(defaults.timeout),
             max_payload: self.max_payload.or(defaults.max_payload),
+            max_pending: self.max_pending.or(defaults.max_pending),
         }
     }
 }

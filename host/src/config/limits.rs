@@ -1,7 +1,7 @@
 //! The `limits:` field of a Lua entry → [`LimitOverrides`].
 //!
 //! ```yaml
-//! limits: { memory: 32MiB, timeout: 5s, max_payload: 1MiB }
+//! limits: { memory: 32MiB, timeout: 5s, max_payload: 1MiB, max_pending: 1000 }
 //! ```
 //!
 //! Values use the engine's own parsers ([`parse_size`], [`parse_duration`]), so YAML and the
@@ -12,7 +12,7 @@ use super::fields::{self, problem};
 use super::yaml::{Node, Problem};
 use crate::engine::limits::{parse_duration, parse_size};
 
-const FIELDS: &[&str] = &["memory", "timeout", "max_payload"];
+const FIELDS: &[&str] = &["memory", "timeout", "max_payload", "max_pending"];
 /// No real size or duration is written longer; the cap also keeps extreme digit strings away
 /// from the parsers' arithmetic.
 const MAX_TEXT: usize = 32;
@@ -36,6 +36,13 @@ pub fn parse(node: &Node) -> Result<LimitOverrides, Vec<Problem>> {
                     FIELDS.join(", ")
                 ),
             ));
+            continue;
+        }
+        if key.text == "max_pending" {
+            match fields::bounded_u32(&field, value, 1) {
+                Ok(n) => limits.max_pending = Some(n),
+                Err(p) => problems.push(p),
+            }
             continue;
         }
         let text = match fields::string(&field, value) {
@@ -98,11 +105,12 @@ mod tests {
     fn parses_each_limit() {
         assert_eq!(limits(""), Ok(LimitOverrides::default()));
         assert_eq!(
-            limits("{memory: 32MiB, timeout: 1.5s, max_payload: 1MiB}"),
+            limits("{memory: 32MiB, timeout: 1.5s, max_payload: 1MiB, max_pending: 500}"),
             Ok(LimitOverrides {
                 memory: Some(32 << 20),
                 timeout: Some(Duration::from_millis(1500)),
                 max_payload: Some(1 << 20),
+                max_pending: Some(500),
             })
         );
         assert_eq!(limits("{memory: 1048576}").unwrap().memory, Some(1 << 20));
@@ -123,7 +131,8 @@ mod tests {
                 ),
                 (
                     4,
-                    "unknown field 'limits.cpu' (expected one of: memory, timeout, max_payload)"
+                    "unknown field 'limits.cpu' (expected one of: memory, timeout, max_payload, \
+                     max_pending)"
                         .into()
                 ),
             ])
@@ -152,6 +161,20 @@ mod tests {
             Err(vec![(
                 1,
                 "field 'limits' must be a mapping, not a list".into()
+            )])
+        );
+        assert_eq!(
+            limits("{max_pending: 0}"),
+            Err(vec![(
+                1,
+                "field 'limits.max_pending' must be between 1 and 4294967295, got 0".into()
+            )])
+        );
+        assert_eq!(
+            limits("{max_pending: lots}"),
+            Err(vec![(
+                1,
+                "field 'limits.max_pending' must be a whole number ≥ 0, not 'lots'".into()
             )])
         );
         assert_eq!(

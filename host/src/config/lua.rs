@@ -280,6 +280,7 @@ mod tests {
                 memory: Some(32 << 20),
                 timeout: Some(Duration::from_secs(5)),
                 max_payload: Some(1024),
+                max_pending: None,
             }
         );
         assert_eq!(f.source.chunk_name, "@main.lua");
@@ -414,7 +415,7 @@ mod tests {
                  or adaptive)",
                 "_index.yaml:10: entry 'app:f': limits.memory: invalid size \"lots\" (expected e.g. 32MiB)",
                 "_index.yaml:11: entry 'app:f': unknown field 'limits.cpu' (expected one of: memory, \
-                 timeout, max_payload)",
+                 timeout, max_payload, max_pending)",
             ]
         );
     }

@@ -6,7 +6,13 @@
 //! - `deadline`: wall-clock time for the whole run, waits included, enforced by epoch
 //!   interruption while Lua runs and by a timer while it waits.
 //! - `max_payload`: the largest result or value the sandbox may hand out.
+//! - `max_pending`: host operations (timers, calls, queries, requests, waits for messages) the
+//!   sandbox may have started and not yet seen complete; in a workflow, its open commands
+//!   (timers, activities, children). One more ends the run.
 //!
+//! The guest keeps its own bounds (glue/luabox.h, glue/codec.c): at most 2^20 coroutines at
+//! once, 128 levels of nesting and 100,000 values per message across the boundary; channels,
+//! buffered values and held completions are Lua objects that the memory limit bounds.
 //! Lua's own stack limits stay as PUC-Rio sets them (about 200 nested C calls, 1,000,000 stack
 //! slots); the wasm call stack is capped by the engine, and exhausting it ends the run.
 
@@ -22,12 +28,15 @@ pub struct Limits {
     pub deadline: Duration,
     /// Largest payload (result, value) in bytes.
     pub max_payload: u32,
+    /// Host operations pending at once (workflows: open commands).
+    pub max_pending: u32,
 }
 
 impl Limits {
     pub const DEFAULT_MEMORY: u64 = 64 << 20;
     pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
     pub const DEFAULT_MAX_PAYLOAD: u32 = 16 << 20;
+    pub const DEFAULT_MAX_PENDING: u32 = 100_000;
 }
 
 impl Default for Limits {
@@ -36,6 +45,7 @@ impl Default for Limits {
             memory: Self::DEFAULT_MEMORY,
             deadline: Self::DEFAULT_DEADLINE,
             max_payload: Self::DEFAULT_MAX_PAYLOAD,
+            max_pending: Self::DEFAULT_MAX_PENDING,
         }
     }
 }

@@ -38,6 +38,24 @@ pub use store::SandboxState;
 /// compares).
 pub static GUEST: &[u8] = include_bytes!("../../../guest-lua/luabox-guest.wasm");
 
+/// The environment variable naming a guest component file to run instead of [`GUEST`]: the
+/// checked build (`guest-lua/luabox-guest-checked.wasm`, which the test suite also runs on), or a
+/// guest rebuilt by `scripts/build-guest.sh` without rebuilding luabox.
+pub const GUEST_VARIABLE: &str = "LUABOX_GUEST";
+
+/// The guest an engine runs: the file `config` names, else the one `$LUABOX_GUEST` names, else
+/// [`GUEST`].
+fn guest(config: &EngineConfig) -> Result<std::borrow::Cow<'static, [u8]>> {
+    let path = match (&config.guest, std::env::var_os(GUEST_VARIABLE)) {
+        (Some(path), _) => path.clone(),
+        (None, Some(path)) => PathBuf::from(path),
+        (None, None) => return Ok(GUEST.into()),
+    };
+    std::fs::read(&path)
+        .map(Into::into)
+        .with_context(|| format!("cannot read the guest component {}", path.display()))
+}
+
 /// How often the epoch advances; a running sandbox yields to tokio every [`SLICE_TICKS`] ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(1);
 const SLICE_TICKS: u64 = 5;
@@ -72,6 +90,8 @@ pub struct EngineConfig {
     /// the engine that runs workflows, whose replays must compute exactly what their first
     /// run computed, on any machine (DESIGN §2).
     pub deterministic: bool,
+    /// A guest component file to run instead of the built-in one (see [`GUEST_VARIABLE`]).
+    pub guest: Option<PathBuf>,
 }
 
 impl Default for EngineConfig {
@@ -82,6 +102,7 @@ impl Default for EngineConfig {
             memory_reservation: None,
             cache_dir: None,
             deterministic: false,
+            guest: None,
         }
     }
 }
@@ -97,6 +118,7 @@ impl EngineConfig {
             memory_reservation: Some(max_memory),
             cache_dir,
             deterministic: false,
+            guest: None,
         }
     }
 }
@@ -227,10 +249,11 @@ impl Engine {
         }
         let wasmtime = wasmtime::Engine::new(&wasmtime_config(&config))?;
         let cache_dir = config.cache_dir.clone().unwrap_or_else(cache::default_dir);
+        let guest = guest(&config)?;
         let component = cache::load_component(
             &wasmtime,
-            GUEST,
-            || snapshot::pre_initialise(&wasmtime, GUEST),
+            &guest,
+            || snapshot::pre_initialise(&wasmtime, &guest),
             &cache_dir,
         )?;
         let ticker = EpochTicker::start(wasmtime.clone());

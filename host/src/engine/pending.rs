@@ -6,6 +6,10 @@
 //! sandbox is this list and its linear memory: no thread or fiber is held for it. An operation
 //! the guest abandons ([`Pending::cancel`]) is dropped at once, which stops it (a `funcs.call`
 //! callee's sandbox is discarded), and its completion never arrives.
+//!
+//! A sandbox has at most its `max_pending` limit of operations at once; one more is
+//! [`TooManyPending`], a trap that ends the sandbox with an error naming the limit (a timer that
+//! silently fired at once, or a call that never started, would be worse).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,17 +25,40 @@ use crate::bindings::Completion;
 /// An operation's completion, or `None` when it was cancelled.
 type Operation = Pin<Box<dyn Future<Output = Option<Completion>> + Send>>;
 
-#[derive(Default)]
+/// A sandbox tried to have more host operations pending than its `max_pending` limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{limit} host operations already pending")]
+pub struct TooManyPending {
+    pub limit: u32,
+}
+
 pub struct Pending {
     last_handle: u64,
+    limit: u32,
     operations: FuturesUnordered<Operation>,
     aborts: HashMap<u64, AbortHandle>,
 }
 
 impl Pending {
+    /// No operations yet; at most `limit` at once.
+    pub fn new(limit: u32) -> Self {
+        Pending {
+            last_handle: 0,
+            limit,
+            operations: FuturesUnordered::new(),
+            aborts: HashMap::new(),
+        }
+    }
+
     /// Start tracking an operation whose output is the MessagePack array of values its Lua call
     /// returns; the handle names it to the guest.
-    pub fn start(&mut self, operation: impl Future<Output = Vec<u8>> + Send + 'static) -> u64 {
+    pub fn start(
+        &mut self,
+        operation: impl Future<Output = Vec<u8>> + Send + 'static,
+    ) -> Result<u64, TooManyPending> {
+        if self.aborts.len() >= self.limit as usize {
+            return Err(TooManyPending { limit: self.limit });
+        }
         self.last_handle += 1;
         let handle = self.last_handle;
         let (abort, registration) = AbortHandle::new_pair();
@@ -41,7 +68,7 @@ impl Pending {
             let values = operation.await.ok()?;
             Some(Completion { handle, values })
         }));
-        handle
+        Ok(handle)
     }
 
     /// Stop an operation the guest no longer wants; unknown or finished handles are ignored.
@@ -49,6 +76,11 @@ impl Pending {
         if let Some(abort) = self.aborts.remove(&handle) {
             abort.abort();
         }
+    }
+
+    /// The most operations that may be pending at once.
+    pub fn limit(&self) -> u32 {
+        self.limit
     }
 
     pub fn is_empty(&self) -> bool {

@@ -15,6 +15,7 @@ use wasmtime::{Store, Trap, UpdateDeadline};
 use super::{Caller, Engine, Invocation, SLICE_TICKS, SandboxState};
 use crate::bindings::{self, Entry, EntryPre, LuaError, Step};
 use crate::engine::Limits;
+use crate::engine::pending::TooManyPending;
 use crate::error::RunError;
 
 /// Raised from the epoch callback when the deadline has passed.
@@ -114,6 +115,9 @@ pub(super) fn classify(
         Err(error) if error.downcast_ref::<Trap>() == Some(&Trap::StackOverflow) => {
             Err(RunError::Stack)
         }
+        Err(error) if error.downcast_ref::<TooManyPending>().is_some() => Err(RunError::Pending {
+            limit: limits.max_pending,
+        }),
         Err(_) if store.data().limiter.refused => Err(RunError::Memory {
             limit: limits.memory,
         }),
@@ -181,10 +185,10 @@ async fn drive(
         match step {
             Step::Done(values) => return Ok(Ok(values)),
             Step::Failed(failure) => return Ok(Err(failure)),
-            Step::Waiting(handles) => {
+            Step::Waiting(waits) => {
                 if store.data().pending.is_empty() {
                     return Err(wasmtime::format_err!(
-                        "the sandbox waits on handles {handles:?} that no host operation owns"
+                        "the sandbox waits on {waits} host operations, but none is pending"
                     ));
                 }
                 let batch = store.data_mut().pending.next_batch();

@@ -65,7 +65,7 @@ impl SandboxState {
                 limit: limits.memory,
                 refused: false,
             },
-            pending: Pending::default(),
+            pending: Pending::new(limits.max_pending),
             borrowed_pid: None,
             workflow: None,
             deadline: None,

@@ -93,6 +93,7 @@ impl Program {
             memory: spec.limits.memory.unwrap_or(defaults.memory),
             deadline: spec.limits.timeout.unwrap_or(defaults.deadline),
             max_payload: spec.limits.max_payload.unwrap_or(defaults.max_payload),
+            max_pending: spec.limits.max_pending.unwrap_or(defaults.max_pending),
         };
         let mut chunks = closure(compiled, &lookup);
         let resources = granted_resources(&chunks, &lookup);

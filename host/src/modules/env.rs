@@ -69,7 +69,7 @@ impl env::Host for SandboxState {
                 ]),
             }
         };
-        Ok(Ok(Some(self.pending().start(operation))))
+        Ok(Ok(Some(self.pending().start(operation)?)))
     }
 
     fn get_all(&mut self) -> wasmtime::Result<Vec<u8>> {

@@ -60,7 +60,7 @@ impl funcs::Host for SandboxState {
                 Err(error) => encode_values(vec![Value::Nil, error.to_error_object().to_msgpack()]),
             }
         };
-        Ok(self.pending().start(call))
+        Ok(self.pending().start(call)?)
     }
 
     fn cancel(&mut self, call: u64) -> wasmtime::Result<()> {

@@ -97,7 +97,7 @@ impl http_client::Host for SandboxState {
                 ]),
             }
         };
-        Ok(Ok(self.pending().start(operation)))
+        Ok(Ok(self.pending().start(operation)?))
     }
 }
 

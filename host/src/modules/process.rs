@@ -271,7 +271,7 @@ impl process::Host for SandboxState {
                     ErrorObject::new(&error.kind, error.message).to_msgpack(),
                 ]),
             }
-        }))
+        })?)
     }
 
     fn spawn(
@@ -296,7 +296,7 @@ impl process::Host for SandboxState {
                     Ok(started) => encode_values(vec![Value::from(started.pid)]),
                     Err(error) => encode_values(vec![Value::Nil, error.to_msgpack()]),
                 }
-            });
+            })?;
             return Ok(Ok(process::Spawned::Pending(handle)));
         }
         let ties = Ties {
@@ -336,7 +336,7 @@ impl process::Host for SandboxState {
                     Ok(values) => values,
                     Err(error) => encode_values(vec![Value::Nil, error.to_msgpack()]),
                 }
-            }));
+            })?);
         }
         let started =
             with.and_then(|with| self.start_process(&entry, &host, args, Ties::default(), with));
@@ -352,7 +352,7 @@ impl process::Host for SandboxState {
                 },
             };
             encode_values(vec![Value::Nil, error.to_msgpack()])
-        }))
+        })?)
     }
 
     fn terminate(&mut self, dest: String) -> wasmtime::Result<Result<(), HostError>> {
@@ -394,7 +394,7 @@ impl process::Host for SandboxState {
                 // Outside an app nothing can ever arrive.
                 Err(_) => std::future::pending().await,
             }
-        }))
+        })?)
     }
 
     fn register(

@@ -79,7 +79,7 @@ impl SandboxState {
     fn sql_start(
         &mut self,
         operation: impl Future<Output = Result<Value, SqlError>> + Send + 'static,
-    ) -> u64 {
+    ) -> Result<u64, crate::engine::pending::TooManyPending> {
         self.pending().start(async move {
             match operation.await {
                 Ok(value) => encode_values(vec![value]),
@@ -154,14 +154,16 @@ impl SandboxState {
         statement: String,
         params: Option<&[u8]>,
         work: Work,
-    ) -> Result<u64, HostError> {
-        let params = match params {
-            Some(payload) => value::params(payload)
-                .map_err(|e| host_error(e.kind, format!("sql: {}", e.message)))?,
-            None => Vec::new(),
+    ) -> wasmtime::Result<Result<u64, HostError>> {
+        let params = match params.map(value::params).transpose() {
+            Ok(params) => params.unwrap_or_default(),
+            Err(e) => return Ok(Err(host_error(e.kind, format!("sql: {}", e.message)))),
         };
-        let on = self.sql_target(target)?;
-        Ok(self.sql_start(async move {
+        let on = match self.sql_target(target) {
+            Ok(on) => on,
+            Err(error) => return Ok(Err(error)),
+        };
+        Ok(Ok(self.sql_start(async move {
             match on {
                 On::Database(database) => work.on_database(&database, statement, params).await,
                 On::Transaction(slot) => {
@@ -171,7 +173,7 @@ impl SandboxState {
                     .await
                 }
             }
-        }))
+        })?))
     }
 }
 
@@ -240,7 +242,7 @@ impl sql::Host for SandboxState {
         params: Vec<u8>,
     ) -> wasmtime::Result<Result<u64, HostError>> {
         let max_bytes = self.max_payload() as usize;
-        Ok(self.sql_statement(target, statement, Some(&params), Work::Query { max_bytes }))
+        self.sql_statement(target, statement, Some(&params), Work::Query { max_bytes })
     }
 
     fn execute(
@@ -249,7 +251,7 @@ impl sql::Host for SandboxState {
         statement: String,
         params: Vec<u8>,
     ) -> wasmtime::Result<Result<u64, HostError>> {
-        Ok(self.sql_statement(target, statement, Some(&params), Work::Execute))
+        self.sql_statement(target, statement, Some(&params), Work::Execute)
     }
 
     fn prepare(
@@ -257,7 +259,7 @@ impl sql::Host for SandboxState {
         target: Target,
         statement: String,
     ) -> wasmtime::Result<Result<u64, HostError>> {
-        Ok(self.sql_statement(target, statement, None, Work::Prepare))
+        self.sql_statement(target, statement, None, Work::Prepare)
     }
 
     fn begin(
@@ -311,7 +313,7 @@ impl sql::Host for SandboxState {
         Ok(Ok(self.sql_start(async move {
             *filling = Some(database.begin(options).await?);
             Ok(Value::from(number))
-        })))
+        })?))
     }
 
     fn finish(
@@ -334,7 +336,7 @@ impl sql::Host for SandboxState {
                     .map(|()| Value::Boolean(true)),
                 None => Err(SqlError::invalid("the transaction has ended")),
             }
-        })))
+        })?))
     }
 
     fn savepoint(
@@ -362,7 +364,7 @@ impl sql::Host for SandboxState {
                     .map(|()| Value::Boolean(true))
             })
             .await
-        })))
+        })?))
     }
 
     fn stats(&mut self, database: u32) -> wasmtime::Result<Result<Vec<u8>, HostError>> {

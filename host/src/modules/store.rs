@@ -83,7 +83,7 @@ impl store::Host for SandboxState {
 
     fn get(&mut self, store: u32, key: String) -> wasmtime::Result<Result<Outcome, HostError>> {
         let max_payload = self.max_payload() as usize;
-        Ok(self.operate(store, key, move |open, key| async move {
+        self.operate(store, key, move |open, key| async move {
             match open.backend.get(&key).await {
                 Ok(Some(stored)) if stored.len() >= max_payload => failure(
                     "Invalid",
@@ -101,7 +101,7 @@ impl store::Host for SandboxState {
                 ),
                 Err(error) => kv_failure(&open, error),
             }
-        }))
+        })
     }
 
     fn set(
@@ -131,30 +131,30 @@ impl store::Host for SandboxState {
             Ok(ttl) => ttl,
             Err(error) => return Ok(Err(host_error(error.kind(), format!("store: {error}")))),
         };
-        Ok(self.operate(store, key, move |open, key| async move {
+        self.operate(store, key, move |open, key| async move {
             match open.backend.set(&key, stored, ttl).await {
                 Ok(()) => encode_values(vec![Value::Boolean(true)]),
                 Err(error) => kv_failure(&open, error),
             }
-        }))
+        })
     }
 
     fn has(&mut self, store: u32, key: String) -> wasmtime::Result<Result<Outcome, HostError>> {
-        Ok(self.operate(store, key, |open, key| async move {
+        self.operate(store, key, |open, key| async move {
             match open.backend.has(&key).await {
                 Ok(held) => encode_values(vec![Value::Boolean(held)]),
                 Err(error) => kv_failure(&open, error),
             }
-        }))
+        })
     }
 
     fn delete(&mut self, store: u32, key: String) -> wasmtime::Result<Result<Outcome, HostError>> {
-        Ok(self.operate(store, key, |open, key| async move {
+        self.operate(store, key, |open, key| async move {
             match open.backend.delete(&key).await {
                 Ok(held) => encode_values(vec![Value::Boolean(held)]),
                 Err(error) => kv_failure(&open, error),
             }
-        }))
+        })
     }
 
     fn release(&mut self, store: u32) -> wasmtime::Result<()> {
@@ -216,23 +216,28 @@ impl SandboxState {
         store: u32,
         key: String,
         operation: impl FnOnce(Open, Key) -> F,
-    ) -> Result<Outcome, HostError>
+    ) -> wasmtime::Result<Result<Outcome, HostError>>
     where
         F: Future<Output = Vec<u8>> + Send + 'static,
     {
         let Some(open) = self.module_state::<Opened>().stores.get(&store).cloned() else {
-            return Err(host_error(
+            return Ok(Err(host_error(
                 "Invalid",
                 "store: this store was released (store.get opens it again)",
-            ));
+            )));
         };
-        let key = Key::new(key)
-            .map_err(|error| host_error(error.kind(), format!("store '{}': {error}", open.id)))?;
+        let key = match Key::new(key) {
+            Ok(key) => key,
+            Err(error) => {
+                let message = format!("store '{}': {error}", open.id);
+                return Ok(Err(host_error(error.kind(), message)));
+            }
+        };
         let mut running = Box::pin(operation(open, key));
-        Ok(match (&mut running).now_or_never() {
+        Ok(Ok(match (&mut running).now_or_never() {
             Some(values) => Outcome::Done(values),
-            None => Outcome::Started(self.pending().start(running)),
-        })
+            None => Outcome::Started(self.pending().start(running)?),
+        }))
     }
 }
 

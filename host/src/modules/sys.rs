@@ -1,6 +1,7 @@
 //! `wit/sys.wit`: the clocks and entropy libc and Lua's standard library need, answered by the
 //! host so the sandbox has no ambient access to either. `cpu-clock` (what `os.clock` reports)
-//! is the time since the sandbox was created.
+//! is the time since the sandbox was created. `abort` is how the checked guest build reports a
+//! failed check: it ends the sandbox with a trap naming it.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -29,6 +30,10 @@ impl sys::Host for SandboxState {
 
     fn random_seed(&mut self) -> wasmtime::Result<(u64, u64)> {
         Ok((fresh_u64(), fresh_u64()))
+    }
+
+    fn abort(&mut self, message: String) -> wasmtime::Result<()> {
+        Err(wasmtime::format_err!("guest check failed: {message}"))
     }
 }
 

@@ -25,7 +25,7 @@ impl time::Host for SandboxState {
         let handle = self.pending().start(async move {
             tokio::time::sleep(duration).await;
             json_to_values(&[])
-        });
+        })?;
         Ok(Ok(handle))
     }
 }

@@ -16,6 +16,7 @@ use crate::config::EntryId;
 use crate::durable::event::Recorded;
 use crate::durable::replay::{NonDeterminism, WorkflowState, recorded_values};
 use crate::engine::SandboxState;
+use crate::engine::pending::TooManyPending;
 
 pub(super) struct Workflow;
 
@@ -41,6 +42,18 @@ impl SandboxState {
     fn workflow(&mut self) -> wasmtime::Result<&mut WorkflowState> {
         self.workflow_state()
             .ok_or_else(|| wasmtime::format_err!("the workflow interface used outside a workflow"))
+    }
+
+    /// The workflow's state, with room for one more open command: a workflow's open timers,
+    /// activities and children count against `max_pending` as a sandbox's operations do (the
+    /// count follows the code, so a replay stops where the first run did).
+    fn workflow_with_room(&mut self) -> wasmtime::Result<&mut WorkflowState> {
+        let limit = self.pending().limit();
+        let state = self.workflow()?;
+        if state.open_commands().count() >= limit as usize {
+            return Err(TooManyPending { limit }.into());
+        }
+        Ok(state)
     }
 
     /// Resolve an entry reference in the workflow's namespace; an invalid one is kept as written
@@ -98,7 +111,7 @@ impl workflow::Host for SandboxState {
             options: options_json(&options),
             line,
         };
-        let state = self.workflow()?;
+        let state = self.workflow_with_room()?;
         let cmd = state.next_cmd();
         state.issue(command).map_err(trap)?;
         Ok(cmd)
@@ -109,7 +122,7 @@ impl workflow::Host for SandboxState {
             Ok(duration) => duration,
             Err(message) => return Ok(Err(message)),
         };
-        let state = self.workflow()?;
+        let state = self.workflow_with_room()?;
         let fire_at_ms = (state.clock_ns() + duration.as_nanos() as u64).div_ceil(1_000_000);
         let command = Recorded::TimerStarted {
             cmd: 0,
@@ -175,7 +188,7 @@ impl workflow::Host for SandboxState {
         line: String,
     ) -> wasmtime::Result<u64> {
         let entry = self.entry_reference(&entry);
-        let state = self.workflow()?;
+        let state = self.workflow_with_room()?;
         let cmd = state.next_cmd();
         let command = Recorded::ChildStarted {
             cmd: 0,
