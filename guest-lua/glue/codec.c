@@ -146,27 +146,29 @@ static int put_float(encoder *e, double d) {
   return put_tagged(e, 0xcb, bits, 8);
 }
 
-static int valid_utf8(const unsigned char *s, size_t len) {
-  size_t i = 0;
-  while (i < len) {
-    unsigned char c = s[i];
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) { i++; continue; }
-    if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; }
-    else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; }
-    else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; }
-    else return 0;
-    if (i + n >= len) return 0;
-    for (size_t k = 1; k <= n; k++) {
-      if ((s[i + k] & 0xc0) != 0x80) return 0;
-      cp = (cp << 6) | (s[i + k] & 0x3f);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-      return 0;
-    i += n + 1;
+size_t luabox_utf8_sequence(const unsigned char *s, size_t len) {
+  unsigned char c = s[0];
+  size_t n;
+  uint32_t cp;
+  if (c < 0x80) return 1;
+  if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; }
+  else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; }
+  else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; }
+  else return 0;
+  if (n >= len) return 0;
+  for (size_t k = 1; k <= n; k++) {
+    if ((s[k] & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (s[k] & 0x3f);
   }
+  if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+      cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return n + 1;
+}
+
+static int valid_utf8(const unsigned char *s, size_t len) {
+  for (size_t i = 0, n; i < len; i += n)
+    if (!(n = luabox_utf8_sequence(s + i, len - i))) return 0;
   return 1;
 }
 
@@ -366,10 +368,14 @@ int luabox_encode_values(lua_State *L, int first, int count, const char *what, s
 typedef struct {
   lua_State *L;
   const uint8_t *p, *end;
+  const uint8_t *start, *limit; /* the whole buffer: `end` narrows to an extension's bytes */
   const char *error;
 } decoder;
 
+/* Every read is checked here first: the checked build also asserts the cursor never left the
+ * buffer, so a length that wrapped around cannot read past it unnoticed. */
 static int need(decoder *d, size_t n) {
+  luabox_assert(d->start <= d->p && d->p <= d->end && d->end <= d->limit);
   if ((size_t)(d->end - d->p) < n) {
     d->error = "truncated MessagePack data";
     return 0;
@@ -527,7 +533,7 @@ static int decode_value(decoder *d, int depth) {
 }
 
 int luabox_decode_values(lua_State *L, const uint8_t *data, size_t len) {
-  decoder d = {.L = L, .p = data, .end = data + len};
+  decoder d = {.L = L, .p = data, .end = data + len, .start = data, .limit = data + len};
   int base = lua_gettop(L);
   size_t n = 0;
   if (!need(&d, 1)) goto failed;

@@ -103,6 +103,8 @@ typedef struct {
 int luabox_encode_values(lua_State *L, int first, int count, const char *what, size_t max,
                          luabox_buf *out);
 void luabox_buf_free(luabox_buf *b);
+/* The length of the valid UTF-8 sequence that starts `s` (`len` > 0 bytes), or 0 if none does. */
+size_t luabox_utf8_sequence(const unsigned char *s, size_t len);
 luabox_sandbox_types_payload_t luabox_buf_give(luabox_buf *b);
 /* Decode a MessagePack array and push its elements onto L. Returns the count pushed, or -1 after
  * pushing an error message. Every element must fit the stack: the caller has no other limit. */
