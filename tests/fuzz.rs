@@ -198,9 +198,10 @@ fn run(source: &str, args: Vec<u8>, modules: &[&str]) -> Result<Vec<u8>, RunErro
 
 const ECHO: &str = "return function(...) return ... end";
 
-/// `payload` decoded, with map entries in a canonical order: a Lua table's iteration order
-/// depends on how it was built, so equal tables may encode their keys in different orders.
-fn canonical(payload: &[u8]) -> Vec<Value> {
+/// `payload` re-encoded with map entries in a canonical order: a Lua table's iteration order
+/// depends on how it was built, so equal tables may encode their keys in different orders. (As
+/// bytes, a NaN equals itself.)
+fn canonical(payload: &[u8]) -> Vec<u8> {
     fn sort(value: Value) -> Value {
         match value {
             Value::Array(items) => Value::Array(items.into_iter().map(sort).collect()),
@@ -223,11 +224,12 @@ fn canonical(payload: &[u8]) -> Vec<Value> {
             other => other,
         }
     }
-    decode_values(payload)
+    let values: Vec<Value> = decode_values(payload)
         .expect("the guest encodes valid MessagePack")
         .into_iter()
         .map(sort)
-        .collect()
+        .collect();
+    encoded(&values)
 }
 
 /// The guest's values for `payload` entered as arguments: None when it refused them.
@@ -343,7 +345,7 @@ fn replayer() -> &'static Replayer {
             .args(["workflow", "--dir", dir_arg, "show", "fuzz", "--json"])
             .output()
             .unwrap();
-        let history = serde_json::from_slice(&show.stdout).unwrap();
+        let history = luabox::durable::values::parse_json(&show.stdout).unwrap();
         let shared = shared();
         let engine = Engine::new(EngineConfig::default()).unwrap();
         let app = shared

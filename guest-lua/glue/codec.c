@@ -20,7 +20,12 @@
 
 #include "luabox.h"
 
+/* Values are at most LUABOX_MAX_DEPTH tables deep when encoded. The host wraps some in a few
+ * levels of its own (a process's batch of deliveries puts each message's values three levels
+ * down), so decoding allows LUABOX_ENVELOPE_DEPTH more: whatever a sandbox could send arrives. */
 #define LUABOX_MAX_DEPTH 128
+#define LUABOX_ENVELOPE_DEPTH 8
+#define LUABOX_MAX_DECODE_DEPTH (LUABOX_MAX_DEPTH + LUABOX_ENVELOPE_DEPTH)
 
 typedef struct {
   enum { SEG_INDEX, SEG_FIELD, SEG_KEY } kind;
@@ -394,8 +399,8 @@ static int decode_value(decoder *d, int depth);
 
 static int decode_items(decoder *d, size_t n, int map, int depth) {
   lua_State *L = d->L;
-  if (depth >= LUABOX_MAX_DEPTH) {
-    d->error = "data nested too deep (the limit is 128 levels)";
+  if (depth >= LUABOX_MAX_DECODE_DEPTH) {
+    d->error = "data nested too deep (the limit is 128 levels, and 8 for the host's envelopes)";
     return 0;
   }
   if (!lua_checkstack(L, 4)) {
@@ -433,8 +438,8 @@ static int decode_bytes(decoder *d, size_t n) {
 
 /* ext(LUABOX_EXT_ERROR): a map of an error object's fields; other extensions are refused. */
 static int decode_ext(decoder *d, size_t n, int depth) {
-  if (depth >= LUABOX_MAX_DEPTH) {
-    d->error = "data nested too deep (the limit is 128 levels)";
+  if (depth >= LUABOX_MAX_DECODE_DEPTH) {
+    d->error = "data nested too deep (the limit is 128 levels, and 8 for the host's envelopes)";
     return 0;
   }
   /* The type byte, then n bytes (n + 1 could wrap around in a 32-bit size_t). */

@@ -49,7 +49,7 @@ static int forget(void *ptr) {
 void luabox_unhold(void *ptr, size_t len) {
   if (len == 0) return;
   int found = forget(ptr);
-  lua_assert(found);
+  luabox_assert(found);
   (void)found;
 }
 

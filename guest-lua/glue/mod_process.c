@@ -77,7 +77,10 @@ static bool encode_with(lua_State *L, int at, luabox_buf *out) {
 static int l_spawn(lua_State *L) {
   if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.spawn (use workflow.exec)");
   entry_string_t entry = check_string(L, 1), host = check_string(L, 2);
-  luabox_sandbox_process_spawn_flags_t flags = (uint8_t)luaL_checkinteger(L, 3);
+  /* Only the defined bits: the host refuses (traps on) a flags value with any other bit set. */
+  luabox_sandbox_process_spawn_flags_t flags =
+      (uint8_t)luaL_checkinteger(L, 3) &
+      (LUABOX_SANDBOX_PROCESS_SPAWN_FLAGS_MONITOR | LUABOX_SANDBOX_PROCESS_SPAWN_FLAGS_LINK);
   luabox_buf with_buf;
   if (!encode_with(L, 4, &with_buf)) return 2;
   luabox_buf buf;

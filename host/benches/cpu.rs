@@ -9,7 +9,12 @@
 //! The `funcs` part measures `funcs.call` from one entry to another (each call a fresh sandbox
 //! for the callee), beside a direct Lua call of the same function in the same run.
 //!
-//! `cargo bench --bench cpu [-- cpu|call|funcs]` (or `scripts/bench.sh` for every benchmark).
+//! The `checked` part runs the CPU scripts and the trivial call on the checked guest build
+//! (`guest-lua/luabox-guest-checked.wasm`: Lua's API checks and assertions, undefined-behaviour
+//! traps) beside the production guest, to show what the checks cost.
+//!
+//! `cargo bench --bench cpu [-- cpu|call|funcs|checked]` (or `scripts/bench.sh` for every
+//! benchmark).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -45,6 +50,95 @@ fn main() {
     if selected("funcs") {
         funcs_call(&runtime);
     }
+    if selected("checked") {
+        checked_guest(&runtime);
+    }
+}
+
+/// An engine running the guest component at `path` (relative to the repository).
+fn engine_for(path: &str) -> Engine {
+    let guest = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
+    Engine::new(EngineConfig {
+        guest: Some(guest),
+        ..EngineConfig::default()
+    })
+    .expect("engine")
+}
+
+fn checked_guest(runtime: &tokio::runtime::Runtime) {
+    let production = engine_for("guest-lua/luabox-guest.wasm");
+    let checked = engine_for("guest-lua/luabox-guest-checked.wasm");
+    let mut ratios = Vec::new();
+    for (name, source) in scripts() {
+        let (fast, want) = best_of(|| sandbox_run(runtime, &production, &name, &source));
+        let (slow, got) = best_of(|| sandbox_run(runtime, &checked, &name, &source));
+        assert_eq!(want, got, "{name}: results differ between the guests");
+        let ratio = slow.as_secs_f64() / fast.as_secs_f64();
+        ratios.push(ratio);
+        println!(
+            "| checked guest cpu/{name} (baseline: production guest) | {:.1} ms | {:.1} ms | {ratio:.2}x | |",
+            ms(slow),
+            ms(fast)
+        );
+    }
+    let geomean = ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64;
+    println!(
+        "| checked guest cpu/geomean (baseline: production guest) | | | {:.2}x | |",
+        geomean.exp()
+    );
+    let trivial = |engine: &Engine| {
+        percentiles((0..2000).map(|_| {
+            let start = Instant::now();
+            runtime
+                .block_on(engine.run(Invocation::script("trivial", "return 1")))
+                .expect("trivial call");
+            start.elapsed()
+        }))
+    };
+    let (fast, slow) = (trivial(&production), trivial(&checked));
+    println!(
+        "| checked guest trivial call p50 (baseline: production guest) | {:.1} us | {:.1} us | {:.2}x | |",
+        us(slow[0]),
+        us(fast[0]),
+        slow[0].as_secs_f64() / fast[0].as_secs_f64()
+    );
+}
+
+/// The CPU scripts of `benches/lua/`, by name.
+fn scripts() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/lua");
+    let mut scripts: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "lua"))
+        .collect();
+    scripts.sort();
+    scripts
+        .into_iter()
+        .map(|path| {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect()
+}
+
+/// Run a CPU script in a fresh sandbox of `engine`; its result as JSON text.
+fn sandbox_run(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    name: &str,
+    source: &str,
+) -> String {
+    let mut invocation = Invocation::script(name, source);
+    invocation.limits = Limits {
+        memory: 512 << 20,
+        deadline: Duration::from_secs(120),
+        ..Limits::default()
+    };
+    let payload = runtime
+        .block_on(engine.run(invocation))
+        .expect("script runs");
+    values_to_json(&payload).unwrap().to_string()
 }
 
 fn funcs_call(runtime: &tokio::runtime::Runtime) {
@@ -86,30 +180,10 @@ fn funcs_call(runtime: &tokio::runtime::Runtime) {
 }
 
 fn cpu_scripts(runtime: &tokio::runtime::Runtime, engine: &Engine) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/lua");
-    let mut scripts: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "lua"))
-        .collect();
-    scripts.sort();
     let mut ratios = Vec::new();
-    for path in scripts {
-        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let source = std::fs::read_to_string(&path).unwrap();
+    for (name, source) in scripts() {
         let (native, native_result) = best_of(|| native_run(&source));
-        let (sandbox, sandbox_result) = best_of(|| {
-            let mut invocation = Invocation::script(&name, &source);
-            invocation.limits = Limits {
-                memory: 512 << 20,
-                deadline: Duration::from_secs(120),
-                ..Limits::default()
-            };
-            let payload = runtime
-                .block_on(engine.run(invocation))
-                .expect("script runs");
-            values_to_json(&payload).unwrap().to_string()
-        });
+        let (sandbox, sandbox_result) = best_of(|| sandbox_run(runtime, engine, &name, &source));
         assert_eq!(native_result, sandbox_result, "{name}: results differ");
         let ratio = sandbox.as_secs_f64() / native.as_secs_f64();
         ratios.push(ratio);

@@ -1,32 +1,19 @@
-//! Issue 18's stress patterns through the CLI, on `tests/apps/stress` (a fresh copy per test, so
-//! the workflow store starts empty): a process's select-with-timeout ping client, a process taking
-//! messages while thousands of timers wait, large and many values across `funcs.call`, and a
-//! workflow of hundreds of coroutines, selects and signals that replays to the same result.
+//! Issue 18's stress patterns through the CLI: on `tests/apps/processes`, a select-with-timeout
+//! ping client and a process taking messages while thousands of timers wait; on
+//! `tests/apps/stress` (a fresh copy per test, so the workflow store starts empty), large and many
+//! values across `funcs.call` and a workflow of hundreds of coroutines, selects and signals (and
+//! values as deep as may cross, recorded in its history) that replays to the same result.
 //! `scripts/test.sh` runs them on the production and the checked guest. Lua-level stress cases
 //! (pending timers, tasks, channels, nested waits, errors, limits) are `tests/cases/stress_*`.
 
-use std::path::{Path, PathBuf};
-
 use serde_json::{Value as Json, json};
 
-use crate::util::{luabox, repo};
+use crate::util::{copy_app, luabox, repo};
 
-fn fresh_app() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let source = PathBuf::from(repo("tests/apps/stress"));
-    for file in std::fs::read_dir(&source).unwrap() {
-        let path = file.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    dir
-}
-
-/// `luabox run DIR --exec ID ARGS...`, its printed result.
-fn exec(dir: &Path, id: &str, args: &[&str]) -> Json {
-    let dir = dir.to_str().unwrap();
-    let mut argv = vec!["run", dir, "--exec", id];
+/// `luabox run tests/apps/processes --exec ID ARGS...`, its printed result.
+fn exec(id: &str, args: &[&str]) -> Json {
+    let dir = repo("tests/apps/processes");
+    let mut argv = vec!["run", &dir, "--exec", id];
     argv.extend_from_slice(args);
     let run = luabox(&argv, "");
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -35,25 +22,31 @@ fn exec(dir: &Path, id: &str, args: &[&str]) -> Json {
 
 #[test]
 fn issue_18_select_with_timeout_ping_client_makes_10000_round_trips() {
-    let app = fresh_app();
     assert_eq!(
-        exec(app.path(), "stress:timeout_client", &["10000"]),
+        exec("app:timeout_client", &["10000"]),
         json!({"answered": 10000, "timed_out": 0})
     );
 }
 
 #[test]
 fn a_process_takes_2000_messages_while_5000_timers_wait() {
-    let app = fresh_app();
     assert_eq!(
-        exec(app.path(), "stress:busy", &["5000", "8", "250"]),
+        exec("app:busy", &["5000", "8", "250"]),
         json!({"received": 2000, "sum": 2001000, "timers_fired": 5000})
     );
 }
 
 #[test]
+fn issue_18_a_message_as_deep_as_a_sandbox_may_send_reaches_its_process() {
+    assert_eq!(
+        exec("app:deep_receiver", &["127"]),
+        json!({"deep": 127, "after": "still here"})
+    );
+}
+
+#[test]
 fn large_deep_and_many_values_cross_funcs_call() {
-    let app = fresh_app();
+    let app = copy_app("tests/apps/stress");
     let run = luabox(&["test", app.path().to_str().unwrap()], "");
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("1 passed, 0 failed"), "{}", run.stdout);
@@ -61,7 +54,7 @@ fn large_deep_and_many_values_cross_funcs_call() {
 
 #[test]
 fn a_workflow_of_hundreds_of_coroutines_selects_and_signals_replays() {
-    let app = fresh_app();
+    let app = copy_app("tests/apps/stress");
     let dir = app.path().to_str().unwrap();
     let workflow = |args: &[&str]| {
         let mut argv = vec!["workflow", "--dir", dir];
@@ -90,6 +83,8 @@ fn a_workflow_of_hundreds_of_coroutines_selects_and_signals_replays() {
             "timeouts": 0,
             "nested": 42,
             "caught": "raised after a durable timer",
+            "deep_signal": 127,
+            "deep_result": 127,
         })
     );
     let exported = app.path().join("w.json");

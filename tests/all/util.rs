@@ -91,6 +91,19 @@ pub fn repo(path: &str) -> String {
     format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A copy of the files of the app directory `relative` (to the repository) in a temporary
+/// directory: what a test that writes beside the app (a workflow store) runs on.
+pub fn copy_app(relative: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for file in std::fs::read_dir(repo(relative)).unwrap() {
+        let path = file.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
+
 /// A temporary app directory holding `files` (relative path, content).
 pub fn app_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");

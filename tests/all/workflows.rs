@@ -8,25 +8,17 @@
 //! none applied a second, different one.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value as Json, json};
 
-use crate::util::{luabox, repo};
+use crate::util::luabox;
 
 /// A copy of the workflow test app with an empty history store.
 pub(crate) fn fresh_app() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let source = PathBuf::from(repo("tests/apps/workflows"));
-    for file in std::fs::read_dir(&source).unwrap() {
-        let path = file.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    dir
+    crate::util::copy_app("tests/apps/workflows")
 }
 
 fn workflow(dir: &Path, args: &[&str]) -> crate::util::Run {

@@ -140,7 +140,10 @@ end
 
 local function pump()
   while true do
-    local batch = raw.receive()
+    local batch, err = raw.receive()
+    if batch == nil then
+      error("process: cannot take the messages the host delivered: " .. tostring(err), 0)
+    end
     for i = 1, #batch do
       route(batch[i])
     end

@@ -372,7 +372,7 @@ impl Recorded {
 
     /// Read an event's payload.
     pub fn parse(payload: &[u8]) -> Result<Recorded, String> {
-        serde_json::from_slice(payload).map_err(|error| format!("unreadable event: {error}"))
+        super::values::parse_json(payload).map_err(|error| format!("unreadable event: {error}"))
     }
 }
 

@@ -26,7 +26,7 @@ use tokio::sync::mpsc;
 use super::event::Recorded;
 use super::replay::{WorkflowState, replayed_sandbox, workflow_state};
 use super::service::{Control, Workflows};
-use super::values::{json_to_values, to_json, values_to_json};
+use super::values::{json_to_values, parse_json, to_json, values_to_json};
 use super::{Append, History, Signal, Status, StoreError, Workflow, activity};
 use crate::app::{App, CallError};
 use crate::codec::{ErrorObject, encode_values};
@@ -308,7 +308,7 @@ impl Runner {
     fn reserved_close(&self, takes_cancel: bool) -> Option<Close> {
         for signal in &self.inbox {
             let reason = || {
-                serde_json::from_slice::<Json>(&signal.payload)
+                parse_json::<Json>(&signal.payload)
                     .ok()
                     .and_then(|payload| payload["reason"].as_str().map(str::to_owned))
                     .unwrap_or_default()
@@ -475,7 +475,7 @@ pub fn event_size(event: &Recorded) -> u64 {
 
 /// The input that delivers `signal` to the code's `receive`.
 fn signal_input(handle: u64, signal: &Signal) -> Recorded {
-    let payload: Json = serde_json::from_slice(&signal.payload).unwrap_or(json!({}));
+    let payload: Json = parse_json(&signal.payload).unwrap_or(json!({}));
     let at_ms = super::service::now_ms();
     if signal.topic == CANCEL_TOPIC {
         return Recorded::CancelRequested {

@@ -15,6 +15,54 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::codec::ERROR_EXT;
 
+/// JSON nesting a history may hold: a value as deep as a sandbox may send (128 tables, each up to
+/// three JSON levels when it is a `$map`) inside its event, with room to spare.
+const MAX_JSON_DEPTH: usize = 1024;
+
+/// Parse JSON that holds recorded values (stored events, signal payloads, exported histories,
+/// Temporal payloads). serde_json stops at 128 levels, and a value a sandbox could send sits
+/// deeper than that inside its event, which made its event unreadable, or its signal arrive
+/// empty: so the depth is checked here, before a parser without that limit runs.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+    let depth = json_depth(bytes);
+    if depth > MAX_JSON_DEPTH {
+        return Err(serde::de::Error::custom(format!(
+            "JSON nested {depth} levels deep, more than the {MAX_JSON_DEPTH} a history may hold"
+        )));
+    }
+    let mut parser = serde_json::Deserializer::from_slice(bytes);
+    parser.disable_recursion_limit();
+    let value = T::deserialize(&mut parser)?;
+    parser.end()?;
+    Ok(value)
+}
+
+/// The deepest nesting of arrays and objects in JSON text (strings skipped).
+fn json_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for &byte in bytes {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// The JSON form of a MessagePack array of values.
 pub fn values_to_json(payload: &[u8]) -> Result<Json, String> {
     let value = rmpv::decode::read_value(&mut &payload[..])
@@ -185,6 +233,27 @@ mod tests {
             std::mem::discriminant(&value),
             "{value:?} came back as {back:?}"
         );
+    }
+
+    #[test]
+    fn values_as_deep_as_a_sandbox_sends_parse_inside_their_events() {
+        // 128 integer-keyed tables: three JSON levels each, inside an event object and its values.
+        let deep = (0..128).fold(Value::Nil, |inner, _| {
+            Value::Map(vec![(Value::from(1), inner)])
+        });
+        let event = json!({ "kind": "signal.received", "values": [to_json(&deep)] });
+        let text = event.to_string();
+        assert!(json_depth(text.as_bytes()) > 384);
+        let back: Json = parse_json(text.as_bytes()).unwrap();
+        assert_eq!(back, event);
+        // Brackets inside strings are text, not nesting.
+        assert_eq!(json_depth(br#"{"a": "[[[[\"]]"}"#), 1);
+        let too_deep = format!("{}{}", "[".repeat(1025), "]".repeat(1025));
+        let error = parse_json::<Json>(too_deep.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("nested 1025 levels deep"), "{error}");
+        assert!(parse_json::<Json>(b"[1] 2").is_err(), "trailing data");
     }
 
     #[test]

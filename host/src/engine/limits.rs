@@ -12,7 +12,8 @@
 //!
 //! The guest keeps its own bounds (glue/luabox.h, glue/codec.c): at most 2^20 coroutines at
 //! once, 128 levels of nesting and 100,000 values per message across the boundary; channels,
-//! buffered values and held completions are Lua objects that the memory limit bounds.
+//! buffered values and held completions are Lua objects that the memory limit bounds. A process's
+//! mailbox holds at most `process::mailbox::MAX_QUEUED` messages.
 //! Lua's own stack limits stay as PUC-Rio sets them (about 200 nested C calls, 1,000,000 stack
 //! slots); the wasm call stack is capped by the engine, and exhausting it ends the run.
 

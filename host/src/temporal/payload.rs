@@ -48,7 +48,7 @@ pub fn payload_value(payload: &Payload) -> Result<Value, String> {
         .unwrap_or_default();
     match encoding.as_str() {
         JSON_PLAIN => {
-            let json: Json = serde_json::from_slice(&payload.data)
+            let json: Json = crate::durable::values::parse_json(&payload.data)
                 .map_err(|error| format!("a json/plain payload that is not JSON: {error}"))?;
             from_json(&json)
         }

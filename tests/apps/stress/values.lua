@@ -21,10 +21,10 @@ local function depth(t)
 end
 
 local function test()
-  -- 127 levels below the top: the deepest value that crosses (the limit is 128).
-  local deep, deep_err = funcs.call("stress:echo", nested(126))
+  -- 128 tables, 127 below the top: the deepest value that crosses (the limit is 128).
+  local deep, deep_err = funcs.call("stress:echo", nested(127))
   assert(deep, tostring(deep_err))
-  assert(depth(deep) == 126, "deep value came back " .. depth(deep) .. " levels deep")
+  assert(depth(deep) == 127, "deep value came back " .. depth(deep) .. " levels deep")
   local _, err = funcs.call("stress:echo", nested(128))
   assert(err and tostring(err):find("nested too deep"), "128 levels: " .. tostring(err))
   -- 5,000 arguments in, 5,000 results out.

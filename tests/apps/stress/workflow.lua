@@ -27,6 +27,17 @@ local function main(tasks, signals)
     end
   end
   local sent = sender:result()
+  -- As deep as values may be: a signal and an activity's result, both recorded in the history.
+  local function depth(t)
+    local n = 0
+    while t.next do
+      n = n + 1
+      t = t.next
+    end
+    return n
+  end
+  local deep_signal = depth(inbox:receive():payload():data())
+  local deep_result = depth(funcs.call("stress:deep"))
   local task_sum = 0
   for _ = 1, tasks do
     task_sum = task_sum + done:receive()
@@ -55,6 +66,8 @@ local function main(tasks, signals)
     timeouts = timeouts,
     nested = nested,
     caught = not ok and err,
+    deep_signal = deep_signal,
+    deep_result = deep_result,
   }
 end
 
