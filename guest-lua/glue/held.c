@@ -65,6 +65,7 @@ void luabox_rehold(void *old, void *grown) {
       held[i] = grown;
       return;
     }
+  luabox_assert(!"luabox_rehold of a buffer that is not held");
 }
 
 int luabox_held_mark(void) { return nheld; }

@@ -89,12 +89,16 @@ int luabox_push_error(lua_State *L, const char *kind, const char *message) {
 }
 
 int luabox_push_host_error(lua_State *L, luabox_sandbox_types_host_error_t *err) {
-  luabox_hold(L, err->message.ptr, err->message.len); /* while the kind is pushed */
+  entry_string_t kind = err->kind, message = err->message;
+  *err = (luabox_sandbox_types_host_error_t){0};
+  luabox_hold(L, kind.ptr, kind.len);
+  luabox_hold(L, message.ptr, message.len);
   lua_pushnil(L);
   lua_getfield(L, LUA_REGISTRYINDEX, LUABOX_FROM_HOST);
-  luabox_push_owned_string(L, &err->kind);
-  luabox_unhold(err->message.ptr, err->message.len);
-  luabox_push_owned_string(L, &err->message);
+  lua_pushlstring(L, (const char *)kind.ptr, kind.len);
+  lua_pushlstring(L, (const char *)message.ptr, message.len);
+  luabox_free_held(message.ptr, message.len);
+  luabox_free_held(kind.ptr, kind.len);
   lua_call(L, 2, 1);
   return 2;
 }

@@ -256,6 +256,8 @@ static void guarded(lua_CFunction fn, void *arg, luabox_sandbox_types_step_t *re
                msg, msg ? strlen(msg) : 0);
   }
   lua_settop(L, 0);
+  /* Every buffer held during the call was released, or freed by the catch of its error. */
+  luabox_assert(luabox_held_mark() == 0);
 }
 
 /* lua_dump writer: append to a luabox_buf (no size cap: the source it came from was accepted). */

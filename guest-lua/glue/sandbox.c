@@ -205,16 +205,20 @@ void luabox_set_entry(lua_State *L, const char *entry, size_t entry_len) {
 
 void luabox_push_run_entry(lua_State *L) { lua_getfield(L, LUA_REGISTRYINDEX, RUN_ENTRY_KEY); }
 
+/* Push a copy of `len` bytes the host returned, then free them (held meanwhile: the copy may
+ * raise a memory error). */
+static void push_owned(lua_State *L, uint8_t *ptr, size_t len) {
+  luabox_hold(L, ptr, len);
+  lua_pushlstring(L, (const char *)ptr, len);
+  luabox_free_held(ptr, len);
+}
+
 void luabox_push_owned_string(lua_State *L, entry_string_t *s) {
-  luabox_hold(L, s->ptr, s->len);
-  lua_pushlstring(L, (const char *)s->ptr, s->len);
-  luabox_free_held(s->ptr, s->len);
+  push_owned(L, s->ptr, s->len);
   *s = (entry_string_t){0};
 }
 
 void luabox_push_owned_bytes(lua_State *L, entry_list_u8_t *bytes) {
-  luabox_hold(L, bytes->ptr, bytes->len);
-  lua_pushlstring(L, (const char *)bytes->ptr, bytes->len);
-  luabox_free_held(bytes->ptr, bytes->len);
+  push_owned(L, bytes->ptr, bytes->len);
   *bytes = (entry_list_u8_t){0};
 }

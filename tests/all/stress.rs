@@ -53,6 +53,31 @@ fn large_deep_and_many_values_cross_funcs_call() {
 }
 
 #[test]
+fn a_workflow_past_its_pending_limit_fails_naming_it() {
+    let app = copy_app("tests/apps/stress");
+    let dir = app.path().to_str().unwrap();
+    let run = luabox(
+        &[
+            "workflow",
+            "--dir",
+            dir,
+            "start",
+            "stress:too_many_timers",
+            "--id",
+            "t",
+            "--wait",
+        ],
+        "",
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("pending-operation limit (10) exceeded"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_workflow_of_hundreds_of_coroutines_selects_and_signals_replays() {
     let app = copy_app("tests/apps/stress");
     let dir = app.path().to_str().unwrap();

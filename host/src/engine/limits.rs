@@ -14,6 +14,7 @@
 //! once, 128 levels of nesting and 100,000 values per message across the boundary; channels,
 //! buffered values and held completions are Lua objects that the memory limit bounds. A process's
 //! mailbox holds at most `process::mailbox::MAX_QUEUED` messages.
+//!
 //! Lua's own stack limits stay as PUC-Rio sets them (about 200 nested C calls, 1,000,000 stack
 //! slots); the wasm call stack is capped by the engine, and exhausting it ends the run.
 

@@ -71,4 +71,15 @@ local function main(tasks, signals)
   }
 end
 
-return { main = main }
+local function too_many_timers()
+  local done = channel.new(11)
+  for i = 1, 11 do
+    coroutine.spawn(function()
+      time.sleep("1s")
+      done:send(i)
+    end)
+  end
+  return done:receive()
+end
+
+return { main = main, too_many_timers = too_many_timers }
