@@ -66,14 +66,31 @@ impl Registry {
     }
 }
 
-/// The Lua view of an entry: `{id, kind, meta, data}`.
+/// The Lua view of an entry: `{id, kind, meta, data}`, with the kind's secret fields (a
+/// database password, stored values) redacted.
 pub fn entry_to_json(entry: &Entry) -> Value {
+    let mut data = entry.data.clone();
+    for path in crate::config::secret_fields(&entry.kind) {
+        redact(&mut data, path);
+    }
     let mut view = Map::new();
     view.insert("id".into(), Value::String(entry.id.to_string()));
     view.insert("kind".into(), Value::String(entry.kind.clone()));
     view.insert("meta".into(), Value::Object(entry.meta.clone()));
-    view.insert("data".into(), Value::Object(entry.data.clone()));
+    view.insert("data".into(), Value::Object(data));
     Value::Object(view)
+}
+
+/// Replace the value at the dotted `path` of `data`, where there is one.
+fn redact(data: &mut Map<String, Value>, path: &str) {
+    let (head, rest) = path
+        .split_once('.')
+        .map_or((path, None), |(h, r)| (h, Some(r)));
+    match (data.get_mut(head), rest) {
+        (Some(Value::Object(inner)), Some(rest)) => redact(inner, rest),
+        (Some(value), None) => *value = Value::String(crate::config::REDACTED.into()),
+        _ => {}
+    }
 }
 
 /// A parsed `registry.find` table.

@@ -6,6 +6,7 @@ mod cli_app;
 mod cli_eval;
 mod compile_cache;
 mod env_storage;
+mod hostile;
 mod http;
 mod http_client;
 mod processes;

@@ -169,6 +169,26 @@ pub const KINDS: &[Schema] = &[
     },
 ];
 
+/// Fields (dotted paths into an entry's data) that hold credentials or stored values: the
+/// registry's view of an entry shows [`REDACTED`] in their place, so code granted `registry` sees
+/// that a field is set but not what it holds.
+const SECRET_FIELDS: &[(&str, &[&str])] = &[
+    ("db.sql.postgres", &["password"]),
+    ("env.storage.memory", &["values"]),
+    ("temporal.client", &["auth.api_key"]),
+];
+
+/// What a secret field shows in the registry.
+pub const REDACTED: &str = "[redacted]";
+
+/// The secret fields of `kind` (see [`SECRET_FIELDS`]).
+pub fn secret_fields(kind: &str) -> &'static [&'static str] {
+    SECRET_FIELDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(&[], |(_, fields)| fields)
+}
+
 pub fn schema(kind: &str) -> Option<&'static Schema> {
     KINDS.iter().find(|s| s.kind == kind)
 }

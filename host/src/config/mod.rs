@@ -66,11 +66,13 @@ pub use entry::{
 pub use error::{ConfigError, Location};
 pub use id::{EntryId, check_name, check_namespace};
 pub use interpolate::Env;
+pub use kinds::{REDACTED, secret_fields};
 pub use lifecycle::{Intensity, Lifecycle, RestartPolicy, Startup};
 pub use order::{needs, start_order};
 
 use build::{AppContext, Candidate, FileContext};
 use source::Sources;
+pub use source::inside_app;
 
 /// A loaded app.
 #[derive(Debug, Clone)]

@@ -120,6 +120,35 @@ impl Sources {
     }
 }
 
+/// `relative` (a path whose words stay inside, checked at load) under the app directory `root`,
+/// refused when the part of it that exists resolves outside `root` through a symlink (a
+/// symlinked directory, or a symlink, dangling too, as the file itself): the path a file-backed
+/// resource (a SQLite file, an env file) reads and creates, with its existing part resolved.
+pub fn inside_app(root: &Path, relative: &Path) -> Result<PathBuf, String> {
+    let shown = relative.display();
+    let root = fs::canonicalize(root).map_err(|e| format!("cannot open the app directory: {e}"))?;
+    let mut existing = root.join(relative);
+    let mut missing = Vec::new();
+    while fs::symlink_metadata(&existing).is_err() {
+        let Some(name) = existing.file_name() else {
+            break;
+        };
+        missing.push(name.to_owned());
+        existing.pop();
+    }
+    let resolved = fs::canonicalize(&existing)
+        .map_err(|e| format!("'{shown}' cannot be resolved (a dangling symlink?): {e}"))?;
+    if !resolved.starts_with(&root) {
+        return Err(format!(
+            "'{shown}' resolves outside the app directory (through a symlink)"
+        ));
+    }
+    Ok(missing
+        .iter()
+        .rev()
+        .fold(resolved, |path, name| path.join(name)))
+}
+
 /// `written` (relative to `yaml_dir`) as a normal path relative to the app root, or why it
 /// is refused. Checked on the words alone, before the file system is asked anything.
 fn inside_root(yaml_dir: &Path, written: &str) -> Result<PathBuf, String> {

@@ -70,16 +70,41 @@ pub struct Document {
 
 /// Parses one YAML document. `Err` means the text is not YAML at all.
 pub fn parse(text: &str) -> Result<Document, Problem> {
+    // yaml-rust2's scanner stops at a NUL as if the file ended there: whatever follows would
+    // vanish without a word.
+    if let Some(at) = text.find('\0') {
+        let before = &text[..at];
+        return Err(Problem {
+            line: before.matches('\n').count() + 1,
+            message: format!(
+                "the file holds a NUL byte (column {}), which YAML text cannot",
+                before[before.rfind('\n').map_or(0, |nl| nl + 1)..]
+                    .chars()
+                    .count()
+                    + 1
+            ),
+        });
+    }
     let mut loader = Loader::default();
     let mut parser = Parser::new_from_str(text);
-    parser.load(&mut loader, true).map_err(|e| Problem {
-        line: e.marker().line().max(1),
-        message: format!(
-            "invalid YAML: {} (column {})",
-            e.info(),
-            e.marker().col() + 1
-        ),
-    })?;
+    // The events are pulled one by one rather than through `Parser::load`, which recurses once
+    // per level of nesting: thousands of nested keys overflowed the stack before the loader's
+    // depth limit could say a word.
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| Problem {
+            line: e.marker().line().max(1),
+            message: format!(
+                "invalid YAML: {} (column {})",
+                e.info(),
+                e.marker().col() + 1
+            ),
+        })?;
+        let end = event == Event::StreamEnd;
+        loader.on_event(event, mark);
+        if end {
+            break;
+        }
+    }
     Ok(Document {
         root: loader.root,
         problems: loader.problems,
@@ -644,6 +669,20 @@ mod tests {
             format!("nesting deeper than {MAX_DEPTH} levels")
         );
         assert!(parse(&"[".repeat(100_000)).is_err());
+        // Nested far past the limit: the parser must not recurse per level.
+        let compact = format!("{}1\n", "- ".repeat(100_000));
+        assert_eq!(
+            parse(&compact).unwrap().problems[0].message,
+            format!("nesting deeper than {MAX_DEPTH} levels")
+        );
+        let nul = parse("a: 1\nb: x\0y\nc: [").unwrap_err();
+        assert_eq!(
+            (nul.line, nul.message.as_str()),
+            (
+                2,
+                "the file holds a NUL byte (column 5), which YAML text cannot"
+            )
+        );
 
         let mut laughs = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..10 {

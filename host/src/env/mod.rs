@@ -120,6 +120,11 @@ impl AppEnv {
                         ));
                         continue;
                     }
+                    if let Err(error) = crate::config::inside_app(root, &file.path) {
+                        let message = format!("env.storage.file: field 'file_path': {error}");
+                        errors.push(at_entry(entry, message));
+                        continue;
+                    }
                     match FileStorage::open(&entry.id, root, file) {
                         Ok(storage) => Arc::new(storage),
                         Err(error) => {

@@ -94,7 +94,10 @@ impl Database {
             SqlBackend::Sqlite(file) => {
                 let path = match file {
                     SqliteFile::Memory => None,
-                    SqliteFile::Path(path) => Some(root.join(path)),
+                    SqliteFile::Path(path) => Some(
+                        crate::config::inside_app(root, path)
+                            .map_err(|e| format!("field 'file': {e}"))?,
+                    ),
                 };
                 let pool = sqlite::SqlitePool::new(path.as_deref(), spec.pool.max_open)?;
                 upkeep(&pool.pool, &spec.pool);

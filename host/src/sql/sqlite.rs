@@ -213,10 +213,14 @@ pub fn query(
 }
 
 /// Run `sql` for its effect. Without parameters the text may hold several statements (a
-/// migration); `rows_affected` then counts the changes of all of them.
+/// migration), run one after the other; `rows_affected` then counts the changes of all of them.
 pub fn execute(conn: &Connection, sql: &str, params: &[Param]) -> Result<Executed, SqlError> {
     let mut stmt = match conn.prepare_cached(sql) {
-        Err(rusqlite::Error::MultipleStatement) if params.is_empty() => {
+        // rusqlite tells several statements apart by preparing the second one at once, before
+        // the first has run: `CREATE TABLE t ...; INSERT INTO t ...` fails there with "no such
+        // table". `execute_batch` prepares each statement after the one before it ran (and
+        // fails the same way as `prepare` for a single bad statement).
+        Err(_) if params.is_empty() => {
             let before = conn.total_changes();
             conn.execute_batch(sql).map_err(error)?;
             return Ok(Executed {

@@ -24,7 +24,7 @@ end
 local cases = {}
 
 function cases.schema(db)
-  for _, t in ipairs({ "notes", "typed", "accounts" }) do
+  for _, t in ipairs({ "notes", "typed", "accounts", "steps" }) do
     assert(db:execute("DROP TABLE IF EXISTS " .. t))
   end
   local pg = db:type() == sql.type.POSTGRES
@@ -37,6 +37,10 @@ function cases.schema(db)
     "CREATE TABLE typed (id INTEGER PRIMARY KEY, i BIGINT, f " .. float .. ", s TEXT, b " .. blob ..
     ", flag BOOLEAN, at TIMESTAMP, d DATE);" ..
     "CREATE TABLE accounts (name TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0))"))
+  -- statement by statement: a later one may use what an earlier one created (issue 19)
+  assert(db:execute("CREATE TABLE IF NOT EXISTS steps (x INTEGER); INSERT INTO steps VALUES (1);" ..
+    " INSERT INTO steps (x) SELECT x + 1 FROM steps"))
+  assert(db:query("SELECT sum(x) AS total FROM steps")[1].total == 3)
 end
 
 function cases.values_keep_their_types(db)
