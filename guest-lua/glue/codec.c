@@ -171,14 +171,14 @@ size_t luabox_utf8_sequence(const unsigned char *s, size_t len) {
   return n + 1;
 }
 
-static int valid_utf8(const unsigned char *s, size_t len) {
+int luabox_valid_utf8(const unsigned char *s, size_t len) {
   for (size_t i = 0, n; i < len; i += n)
     if (!(n = luabox_utf8_sequence(s + i, len - i))) return 0;
   return 1;
 }
 
 static int put_string(encoder *e, const char *s, size_t len) {
-  int text = valid_utf8((const unsigned char *)s, len);
+  int text = luabox_valid_utf8((const unsigned char *)s, len);
   int ok;
   if (text && len < 32) ok = put_tagged(e, (uint8_t)(0xa0 | len), 0, 0);
   else if (len <= 0xff) ok = put_tagged(e, text ? 0xd9 : 0xc4, len, 1);

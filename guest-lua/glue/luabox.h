@@ -105,6 +105,8 @@ int luabox_encode_values(lua_State *L, int first, int count, const char *what, s
 void luabox_buf_free(luabox_buf *b);
 /* The length of the valid UTF-8 sequence that starts `s` (`len` > 0 bytes), or 0 if none does. */
 size_t luabox_utf8_sequence(const unsigned char *s, size_t len);
+/* Whether all `len` bytes of `s` are valid UTF-8. */
+int luabox_valid_utf8(const unsigned char *s, size_t len);
 luabox_sandbox_types_payload_t luabox_buf_give(luabox_buf *b);
 /* Decode a MessagePack array and push its elements onto L. Returns the count pushed, or -1 after
  * pushing an error message. Every element must fit the stack: the caller has no other limit. */
@@ -129,6 +131,17 @@ void luabox_build_modules(lua_State *L);
 /* Load the Lua face `name` (glue/lua/NAME.lua) and push it as a function; 0 if there is none. */
 int luabox_load_face(lua_State *L, const char *name);
 
+/* WIT strings must be UTF-8: the host traps a sandbox that passes one that is not, so every Lua
+ * string handed to the host as a WIT string goes through one of these three. */
+/* Argument `arg` as a WIT string; raises an argument error, as luaL_checklstring does for a value
+ * that is not a string, when it is not UTF-8 text. */
+entry_string_t luabox_check_text(lua_State *L, int arg);
+/* The same for a function that answers nil, err: 0 after pushing nil and an Invalid error that
+ * names `what` ("json.decode: the text") when the argument is not a UTF-8 string. */
+int luabox_text_arg(lua_State *L, int arg, const char *what, entry_string_t *out);
+/* The value at `idx` as text that is only shown (a log line, a location): converted with
+ * luaL_tolstring, bytes that are not UTF-8 written as \xNN; the text replaces the value. */
+entry_string_t luabox_shown_text(lua_State *L, int idx);
 /* Push a Lua string copied from a WIT string the host returned, then free the WIT string. */
 void luabox_push_owned_string(lua_State *L, entry_string_t *s);
 /* The same for a list<u8> the host returned. */

@@ -15,11 +15,8 @@ static int l_encode(lua_State *L) {
 }
 
 static int l_decode(lua_State *L) {
-  if (lua_type(L, 1) != LUA_TSTRING)
-    return luabox_push_error(L, "Invalid", "base64.decode expects a string");
-  size_t len;
-  const char *s = lua_tolstring(L, 1, &len);
-  entry_string_t text = {(uint8_t *)s, len};
+  entry_string_t text;
+  if (!luabox_text_arg(L, 1, "base64.decode: the text", &text)) return 2;
   entry_list_u8_t data;
   luabox_sandbox_base64_host_error_t err;
   if (!luabox_sandbox_base64_decode(&text, &data, &err)) return luabox_push_host_error(L, &err);

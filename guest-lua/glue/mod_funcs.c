@@ -15,8 +15,7 @@
 /* Start a call of target (arg 1) with options (arg 2, a table or nil) and args 3..top. Pushes
  * the handle, or nil + err (returns 0). */
 static int start_call(lua_State *L) {
-  size_t len;
-  const char *target = luaL_checklstring(L, 1, &len);
+  entry_string_t wit_target = luabox_check_text(L, 1);
   if (lua_isnoneornil(L, 2)) {
     lua_newtable(L);
     lua_replace(L, 2);
@@ -28,7 +27,6 @@ static int start_call(lua_State *L) {
     luabox_buf_free(&options_buf);
     return 0;
   }
-  entry_string_t wit_target = {(uint8_t *)target, len};
   luabox_sandbox_funcs_payload_t args = {args_buf.data, args_buf.len};
   luabox_sandbox_funcs_payload_t options = {options_buf.data, options_buf.len};
   uint64_t handle = luabox_in_workflow

@@ -99,11 +99,8 @@ static int l_set_status(lua_State *L) {
 }
 
 static int l_set_header(lua_State *L) {
-  size_t name_len, value_len;
-  const char *name = luaL_checklstring(L, 1, &name_len);
-  const char *value = luaL_checklstring(L, 2, &value_len);
-  entry_string_t wit_name = {(uint8_t *)name, name_len};
-  entry_string_t wit_value = {(uint8_t *)value, value_len};
+  entry_string_t wit_name = luabox_check_text(L, 1);
+  entry_string_t wit_value = luabox_check_text(L, 2);
   http_error err;
   return done(L, luabox_sandbox_http_set_header(&wit_name, &wit_value, &err), &err);
 }

@@ -30,6 +30,8 @@ static entry_list_tuple2_string_string_t check_pairs(lua_State *L, int arg) {
         luaL_error(L, "http_client: header and query pairs must be strings");
       size_t len;
       const char *text = lua_tolstring(L, -1, &len);
+      if (!luabox_valid_utf8((const unsigned char *)text, len))
+        luaL_error(L, "http_client: header and query pairs must be UTF-8 text");
       *fields[j] = (entry_string_t){(uint8_t *)text, len};
       lua_pop(L, 1); /* the table keeps the string alive */
     }
@@ -39,16 +41,14 @@ static entry_list_tuple2_string_string_t check_pairs(lua_State *L, int arg) {
 
 static int l_request(lua_State *L) {
   luabox_sandbox_http_client_request_t request;
-  size_t len;
-  const char *text = luaL_checklstring(L, 1, &len);
-  request.method = (entry_string_t){(uint8_t *)text, len};
-  text = luaL_checklstring(L, 2, &len);
-  request.url = (entry_string_t){(uint8_t *)text, len};
+  request.method = luabox_check_text(L, 1);
+  request.url = luabox_check_text(L, 2);
   request.headers = check_pairs(L, 3);
   request.query = check_pairs(L, 4);
   request.body.is_some = !lua_isnoneornil(L, 5);
   if (request.body.is_some) {
-    text = luaL_checklstring(L, 5, &len);
+    size_t len;
+    const char *text = luaL_checklstring(L, 5, &len);
     request.body.val = (entry_list_u8_t){(uint8_t *)text, len};
   }
   request.timeout.is_some = !lua_isnoneornil(L, 6);

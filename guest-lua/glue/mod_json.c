@@ -20,11 +20,8 @@ static int l_encode(lua_State *L) {
 }
 
 static int l_decode(lua_State *L) {
-  if (lua_type(L, 1) != LUA_TSTRING)
-    return luabox_push_error(L, "Invalid", "json.decode expects a string");
-  size_t len;
-  const char *s = lua_tolstring(L, 1, &len);
-  entry_string_t text = {(uint8_t *)s, len};
+  entry_string_t text;
+  if (!luabox_text_arg(L, 1, "json.decode: the text", &text)) return 2;
   luabox_sandbox_json_payload_t value;
   luabox_sandbox_json_host_error_t err;
   if (!luabox_sandbox_json_decode(&text, &value, &err)) return luabox_push_host_error(L, &err);

@@ -13,10 +13,9 @@ static int l_write(lua_State *L) {
       LUABOX_SANDBOX_LOG_LEVEL_INFO, LUABOX_SANDBOX_LOG_LEVEL_WARN,
       LUABOX_SANDBOX_LOG_LEVEL_ERROR};
   int level = luaL_checkoption(L, 1, NULL, levels);
-  size_t name_len, message_len;
-  const char *name = luaL_checklstring(L, 2, &name_len);
-  const char *message = luaL_tolstring(L, 3, &message_len);
-  lua_replace(L, 3);
+  luaL_checkstring(L, 2);
+  entry_string_t wit_name = luabox_shown_text(L, 2);
+  entry_string_t wit_message = luabox_shown_text(L, 3);
   if (lua_isnoneornil(L, 4)) {
     lua_settop(L, 3);
     lua_newtable(L);
@@ -29,8 +28,6 @@ static int l_write(lua_State *L) {
     if (!luabox_encode_values(L, -1, 1, "fields", luabox_max_payload(), &buf))
       return luaL_error(L, "cannot encode log fields");
   }
-  entry_string_t wit_name = {(uint8_t *)name, name_len};
-  entry_string_t wit_message = {(uint8_t *)message, message_len};
   luabox_sandbox_logger_payload_t fields = {buf.data, buf.len};
   luabox_sandbox_logger_write(codes[level], &wit_name, &wit_message, &fields);
   luabox_buf_free(&buf);

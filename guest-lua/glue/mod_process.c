@@ -18,12 +18,6 @@
 
 #include "luabox.h"
 
-static entry_string_t check_string(lua_State *L, int arg) {
-  size_t len;
-  const char *s = luaL_checklstring(L, arg, &len);
-  return (entry_string_t){(uint8_t *)s, len};
-}
-
 static int done(lua_State *L, bool ok, luabox_sandbox_process_host_error_t *err) {
   if (!ok) return luabox_push_host_error(L, err);
   lua_pushboolean(L, 1);
@@ -39,7 +33,7 @@ static int l_pid(lua_State *L) {
 }
 
 static int l_send(lua_State *L) {
-  entry_string_t dest = check_string(L, 1), topic = check_string(L, 2);
+  entry_string_t dest = luabox_check_text(L, 1), topic = luabox_check_text(L, 2);
   luabox_buf buf;
   if (!luabox_encode_arg(L, 3, lua_gettop(L) - 2, "message", &buf)) return 2;
   luabox_sandbox_process_payload_t values = {buf.data, buf.len};
@@ -76,7 +70,7 @@ static bool encode_with(lua_State *L, int at, luabox_buf *out) {
 
 static int l_spawn(lua_State *L) {
   if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.spawn (use workflow.exec)");
-  entry_string_t entry = check_string(L, 1), host = check_string(L, 2);
+  entry_string_t entry = luabox_check_text(L, 1), host = luabox_check_text(L, 2);
   /* Only the defined bits: the host refuses (traps on) a flags value with any other bit set. */
   luabox_sandbox_process_spawn_flags_t flags =
       (uint8_t)luaL_checkinteger(L, 3) &
@@ -104,7 +98,7 @@ static int l_spawn(lua_State *L) {
 
 static int l_exec(lua_State *L) {
   if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.exec (use workflow.exec)");
-  entry_string_t entry = check_string(L, 1), host = check_string(L, 2);
+  entry_string_t entry = luabox_check_text(L, 1), host = luabox_check_text(L, 2);
   luabox_buf with_buf;
   if (!encode_with(L, 3, &with_buf)) return 2;
   luabox_buf buf;
@@ -123,7 +117,7 @@ static int l_exec(lua_State *L) {
 #define DEST_CALL(name)                                              \
   static int l_##name(lua_State *L) {                                \
     if (luabox_in_workflow) return luabox_not_in_workflow(L, "process." #name); \
-    entry_string_t dest = check_string(L, 1);                        \
+    entry_string_t dest = luabox_check_text(L, 1);                   \
     luabox_sandbox_process_host_error_t err;                         \
     return done(L, luabox_sandbox_process_##name(&dest, &err), &err); \
   }
@@ -135,7 +129,7 @@ DEST_CALL(unlink)
 
 static int l_cancel(lua_State *L) {
   if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.cancel");
-  entry_string_t dest = check_string(L, 1), reason = check_string(L, 2);
+  entry_string_t dest = luabox_check_text(L, 1), reason = luabox_check_text(L, 2);
   luabox_sandbox_process_host_error_t err;
   return done(L, luabox_sandbox_process_cancel(&dest, &reason, &err), &err);
 }
@@ -161,10 +155,10 @@ static int l_watch_events(lua_State *L) {
 
 static int l_register(lua_State *L) {
   if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.registry.register");
-  entry_string_t name = check_string(L, 1), pid;
+  entry_string_t name = luabox_check_text(L, 1), pid;
   entry_string_t *maybe_pid = NULL;
   if (!lua_isnoneornil(L, 2)) {
-    pid = check_string(L, 2);
+    pid = luabox_check_text(L, 2);
     maybe_pid = &pid;
   }
   luabox_sandbox_process_host_error_t err;
@@ -173,7 +167,7 @@ static int l_register(lua_State *L) {
 
 static int l_lookup(lua_State *L) {
   if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.registry.lookup");
-  entry_string_t name = check_string(L, 1), pid;
+  entry_string_t name = luabox_check_text(L, 1), pid;
   luabox_sandbox_process_host_error_t err;
   if (!luabox_sandbox_process_lookup(&name, &pid, &err)) return luabox_push_host_error(L, &err);
   luabox_push_owned_string(L, &pid);
@@ -182,7 +176,7 @@ static int l_lookup(lua_State *L) {
 
 static int l_unregister(lua_State *L) {
   if (luabox_in_workflow) return luabox_not_in_workflow(L, "process.registry.unregister");
-  entry_string_t name = check_string(L, 1);
+  entry_string_t name = luabox_check_text(L, 1);
   lua_pushboolean(L, luabox_sandbox_process_unregister(&name));
   return 1;
 }

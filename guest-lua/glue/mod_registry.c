@@ -6,9 +6,7 @@
 #include "luabox.h"
 
 static int l_get(lua_State *L) {
-  size_t len;
-  const char *id = luaL_checklstring(L, 1, &len);
-  entry_string_t wit_id = {(uint8_t *)id, len};
+  entry_string_t wit_id = luabox_check_text(L, 1);
   luabox_sandbox_registry_payload_t entry;
   luabox_sandbox_registry_host_error_t err;
   if (!luabox_sandbox_registry_get(&wit_id, &entry, &err)) return luabox_push_host_error(L, &err);

@@ -15,12 +15,6 @@
  */
 #include "luabox.h"
 
-static entry_string_t check_text(lua_State *L, int arg) {
-  size_t len;
-  const char *text = luaL_checklstring(L, arg, &len);
-  return (entry_string_t){(uint8_t *)text, len};
-}
-
 static luabox_sandbox_sql_target_t check_target(lua_State *L) {
   luabox_sandbox_sql_target_t target;
   target.tag = lua_toboolean(L, 1) ? LUABOX_SANDBOX_SQL_TARGET_TRANSACTION
@@ -34,7 +28,7 @@ static luabox_sandbox_sql_target_t check_target(lua_State *L) {
 }
 
 static int l_open(lua_State *L) {
-  entry_string_t id = check_text(L, 1);
+  entry_string_t id = luabox_check_text(L, 1);
   entry_tuple2_u32_string_t opened;
   luabox_sandbox_sql_host_error_t err;
   if (!luabox_sandbox_sql_open(&id, &opened, &err)) return luabox_push_host_error(L, &err);
@@ -54,7 +48,7 @@ typedef bool (*statement_fn)(luabox_sandbox_sql_target_t *, entry_string_t *,
 
 static int run_statement(lua_State *L, statement_fn start, const char *what) {
   luabox_sandbox_sql_target_t target = check_target(L);
-  entry_string_t statement = check_text(L, 3);
+  entry_string_t statement = luabox_check_text(L, 3);
   luaL_checkinteger(L, 5);
   luabox_buf params;
   if (!luabox_encode_arg(L, 4, 2, "params", &params)) return 2;
@@ -77,7 +71,7 @@ static int l_execute(lua_State *L) {
 
 static int l_prepare(lua_State *L) {
   luabox_sandbox_sql_target_t target = check_target(L);
-  entry_string_t statement = check_text(L, 3);
+  entry_string_t statement = luabox_check_text(L, 3);
   uint64_t handle;
   luabox_sandbox_sql_host_error_t err;
   if (!luabox_sandbox_sql_prepare(&target, &statement, &handle, &err))
@@ -87,7 +81,7 @@ static int l_prepare(lua_State *L) {
 
 static int l_begin(lua_State *L) {
   uint32_t database = (uint32_t)luaL_checkinteger(L, 1);
-  entry_string_t isolation = check_text(L, 2);
+  entry_string_t isolation = luabox_check_text(L, 2);
   bool read_only = lua_toboolean(L, 3);
   uint64_t handle;
   luabox_sandbox_sql_host_error_t err;
@@ -109,7 +103,7 @@ static int l_savepoint(lua_State *L) {
   uint32_t transaction = (uint32_t)luaL_checkinteger(L, 1);
   lua_Integer action = luaL_checkinteger(L, 2);
   luaL_argcheck(L, action >= 0 && action <= 2, 2, "unknown savepoint action");
-  entry_string_t name = check_text(L, 3);
+  entry_string_t name = luabox_check_text(L, 3);
   uint64_t handle;
   luabox_sandbox_sql_host_error_t err;
   if (!luabox_sandbox_sql_savepoint(transaction, (luabox_sandbox_sql_savepoint_action_t)action,

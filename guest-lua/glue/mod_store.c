@@ -28,16 +28,10 @@ static uint32_t check_store(lua_State *L) {
   return (uint32_t)n;
 }
 
-static entry_string_t check_key(lua_State *L) {
-  size_t len;
-  const char *key = luaL_checklstring(L, 2, &len);
-  return (entry_string_t){(uint8_t *)key, len};
-}
+static entry_string_t check_key(lua_State *L) { return luabox_check_text(L, 2); }
 
 static int l_open(lua_State *L) {
-  size_t len;
-  const char *id = luaL_checklstring(L, 1, &len);
-  entry_string_t wit_id = {(uint8_t *)id, len};
+  entry_string_t wit_id = luabox_check_text(L, 1);
   entry_tuple2_u32_string_t opened;
   host_error_t err;
   if (!luabox_sandbox_store_open(&wit_id, &opened, &err)) return luabox_push_host_error(L, &err);

@@ -46,17 +46,10 @@ void luabox_push_where(lua_State *L) {
   lua_pushliteral(L, "?");
 }
 
+/* A chunk name given to `load` may hold any bytes. */
 static entry_string_t where_string(lua_State *L) {
   luabox_push_where(L);
-  size_t len;
-  const char *s = lua_tolstring(L, -1, &len);
-  return (entry_string_t){(uint8_t *)s, len};
-}
-
-static entry_string_t check_string(lua_State *L, int arg) {
-  size_t len;
-  const char *s = luaL_checklstring(L, arg, &len);
-  return (entry_string_t){(uint8_t *)s, len};
+  return luabox_shown_text(L, -1);
 }
 
 int luabox_workflow_sleep(lua_State *L, luabox_sandbox_types_duration_t *d) {
@@ -113,7 +106,7 @@ static int l_info(lua_State *L) {
 }
 
 static int l_version(lua_State *L) {
-  entry_string_t change = check_string(L, 1);
+  entry_string_t change = luabox_check_text(L, 1);
   int64_t min = (int64_t)luaL_checkinteger(L, 2), max = (int64_t)luaL_checkinteger(L, 3);
   entry_string_t where = where_string(L);
   int64_t version;
@@ -128,7 +121,7 @@ static int l_version(lua_State *L) {
 
 /* raw.exec(entry, options, ...): start a child workflow and wait for its results. */
 static int l_exec(lua_State *L) {
-  entry_string_t entry = check_string(L, 1);
+  entry_string_t entry = luabox_check_text(L, 1);
   if (lua_isnoneornil(L, 2)) {
     lua_newtable(L);
     lua_replace(L, 2);

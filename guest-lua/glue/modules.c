@@ -130,9 +130,53 @@ void luabox_check_duration(lua_State *L, int arg, luabox_sandbox_types_duration_
     out->tag = LUABOX_SANDBOX_TYPES_DURATION_NANOS;
     out->val.nanos = (int64_t)llround(ns);
   } else {
-    size_t len;
-    const char *text = luaL_checklstring(L, arg, &len);
     out->tag = LUABOX_SANDBOX_TYPES_DURATION_TEXT;
-    out->val.text = (entry_string_t){(uint8_t *)text, len};
+    out->val.text = luabox_check_text(L, arg);
   }
+}
+
+entry_string_t luabox_check_text(lua_State *L, int arg) {
+  size_t len;
+  const char *s = luaL_checklstring(L, arg, &len);
+  if (!luabox_valid_utf8((const unsigned char *)s, len))
+    luaL_argerror(L, arg, "UTF-8 text expected, got bytes that are not UTF-8");
+  return (entry_string_t){(uint8_t *)s, len};
+}
+
+int luabox_text_arg(lua_State *L, int arg, const char *what, entry_string_t *out) {
+  size_t len;
+  const char *s = lua_type(L, arg) == LUA_TSTRING ? lua_tolstring(L, arg, &len) : NULL;
+  if (!s || !luabox_valid_utf8((const unsigned char *)s, len)) {
+    lua_pushfstring(L, "%s must be %s", what, s ? "UTF-8 text" : "a string");
+    luabox_push_error(L, "Invalid", lua_tostring(L, -1));
+    return 0;
+  }
+  *out = (entry_string_t){(uint8_t *)s, len};
+  return 1;
+}
+
+entry_string_t luabox_shown_text(lua_State *L, int idx) {
+  static const char hex[] = "0123456789ABCDEF";
+  idx = lua_absindex(L, idx);
+  size_t len;
+  const char *s = luaL_tolstring(L, idx, &len);
+  if (!luabox_valid_utf8((const unsigned char *)s, len)) {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0, n; i < len; i += n) {
+      n = luabox_utf8_sequence((const unsigned char *)s + i, len - i);
+      if (n) {
+        luaL_addlstring(&b, s + i, n);
+      } else {
+        unsigned char c = (unsigned char)s[i];
+        luaL_addlstring(&b, (char[4]){'\\', 'x', hex[c >> 4], hex[c & 15]}, 4);
+        n = 1;
+      }
+    }
+    luaL_pushresult(&b);
+    lua_remove(L, -2);
+  }
+  lua_replace(L, idx);
+  s = lua_tolstring(L, idx, &len);
+  return (entry_string_t){(uint8_t *)s, len};
 }

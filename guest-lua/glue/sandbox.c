@@ -34,9 +34,7 @@ static int l_print(lua_State *L) {
     luaL_addvalue(&b);
   }
   luaL_pushresult(&b);
-  size_t len;
-  const char *text = lua_tolstring(L, -1, &len);
-  entry_string_t message = {.ptr = (uint8_t *)text, .len = len};
+  entry_string_t message = luabox_shown_text(L, -1);
   luabox_sandbox_log_write(LUABOX_SANDBOX_LOG_LEVEL_INFO, &message);
   return 0;
 }

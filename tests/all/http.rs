@@ -421,3 +421,20 @@ fn a_port_in_use_stops_the_start_with_the_entry_named() {
         run.stderr
     );
 }
+
+#[test]
+fn issue_19_a_body_that_is_not_utf8_is_printed_and_refused_as_a_header_not_a_trap() {
+    let server = app();
+    let reply = match ureq::post(&server.url("/bytes")).send_bytes(b"\xff\xfe") {
+        Ok(response) => response,
+        Err(ureq::Error::Status(_, response)) => response,
+        Err(error) => panic!("request failed: {error}"),
+    };
+    assert_eq!(reply.status(), 200);
+    let body: Json = serde_json::from_str(&reply.into_string().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        json!({"printed": true, "header_set": false, "refused": true, "size": 2})
+    );
+    assert!(server.log().contains("got\t\\xFF\\xFE"), "{}", server.log());
+}

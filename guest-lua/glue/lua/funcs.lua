@@ -27,6 +27,9 @@ local function check_target(target)
     return errors.new({ kind = errors.INVALID,
       message = "funcs: the target must be an entry id such as \"app:name\", got " .. type(target) })
   end
+  if utf8.len(target) == nil then
+    return errors.new({ kind = errors.INVALID, message = "funcs: the target must be UTF-8 text" })
+  end
 end
 
 local funcs = {}

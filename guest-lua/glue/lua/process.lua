@@ -17,6 +17,7 @@ local errors, channel, spawn = errors, channel, coroutine.spawn
 local type, error, setmetatable, pairs, tostring = type, error, setmetatable, pairs, tostring
 local format, gsub, find = string.format, string.gsub, string.find
 local maxinteger = math.maxinteger
+local utf8_len = utf8.len
 
 local process = {}
 
@@ -30,12 +31,18 @@ local function check_dest(dest)
   if type(dest) ~= "string" or dest == "" then
     return "process: the destination must be a pid or a registered name, got " .. type(dest)
   end
+  if utf8_len(dest) == nil then
+    return "process: the destination must be UTF-8 text"
+  end
 end
 
 -- What is wrong with a message topic given to `what`, if anything.
 local function check_topic(topic, what)
   if type(topic) ~= "string" or topic == "" then
     return what .. ": the topic must be a non-empty string, got " .. type(topic)
+  end
+  if utf8_len(topic) == nil then
+    return what .. ": the topic must be UTF-8 text"
   end
   if topic:sub(1, 1) == "@" then
     return format("%s: topic '%s' is reserved (topics starting with '@')", what, topic)
@@ -363,6 +370,9 @@ process.registry = registry
 local function check_name(name)
   if type(name) ~= "string" or name == "" then
     return "process.registry: the name must be a non-empty string, got " .. type(name)
+  end
+  if utf8_len(name) == nil then
+    return "process.registry: the name must be UTF-8 text"
   end
 end
 

@@ -11,8 +11,9 @@ local type = type
 local registry = {}
 
 function registry.get(id)
-  if type(id) ~= "string" or id == "" then
-    return nil, errors.new({ kind = errors.INVALID, message = "registry.get expects an entry id" })
+  if type(id) ~= "string" or id == "" or utf8.len(id) == nil then
+    return nil, errors.new({ kind = errors.INVALID,
+      message = "registry.get expects an entry id (UTF-8 text)" })
   end
   return raw.get(id)
 end

@@ -94,6 +94,17 @@ function handlers.upload()
   http.response():write("got " .. #req:body() .. " bytes")
 end
 
+-- A body that is not UTF-8, printed and set as a header (issue 19): the print carries the bytes
+-- as \xNN, the header is refused with an argument error, and the sandbox answers normally.
+function handlers.bytes()
+  local http = require("http")
+  local body, res = http.request():body(), http.response()
+  local printed = pcall(print, "got", body)
+  local set, err = pcall(res.set_header, res, "X-Bytes", body)
+  res:write_json({ printed = printed, header_set = set,
+    refused = string.find(tostring(err), "UTF-8 text expected", 1, true) ~= nil, size = #body })
+end
+
 -- Called with `luabox call`, not through the server.
 function handlers.outside()
   local http = require("http")
