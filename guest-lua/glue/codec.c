@@ -177,6 +177,23 @@ int luabox_valid_utf8(const unsigned char *s, size_t len) {
   return 1;
 }
 
+size_t luabox_escape_utf8(const unsigned char *s, size_t len, uint8_t *to) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t size = 0;
+  for (size_t i = 0, n; i < len; i += n) {
+    n = luabox_utf8_sequence(s + i, len - i);
+    if (n && to) memcpy(to + size, s + i, n);
+    if (n) {
+      size += n;
+      continue;
+    }
+    if (to) memcpy(to + size, (char[4]){'\\', 'x', hex[s[i] >> 4], hex[s[i] & 15]}, 4);
+    size += 4;
+    n = 1;
+  }
+  return size;
+}
+
 static int put_string(encoder *e, const char *s, size_t len) {
   int text = luabox_valid_utf8((const unsigned char *)s, len);
   int ok;

@@ -107,6 +107,10 @@ void luabox_buf_free(luabox_buf *b);
 size_t luabox_utf8_sequence(const unsigned char *s, size_t len);
 /* Whether all `len` bytes of `s` are valid UTF-8. */
 int luabox_valid_utf8(const unsigned char *s, size_t len);
+/* `s` with every byte that is not part of valid UTF-8 written as \xNN (a WIT string must be
+ * UTF-8, and Lua strings are bytes: a message may name binary data): the size, and the text
+ * into `to` unless it is NULL. */
+size_t luabox_escape_utf8(const unsigned char *s, size_t len, uint8_t *to);
 luabox_sandbox_types_payload_t luabox_buf_give(luabox_buf *b);
 /* Decode a MessagePack array and push its elements onto L. Returns the count pushed, or -1 after
  * pushing an error message. Every element must fit the stack: the caller has no other limit. */

@@ -156,27 +156,17 @@ int luabox_text_arg(lua_State *L, int arg, const char *what, entry_string_t *out
 }
 
 entry_string_t luabox_shown_text(lua_State *L, int idx) {
-  static const char hex[] = "0123456789ABCDEF";
   idx = lua_absindex(L, idx);
   size_t len;
-  const char *s = luaL_tolstring(L, idx, &len);
-  if (!luabox_valid_utf8((const unsigned char *)s, len)) {
+  const unsigned char *s = (const unsigned char *)luaL_tolstring(L, idx, &len);
+  if (!luabox_valid_utf8(s, len)) {
+    size_t size = luabox_escape_utf8(s, len, NULL);
     luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    for (size_t i = 0, n; i < len; i += n) {
-      n = luabox_utf8_sequence((const unsigned char *)s + i, len - i);
-      if (n) {
-        luaL_addlstring(&b, s + i, n);
-      } else {
-        unsigned char c = (unsigned char)s[i];
-        luaL_addlstring(&b, (char[4]){'\\', 'x', hex[c >> 4], hex[c & 15]}, 4);
-        n = 1;
-      }
-    }
-    luaL_pushresult(&b);
+    luabox_escape_utf8(s, len, (uint8_t *)luaL_buffinitsize(L, &b, size));
+    luaL_pushresultsize(&b, size);
     lua_remove(L, -2);
   }
   lua_replace(L, idx);
-  s = lua_tolstring(L, idx, &len);
+  s = (const unsigned char *)lua_tolstring(L, idx, &len);
   return (entry_string_t){(uint8_t *)s, len};
 }

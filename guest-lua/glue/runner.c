@@ -19,33 +19,13 @@
 static lua_State *state;
 static size_t max_payload = 16u << 20;
 
-/* `s` with every byte that is not part of valid UTF-8 written as \xNN (a WIT string must be
- * UTF-8, and Lua strings are bytes: an error message may name binary data): the size, and the
- * text into `to` unless it is NULL. */
-static size_t as_utf8(const unsigned char *s, size_t len, uint8_t *to) {
-  static const char hex[] = "0123456789ABCDEF";
-  size_t size = 0;
-  for (size_t i = 0, n; i < len; i += n) {
-    n = luabox_utf8_sequence(s + i, len - i);
-    if (n && to) memcpy(to + size, s + i, n);
-    if (n) {
-      size += n;
-      continue;
-    }
-    if (to) memcpy(to + size, (char[4]){'\\', 'x', hex[s[i] >> 4], hex[s[i] & 15]}, 4);
-    size += 4;
-    n = 1;
-  }
-  return size;
-}
-
 /* A text the host frees after the call (post-return frees only non-empty ones, so an empty
  * text is no allocation). */
 static void set_string(entry_string_t *out, const char *s, size_t len) {
-  size_t size = as_utf8((const unsigned char *)s, len, NULL);
+  size_t size = luabox_escape_utf8((const unsigned char *)s, len, NULL);
   out->ptr = size ? malloc(size) : NULL;
   out->len = out->ptr ? size : 0;
-  if (out->ptr) as_utf8((const unsigned char *)s, len, out->ptr);
+  if (out->ptr) luabox_escape_utf8((const unsigned char *)s, len, out->ptr);
 }
 
 static void set_failed(luabox_sandbox_types_step_t *ret, uint8_t kind, const char *msg,
