@@ -219,8 +219,9 @@ pub fn execute(conn: &Connection, sql: &str, params: &[Param]) -> Result<Execute
         // rusqlite tells several statements apart by preparing the second one at once, before
         // the first has run: `CREATE TABLE t ...; INSERT INTO t ...` fails there with "no such
         // table". `execute_batch` prepares each statement after the one before it ran (and
-        // fails the same way as `prepare` for a single bad statement).
-        Err(_) if params.is_empty() => {
+        // fails the same way as `prepare` for a single bad statement). An empty text stays an
+        // error.
+        Err(e) if params.is_empty() && !matches!(e, rusqlite::Error::Empty) => {
             let before = conn.total_changes();
             conn.execute_batch(sql).map_err(error)?;
             return Ok(Executed {
@@ -400,4 +401,31 @@ fn error(e: rusqlite::Error) -> SqlError {
         _ => "Invalid",
     };
     SqlError::new(kind, text).with_code(format!("{:?}", failure.code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn execute_runs_several_statements_one_after_the_other() {
+        let conn = Connection::open_in_memory().unwrap();
+        let done = execute(
+            &conn,
+            "CREATE TABLE t (x); INSERT INTO t VALUES (1); INSERT INTO t SELECT x + 1 FROM t",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(done.rows_affected, 2);
+        let sum: i64 = conn
+            .query_row("SELECT sum(x) FROM t", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(sum, 3);
+        for empty in ["", "  -- only a comment"] {
+            let error = execute(&conn, empty, &[]).unwrap_err();
+            assert!(error.message.contains("empty"), "{}", error.message);
+        }
+        let error = execute(&conn, "INSERT INTO t VALUES (2); SELEC 1", &[]).unwrap_err();
+        assert!(error.message.contains("syntax error"), "{}", error.message);
+    }
 }
