@@ -164,3 +164,35 @@ fn issue_19_the_registry_does_not_show_credentials_or_stored_values() {
     );
     assert!(!shown.stdout.contains("hunter2"), "{}", shown.stdout);
 }
+
+#[test]
+fn issue_19_a_log_flood_is_cut_to_the_sandbox_budget_with_a_note() {
+    // The red team wrote 140 MB (971k lines) of log in 2 s from one script.
+    let dir = app_dir(&[(
+        "flood.lua",
+        "local logger = require('logger')\n\
+         for i = 1, 100000 do print('line', i, ('x'):rep(100)) end\n\
+         for i = 1, 100000 do logger:info('record', {i = i}) end\n\
+         return 'done'\n",
+    )]);
+    let script = dir.path().join("flood.lua");
+    let run = luabox(
+        &["eval", script.to_str().unwrap(), "--modules", "logger"],
+        "",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), "\"done\"");
+    let lines = run.stderr.lines().count();
+    assert!(
+        (1_000..20_000).contains(&lines),
+        "{lines} lines of log for 200,000 written"
+    );
+    assert!(
+        run.stderr.contains("log lines (")
+            && run
+                .stderr
+                .contains("of this sandbox dropped (it may log 1000 lines"),
+        "{}",
+        &run.stderr[..run.stderr.len().min(2000)]
+    );
+}

@@ -1,6 +1,7 @@
 //! `wit/logger.wit`, the `logger` Lua module: structured records on the host's `tracing` output
 //! under the target `lua`, tagged with the entry id, the logger's name and the record's fields
-//! as one JSON object. The message is cut like `print` lines (see [`super::log::MAX_LINE`]).
+//! as one JSON object. The message is cut like `print` lines (see [`super::log::MAX_LINE`]), and
+//! records count against the same per-sandbox budget ([`super::log::LogBudget`]).
 //!
 //! ```lua
 //! local logger = require("logger")
@@ -33,6 +34,9 @@ impl logger::Host for SandboxState {
             }),
             Err(error) => format!("(unreadable fields: {})", error.message),
         };
+        if !super::log::admit(self, name.len() + message.len() + fields.len()) {
+            return Ok(());
+        }
         let entry = self.entry();
         let logger = name.as_str();
         match level {
