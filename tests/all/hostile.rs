@@ -4,7 +4,7 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::util::{app_dir, luabox, luabox_with_env};
+use crate::util::{Run, app_dir, luabox, luabox_with_env};
 
 const ENTRY: &str = "namespace: app\nentries:\n  - name: hello\n    kind: function.lua\n    \
                      source: |\n      return function() return 1 end\n    method: main\n";
@@ -194,5 +194,100 @@ fn issue_19_a_log_flood_is_cut_to_the_sandbox_budget_with_a_note() {
                 .contains("of this sandbox dropped (it may log 1000 lines"),
         "{}",
         &run.stderr[..run.stderr.len().min(2000)]
+    );
+}
+
+/// Peak resident memory (bytes) of `luabox ARGS...`, measured by GNU time (Debian's `time`),
+/// and what the run printed.
+fn peak_rss(args: &[&str]) -> (u64, Run) {
+    let output = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "peak-rss-kb %M", env!("CARGO_BIN_EXE_luabox")])
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("/usr/bin/time runs luabox");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let kb: u64 = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("peak-rss-kb "))
+        .and_then(|kb| kb.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS in:\n{stderr}"));
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr,
+    };
+    (kb * 1024, run)
+}
+
+#[test]
+fn issue_19_host_work_for_a_sandbox_stays_within_its_memory_and_deadline() {
+    // In a 160 MiB sandbox: json.decode of a 50 MB array took 2 GB of host memory and ran 3 s
+    // past a 1 s deadline; hashing 60 MB and decoding 48 MB of base64 ran past 300 ms.
+    let scripts = app_dir(&[
+        (
+            "json.lua",
+            "local s = '[' .. string.rep('1,', 25000000) .. '1]'\n\
+             local v, err = require('json').decode(s)\n\
+             return {decoded = v ~= nil, err = tostring(err)}\n",
+        ),
+        (
+            "hash.lua",
+            "return require('hash').sha512(string.rep('x', 60000000))\n",
+        ),
+        (
+            "base64.lua",
+            "return #require('base64').decode(string.rep('QUJD', 12000000))\n",
+        ),
+    ]);
+    const MIB: u64 = 1 << 20;
+    // The documented bound: the sandbox's memory limit, a copy of one import call's input
+    // (which the sandbox holds, so at most its limit again), its output (at most max_payload,
+    // 16 MiB) and the host's own 64 MiB.
+    let bound = 2 * 160 * MIB + 16 * MIB + 64 * MIB;
+    for (script, module, timeout) in [
+        ("json.lua", "json", "1s"),
+        ("hash.lua", "hash", "300ms"),
+        ("base64.lua", "base64", "300ms"),
+    ] {
+        let path = scripts.path().join(script);
+        let args = [
+            "eval",
+            path.to_str().unwrap(),
+            "--modules",
+            module,
+            "--memory",
+            "160MiB",
+            "--timeout",
+            timeout,
+        ];
+        let (rss, run) = peak_rss(&args);
+        assert_eq!(run.code, 2, "{script}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("deadline exceeded"),
+            "{script}: {}",
+            run.stderr
+        );
+        assert!(rss <= bound, "{script}: peak RSS {} MiB", rss / MIB);
+    }
+
+    // With time enough, the decoded value stops at the payload limit with an error.
+    let path = scripts.path().join("json.lua");
+    let args = [
+        "eval",
+        path.to_str().unwrap(),
+        "--modules",
+        "json",
+        "--memory",
+        "160MiB",
+    ];
+    let (rss, run) = peak_rss(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(rss <= bound, "peak RSS {} MiB", rss / MIB);
+    let result: Json = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(
+        result,
+        json!({"decoded": false, "err": "json.decode: the value is larger than the sandbox's \
+               payload limit (16777216 bytes as it crosses the boundary; limits.max_payload)"})
     );
 }

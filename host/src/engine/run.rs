@@ -18,10 +18,11 @@ use crate::engine::Limits;
 use crate::engine::pending::TooManyPending;
 use crate::error::RunError;
 
-/// Raised from the epoch callback when the deadline has passed.
+/// Raised from the epoch callback when the deadline has passed, and by host work that checks it
+/// ([`SandboxState::check_deadline`]).
 #[derive(Debug, thiserror::Error)]
 #[error("deadline reached")]
-struct DeadlineReached;
+pub(crate) struct DeadlineReached;
 
 /// How a run may end early besides failing: at a wall-clock deadline (none for a process), or
 /// when `stop` resolves (a process terminated from outside), with the reason it gives.

@@ -159,6 +159,16 @@ impl SandboxState {
         self.module_state.get_or_default()
     }
 
+    /// For host work done inside one import call (hashing, decoding): a trap that ends the run
+    /// with its deadline error once the deadline has passed, since the epoch callback that
+    /// enforces it runs only while the guest does.
+    pub fn check_deadline(&self) -> wasmtime::Result<()> {
+        match self.deadline {
+            Some(deadline) if Instant::now() >= deadline => Err(super::run::DeadlineReached.into()),
+            _ => Ok(()),
+        }
+    }
+
     /// Host operations this sandbox has started.
     pub fn pending(&mut self) -> &mut Pending {
         &mut self.pending

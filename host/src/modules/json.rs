@@ -5,7 +5,10 @@
 //! `[]`; a table with string keys is an object; a sparse array or a table mixing key types is an
 //! error naming its path; NaN and infinities become `null`; byte strings that are not UTF-8 are
 //! an error. Nesting is capped at 128 levels on both sides. Decoding turns `null` into nil; a
-//! malformed or empty text is an `Invalid` error with serde_json's line and column.
+//! malformed or empty text is an `Invalid` error with serde_json's line and column. Decoding
+//! writes MessagePack as it parses ([`crate::codec::json_text_to_msgpack`]): the host holds no
+//! tree of the document, the value may be as large as the sandbox's payload limit, and the work
+//! stops at the sandbox's deadline.
 //!
 //! ```lua
 //! local json = require("json")
@@ -19,7 +22,7 @@ use serde_json::Value as JsonValue;
 use super::{host_error, one_value};
 use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::json;
-use crate::codec::{encode_values, json_to_msgpack};
+use crate::codec::{TranscodeError, json_text_to_msgpack};
 use crate::engine::SandboxState;
 
 host_module!(Json, "json", json, Linked);
@@ -39,9 +42,27 @@ impl json::Host for SandboxState {
         if text.trim().is_empty() {
             return Ok(Err(host_error("Invalid", "json.decode: empty input")));
         }
-        Ok(serde_json::from_str::<JsonValue>(&text)
-            .map(|json| encode_values(vec![json_to_msgpack(&json)]))
-            .map_err(|error| host_error("Invalid", format!("json.decode: {error}"))))
+        let limit = self.max_payload() as usize;
+        let decoded = json_text_to_msgpack(&text, limit, &mut || self.check_deadline().is_ok());
+        match decoded {
+            Ok(values) => Ok(Ok(values)),
+            Err(TranscodeError::Invalid(error)) => {
+                Ok(Err(host_error("Invalid", format!("json.decode: {error}"))))
+            }
+            Err(TranscodeError::TooLarge { limit }) => Ok(Err(host_error(
+                "Invalid",
+                format!(
+                    "json.decode: the value is larger than the sandbox's payload limit \
+                     ({limit} bytes as it crosses the boundary; limits.max_payload)"
+                ),
+            ))),
+            Err(TranscodeError::Stopped) => self.check_deadline().map(|()| {
+                Err(host_error(
+                    "Internal",
+                    "json.decode: stopped before the deadline",
+                ))
+            }),
+        }
     }
 }
 

@@ -133,6 +133,24 @@ pub fn link_base(linker: &mut Linker<SandboxState>, deterministic: bool) -> Resu
 /// The module that is the interface of workflow sandboxes.
 pub const WORKFLOW: &str = "workflow";
 
+/// How much host work a module does for a sandbox between two looks at its deadline.
+const CHUNK: usize = 1 << 20;
+
+/// Feed `data` to `work` a [`CHUNK`] at a time, ending the run with the sandbox's deadline error
+/// once that has passed: work on the host holds the guest's export call, which the epoch
+/// deadline cannot interrupt.
+fn in_chunks(
+    state: &SandboxState,
+    data: &[u8],
+    mut work: impl FnMut(&[u8]),
+) -> wasmtime::Result<()> {
+    for chunk in data.chunks(CHUNK) {
+        state.check_deadline()?;
+        work(chunk);
+    }
+    Ok(())
+}
+
 fn host_error(kind: &str, message: impl Into<String>) -> HostError {
     HostError {
         kind: kind.to_owned(),

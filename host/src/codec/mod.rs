@@ -17,6 +17,10 @@
 //! map of their fields; [`ErrorObject`] reads and writes that form, and their JSON form is
 //! `{"kind": ..., "message": ..., ...}`.
 
+mod transcode;
+
+pub use transcode::{TranscodeError, json_text_to_msgpack};
+
 use anyhow::{Context, Result, bail};
 use rmpv::Value;
 use serde_json::Value as Json;
