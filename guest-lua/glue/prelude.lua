@@ -72,6 +72,23 @@ function load(chunk, name, mode, ...)
   return raw_load(chunk, name, "t", ...)
 end
 
+-- What a library's globals fall back to: the globals as they are before any entry code runs,
+-- with each library table (string, table, math, ...) copied. A library's own globals are its
+-- own, and an importer that replaces `assert` or `string.format` among its globals cannot reach
+-- into the code of a library it imports (which may hold grants the importer lacks).
+local BASE = {}
+for name, value in pairs(G) do
+  if type(value) == "table" and name ~= "_G" and name ~= "package" then
+    local copy = {}
+    for k, v in pairs(value) do
+      copy[k] = v
+    end
+    BASE[name] = copy
+  elseif name ~= "_G" and name ~= "package" then
+    BASE[name] = value
+  end
+end
+
 -- `require` for one chunk scope. Library values are loaded on first use and shared by every
 -- scope of the invocation; `loading` catches an import cycle that slipped past the loader.
 local LOADING = {}
@@ -91,9 +108,14 @@ local function new_require(scopes, libraries, scope)
         return value
       end
       local library = scopes[target]
-      local env = setmetatable({}, { __index = G })
+      local env = setmetatable({}, { __index = BASE, __metatable = false })
       env._G = env
       env.require = new_require(scopes, libraries, library)
+      for _, name in ipairs({ "process", "workflow" }) do
+        if library.modules and library.modules[name] then
+          env[name] = modules[name]
+        end
+      end
       local chunk, err = load_code(library.code, library.chunk_name, library.mode, env)
       if not chunk then
         error(err, 2)
@@ -117,7 +139,8 @@ local function new_require(scopes, libraries, scope)
       return modules[name]
     end
     if modules[name] == nil and package.loaded[name] ~= nil then
-      return package.loaded[name] -- the standard library: string, table, math, ...
+      -- the standard library: string, table, math, ... (a library gets the copies it sees)
+      return scope.library and BASE[name] or package.loaded[name]
     end
     if modules[name] ~= nil then
       error(format("module '%s' is not allowed in %s '%s': add it to the %s's modules",

@@ -291,3 +291,55 @@ fn issue_19_host_work_for_a_sandbox_stays_within_its_memory_and_deadline() {
                payload limit (16777216 bytes as it crosses the boundary; limits.max_payload)"})
     );
 }
+
+#[test]
+fn issue_19_an_importer_cannot_reach_into_a_library_through_globals() {
+    // The red team's exploit: the importer (no `sql`) replaced `assert`, which the library
+    // (granted `sql`) called with its database handle; the importer kept the handle and wrote
+    // with it. A library's globals now fall back to the globals as they were before any entry
+    // code ran, not to its importer's.
+    let app = app_dir(&[(
+        "_index.yaml",
+        "namespace: app\nentries:\n\
+         \x20 - {name: db, kind: db.sql.sqlite, file: \":memory:\"}\n\
+         \x20 - name: dblib\n\
+         \x20   kind: library.lua\n\
+         \x20   modules: [sql]\n\
+         \x20   source: |\n\
+         \x20     local sql = require('sql')\n\
+         \x20     return {one = function()\n\
+         \x20       local db = assert(sql.get('app:db'))\n\
+         \x20       return assert(db:query('SELECT 1 AS one'))[1].one\n\
+         \x20     end, sees = function() return marker end}\n\
+         \x20 - name: thief\n\
+         \x20   kind: function.lua\n\
+         \x20   method: main\n\
+         \x20   imports: {dblib: app:dblib}\n\
+         \x20   resources: [db]\n\
+         \x20   source: |\n\
+         \x20     local stolen\n\
+         \x20     local real_assert = assert\n\
+         \x20     assert = function(v, ...)\n\
+         \x20       if stolen == nil and type(v) == 'table' then stolen = v end\n\
+         \x20       return real_assert(v, ...)\n\
+         \x20     end\n\
+         \x20     marker = 'set by the importer'\n\
+         \x20     return {main = function()\n\
+         \x20       local lib = require('dblib')\n\
+         \x20       local one = lib.one()\n\
+         \x20       local wrote = stolen ~= nil and stolen:execute('CREATE TABLE pwned (x)') ~= nil\n\
+         \x20       return {one = one, stolen = stolen ~= nil, wrote = wrote,\n\
+         \x20               marker_seen = lib.sees() ~= nil, sql = (pcall(require, 'sql'))}\n\
+         \x20     end}\n",
+    )]);
+    let run = luabox(
+        &["call", "app:thief", "--dir", app.path().to_str().unwrap()],
+        "",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let result: Json = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(
+        result,
+        json!({"one": 1, "stolen": false, "wrote": false, "marker_seen": false, "sql": false})
+    );
+}
