@@ -438,3 +438,101 @@ fn issue_19_a_body_that_is_not_utf8_is_printed_and_refused_as_a_header_not_a_tra
     );
     assert!(server.log().contains("got\t\\xFF\\xFE"), "{}", server.log());
 }
+
+/// Send `request` on a fresh connection and read until the peer closes, a response head has
+/// arrived, or `wait` passes; the bytes read.
+fn raw(server: &Server, request: &[u8], wait: Duration) -> Vec<u8> {
+    raw_until(server, request, wait, true)
+}
+
+/// [`raw`], reading on past the first response head unless `head_only`.
+fn raw_until(server: &Server, request: &[u8], wait: Duration, head_only: bool) -> Vec<u8> {
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(wait)).unwrap();
+    // The server may answer and close before all of an oversized request is written.
+    let _ = stream.write_all(request);
+    let mut out = Vec::new();
+    let mut buf = [0; 4096];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+        if head_only && out.windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
+    }
+    out
+}
+
+fn status_line(response: &[u8]) -> String {
+    let text = String::from_utf8_lossy(response);
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn issue_19_http_abuse_ends_in_clear_statuses_and_the_server_keeps_serving() {
+    let server = app();
+    let wait = Duration::from_secs(10);
+    let normal = b"GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_eq!(status_line(&raw(&server, normal, wait)), "HTTP/1.1 200 OK");
+
+    // Oversized headers: one huge, or too many.
+    let mut huge = b"GET /items/1 HTTP/1.1\r\nHost: x\r\nX-Big: ".to_vec();
+    huge.extend(std::iter::repeat_n(b'a', 1 << 20));
+    huge.extend_from_slice(b"\r\n\r\n");
+    let mut many = b"GET /items/1 HTTP/1.1\r\nHost: x\r\n".to_vec();
+    for i in 0..500 {
+        many.extend_from_slice(format!("X-{i}: a\r\n").as_bytes());
+    }
+    many.extend_from_slice(b"\r\n");
+    for request in [huge, many] {
+        assert_eq!(
+            status_line(&raw(&server, &request, wait)),
+            "HTTP/1.1 431 Request Header Fields Too Large"
+        );
+    }
+
+    // Smuggling: two lengths are refused; with a length and chunked encoding the chunked body
+    // is read and the connection closed, so the request hidden after it never runs.
+    let two_lengths = b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\
+                        Content-Length: 5\r\n\r\nabcde";
+    assert_eq!(
+        status_line(&raw(&server, two_lengths, wait)),
+        "HTTP/1.1 400 Bad Request"
+    );
+    let smuggled = b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\
+                     Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nDELETE /items/2 HTTP/1.1\r\n\
+                     Host: x\r\n\r\n";
+    let response = String::from_utf8_lossy(&raw_until(&server, smuggled, wait, false)).into_owned();
+    assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    assert!(response.contains("connection: close"), "{response}");
+    assert_eq!(response.matches("HTTP/1.1 ").count(), 1, "{response}");
+
+    // A huge body past the router's limit.
+    let mut body =
+        b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n".to_vec();
+    body.extend(std::iter::repeat_n(b'{', 1 << 16));
+    assert_eq!(
+        status_line(&raw(&server, &body, wait)),
+        "HTTP/1.1 413 Payload Too Large"
+    );
+
+    // Slowloris: headers never finished are cut at the read timeout (5 s in this app) and
+    // answered with nothing.
+    let slow = raw(
+        &server,
+        b"GET /items/1 HTTP/1.1\r\nHost: x\r\n",
+        Duration::from_secs(30),
+    );
+    assert!(slow.is_empty(), "{}", String::from_utf8_lossy(&slow));
+
+    // 5,000 connections held open; the server still answers a normal request.
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let held: Vec<TcpStream> = (0..5_000)
+        .map(|_| TcpStream::connect(&addr).unwrap())
+        .collect();
+    assert_eq!(status_line(&raw(&server, normal, wait)), "HTTP/1.1 200 OK");
+    drop(held);
+}
