@@ -6,7 +6,8 @@
 # vm.max_map_count (65,530) leaves room for; as root this raises it (it only ever grows it),
 # otherwise run `sudo sysctl -w vm.max_map_count=1048576` first. Its Erlang baseline needs
 # `escript` (Debian: erlang-base), installed here when apt-get is usable. The HTTP benchmark
-# (scripts/bench/http.sh) needs wrk and nginx with its Lua module, installed the same way. The
+# (scripts/bench/http.sh) needs wrk and nginx with its Lua module, installed the same way; the
+# noisy-neighbour benchmark (scripts/bench/noisy.sh) needs wrk. The
 # SQL benchmark's PostgreSQL part and the workflow benchmark's Temporal part use
 # LUABOX_TEST_POSTGRES and LUABOX_TEST_TEMPORAL, or throwaway servers started for the run
 # (scripts/with-test-servers.sh).
@@ -35,3 +36,5 @@ echo
 cargo bench -q --bench sql 2>/dev/null
 echo
 scripts/bench/http.sh
+echo
+scripts/bench/noisy.sh

@@ -9,6 +9,7 @@
 //! the sandbox.
 
 mod cache;
+pub(crate) mod lane;
 pub mod limits;
 pub mod pending;
 mod run;
@@ -58,7 +59,7 @@ fn guest(config: &EngineConfig) -> Result<std::borrow::Cow<'static, [u8]>> {
 
 /// How often the epoch advances; a running sandbox yields to tokio every [`SLICE_TICKS`] ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(1);
-const SLICE_TICKS: u64 = 5;
+const SLICE_TICKS: u64 = 1;
 /// Bytes at the top of each pooled fiber stack kept mapped between calls: the stack a short
 /// call uses, which would otherwise page-fault back in on every call.
 const ASYNC_STACK_KEEP_RESIDENT: usize = 128 << 10;
@@ -240,6 +241,8 @@ pub struct Engine {
     config: EngineConfig,
     templates: std::sync::Mutex<HashMap<Vec<String>, EntryPre<SandboxState>>>,
     ticker: EpochTicker,
+    /// Where long export calls take turns (see `lane`).
+    long_lane: Arc<tokio::sync::Semaphore>,
 }
 
 impl Engine {
@@ -263,6 +266,7 @@ impl Engine {
             config,
             templates: Default::default(),
             ticker,
+            long_lane: lane::long_lane(),
         })
     }
 

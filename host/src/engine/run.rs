@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use wasmtime::{Store, Trap, UpdateDeadline};
 
+use super::lane::{LONG_SLICE_TICKS, Lane};
 use super::{Caller, Engine, Invocation, SLICE_TICKS, SandboxState};
 use crate::bindings::{self, Entry, EntryPre, LuaError, Step};
 use crate::engine::Limits;
@@ -75,17 +76,18 @@ pub(super) fn new_store(
     );
     store.data_mut().allowed_hosts = invocation.allowed_hosts.clone();
     store.data_mut().resources = invocation.resources.clone();
+    store.data_mut().lane = Lane::new(engine.long_lane.clone());
     store.set_epoch_deadline(SLICE_TICKS);
-    store.epoch_deadline_callback(|store| {
-        if store
-            .data()
-            .deadline
-            .is_some_and(|deadline| Instant::now() >= deadline)
-        {
-            Err(DeadlineReached.into())
-        } else {
-            Ok(UpdateDeadline::Yield(SLICE_TICKS))
+    store.epoch_deadline_callback(|mut store| {
+        let state = store.data_mut();
+        let deadline = state.deadline;
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            return Err(DeadlineReached.into());
         }
+        Ok(match state.lane.slice_ended(deadline) {
+            None => UpdateDeadline::Yield(SLICE_TICKS),
+            Some(turn) => UpdateDeadline::YieldCustom(LONG_SLICE_TICKS, turn),
+        })
     });
     store
 }
@@ -181,7 +183,10 @@ async fn drive(
 ) -> wasmtime::Result<Result<Vec<u8>, LuaError>> {
     let runner = sandbox.luabox_sandbox_runner();
     let start = to_guest(invocation);
-    let mut step = runner.call_start(&mut *store, &start).await?;
+    store.data_mut().lane.call_began();
+    let started = runner.call_start(&mut *store, &start).await;
+    store.data_mut().lane.call_ended();
+    let mut step = started?;
     loop {
         match step {
             Step::Done(values) => return Ok(Ok(values)),
@@ -199,7 +204,10 @@ async fn drive(
                         .map_err(|_| DeadlineReached)?,
                     None => batch.await,
                 };
-                step = runner.call_resume(&mut *store, &completions).await?;
+                store.data_mut().lane.call_began();
+                let resumed = runner.call_resume(&mut *store, &completions).await;
+                store.data_mut().lane.call_ended();
+                step = resumed?;
             }
         }
     }

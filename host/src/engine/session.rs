@@ -79,9 +79,11 @@ impl Session {
         let state = self.store.data_mut();
         state.step_limit = Some(self.limits.deadline);
         state.restart_step_clock();
+        state.lane.call_began();
     }
 
     fn settle(&mut self, step: wasmtime::Result<Step>) -> Result<Progress, RunError> {
+        self.store.data_mut().lane.call_ended();
         self.store.data_mut().deadline = None;
         let waiting = matches!(step, Ok(Step::Waiting(_)));
         let driven: wasmtime::Result<Result<Vec<u8>, LuaError>> = step.map(|step| match step {

@@ -41,6 +41,8 @@ pub struct SandboxState {
     /// What modules keep for this sandbox between calls (open transactions, ...), one value per
     /// type, dropped with the sandbox.
     module_state: ModuleState,
+    /// Its turn on the engine's long lane (CPU fairness, see `lane`).
+    pub(crate) lane: super::lane::Lane,
 }
 
 impl SandboxState {
@@ -74,6 +76,7 @@ impl SandboxState {
             allowed_hosts: Arc::new([]),
             resources: Arc::new([]),
             module_state: ModuleState::default(),
+            lane: Default::default(),
         }
     }
 

@@ -1,0 +1,140 @@
+//! CPU fairness between sandboxes: a sandbox whose export call has run for
+//! [`LONG_AFTER_SLICES`] slices without waiting is *long*, and a long call runs each further
+//! slice only while it holds a permit of the engine's long lane, which has one permit fewer than
+//! the machine has cores (at least one). Fresh calls never wait for the lane, so however many
+//! calls spin, a core stays free for the short ones: a request to a normal endpoint is served
+//! beside endless loops at close to its latency alone. Long calls take turns on the lane in
+//! arrival order (tokio's semaphore is fair), and each still ends at its own deadline: waiting
+//! for the lane counts against it.
+//!
+//! The lane is taken and given back at the epoch callback (wasmtime's `YieldCustom`), so a long
+//! call gives the lane up every slice and at the end of its export call, never while it waits
+//! for a host operation.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Slices (of `SLICE_TICKS` epoch ticks, 1 ms) an export call runs before it counts as long.
+pub const LONG_AFTER_SLICES: u32 = 3;
+/// The slices of a long call, in epoch ticks (1 ms each): a task queued on the worker thread
+/// that runs it waits at most that long.
+pub const LONG_SLICE_TICKS: u64 = 1;
+
+/// The long lane of an engine.
+pub(crate) fn long_lane() -> Arc<Semaphore> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    Arc::new(Semaphore::new(cores.saturating_sub(1).max(1)))
+}
+
+/// One sandbox's place in the lanes.
+#[derive(Default)]
+pub(crate) struct Lane {
+    /// The engine's long lane; `None` for sandboxes outside the lanes (compiling, snapshots).
+    long: Option<Arc<Semaphore>>,
+    /// Slices the export call in flight has run.
+    slices: u32,
+    /// The permit the running slice holds, once the call is long.
+    permit: Arc<Mutex<Option<OwnedSemaphorePermit>>>,
+}
+
+impl Lane {
+    pub fn new(long: Arc<Semaphore>) -> Lane {
+        Lane {
+            long: Some(long),
+            ..Lane::default()
+        }
+    }
+
+    /// An export call starts: it is fresh again.
+    pub fn call_began(&mut self) {
+        self.slices = 0;
+    }
+
+    /// An export call returned: give the lane back (the sandbox now waits, or is done).
+    pub fn call_ended(&mut self) {
+        self.release();
+    }
+
+    fn release(&self) {
+        self.permit.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+
+    /// A slice ended: `None` to go on after a plain yield to tokio, or what to await before the
+    /// next slice (a permit of the long lane, or the deadline, whichever comes first).
+    pub fn slice_ended(
+        &mut self,
+        deadline: Option<Instant>,
+    ) -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> {
+        self.release();
+        self.slices = self.slices.saturating_add(1);
+        let long = self.long.as_ref()?.clone();
+        if self.slices < LONG_AFTER_SLICES {
+            return None;
+        }
+        let slot = self.permit.clone();
+        Some(Box::pin(async move {
+            let permit = match deadline {
+                Some(deadline) => tokio::time::timeout_at(deadline.into(), long.acquire_owned())
+                    .await
+                    .ok(),
+                None => Some(long.acquire_owned().await),
+            };
+            if let Some(Ok(permit)) = permit {
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(permit);
+            }
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn long_calls_take_turns_on_the_lane_and_fresh_calls_never_wait() {
+        let lane = Arc::new(Semaphore::new(1));
+        let (mut a, mut b) = (Lane::new(lane.clone()), Lane::new(lane.clone()));
+        for _ in 1..LONG_AFTER_SLICES {
+            assert!(a.slice_ended(None).is_none(), "a fresh call goes on");
+        }
+        // `a` is long now: it runs its next slice holding the lane.
+        a.slice_ended(None).unwrap().await;
+        assert_eq!(lane.available_permits(), 0);
+        for _ in 1..LONG_AFTER_SLICES {
+            b.slice_ended(None);
+        }
+        let b_waits = b.slice_ended(None).unwrap();
+        let b_turn = tokio::spawn(b_waits);
+        tokio::task::yield_now().await;
+        assert!(!b_turn.is_finished(), "b waits while a holds the lane");
+        // `a` ends its slice: the lane goes to `b`, and `a` queues behind it.
+        let a_waits = a.slice_ended(None).unwrap();
+        b_turn.await.unwrap();
+        let a_turn = tokio::spawn(a_waits);
+        tokio::task::yield_now().await;
+        assert!(!a_turn.is_finished());
+        b.call_ended();
+        a_turn.await.unwrap();
+        // A new export call is fresh again.
+        a.call_ended();
+        a.call_began();
+        assert!(a.slice_ended(None).is_none());
+        assert_eq!(lane.available_permits(), 1);
+    }
+
+    #[tokio::test]
+    async fn waiting_for_the_lane_ends_at_the_deadline() {
+        let lane = Arc::new(Semaphore::new(0));
+        let mut a = Lane::new(lane);
+        for _ in 1..LONG_AFTER_SLICES {
+            a.slice_ended(None);
+        }
+        let deadline = Instant::now() + std::time::Duration::from_millis(10);
+        a.slice_ended(Some(deadline)).unwrap().await;
+        assert!(a.permit.lock().unwrap().is_none());
+    }
+}
