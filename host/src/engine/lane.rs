@@ -71,10 +71,10 @@ impl Lane {
     ) -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> {
         self.release();
         self.slices = self.slices.saturating_add(1);
-        let long = self.long.as_ref()?.clone();
         if self.slices < LONG_AFTER_SLICES {
             return None;
         }
+        let long = self.long.as_ref()?.clone();
         let slot = self.permit.clone();
         Some(Box::pin(async move {
             let permit = match deadline {
