@@ -48,7 +48,34 @@ wasm_tools --version >/dev/null 2>&1 || missing wasm-tools
 
 lua_src=$(cargo metadata --format-version 1 --manifest-path "$root/guest-lua/Cargo.toml" \
   | python3 -c 'import json,sys,os; m=json.load(sys.stdin); print(next(os.path.dirname(p["manifest_path"]) for p in m["packages"] if p["name"]=="lua-src"))')
-lua_dir=$(ls -d "$lua_src"/lua-5.4.* | sort -V | tail -n 1)
+lua_release=$(ls -d "$lua_src"/lua-5.4.* | sort -V | tail -n 1)
+
+# Lua with one change (glue/grants.c): every function prototype carries the chunk scope it was
+# loaded in, and a tail call records the scope of the code whose frame it replaces, so a module
+# call can always tell which scope's code made it. Each edit must find its anchor exactly once.
+lua_dir="$build/lua"
+cp -r "$lua_release" "$lua_dir"
+python3 - "$lua_dir" <<'PY'
+import os, sys
+def edit(name, anchor, added, before=False):
+    path = os.path.join(sys.argv[1], name)
+    code = open(path).read()
+    if code.count(anchor) != 1:
+        sys.exit(f"build-guest.sh: the Lua patch's anchor is not found once in {name}: {anchor!r}")
+    open(path, "w").write(code.replace(anchor, added + anchor if before else anchor + added))
+edit("lobject.h", "  lu_byte maxstacksize;  /* number of registers needed by this function */\n",
+     "  int scope;  /* luabox: the chunk scope (grants.c); 0 unassigned, -1 luabox's own */\n")
+edit("lfunc.c", "  f->source = NULL;\n", "  f->scope = 0;\n")
+edit("lstate.h", "  unsigned short callstatus;\n",
+     "  int tailscope;  /* luabox: with CIST_TAIL, the scope of the code that made the call */\n")
+edit("ldo.c", "      ci->func.p -= delta;  /* restore 'func' (if vararg) */\n",
+     "      {  /* luabox: the caller's scope, or, if it is luabox's own code that was itself\n"
+     "            tail called, the scope of the code that called it */\n"
+     "        int scope = clLvalue(s2v(ci->func.p))->p->scope;\n"
+     "        if (scope < 0 && (ci->callstatus & CIST_TAIL)) scope = ci->tailscope;\n"
+     "        ci->tailscope = scope;\n"
+     "      }\n", before=True)
+PY
 
 wit-bindgen c "$root/wit" --world entry --out-dir "$build" >/dev/null
 # runner.c frees the two fields of an invocation that wit-bindgen 0.63's free function leaves

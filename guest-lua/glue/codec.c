@@ -179,9 +179,9 @@ int luabox_valid_utf8(const unsigned char *s, size_t len) {
 
 size_t luabox_escape_utf8(const unsigned char *s, size_t len, uint8_t *to) {
   static const char hex[] = "0123456789ABCDEF";
-  size_t size = 0;
-  for (size_t i = 0, n; i < len; i += n) {
-    n = luabox_utf8_sequence(s + i, len - i);
+  size_t shown = len > LUABOX_MAX_SHOWN ? LUABOX_MAX_SHOWN : len, size = 0;
+  for (size_t i = 0, n; i < shown; i += n) {
+    n = luabox_utf8_sequence(s + i, shown - i);
     if (n && to) memcpy(to + size, s + i, n);
     if (n) {
       size += n;
@@ -190,6 +190,12 @@ size_t luabox_escape_utf8(const unsigned char *s, size_t len, uint8_t *to) {
     if (to) memcpy(to + size, (char[4]){'\\', 'x', hex[s[i] >> 4], hex[s[i] & 15]}, 4);
     size += 4;
     n = 1;
+  }
+  if (shown < len) {
+    char note[64];
+    int n = snprintf(note, sizeof note, " [... %zu more bytes cut]", len - shown);
+    if (to) memcpy(to + size, note, (size_t)n);
+    size += (size_t)n;
   }
   return size;
 }

@@ -107,9 +107,12 @@ void luabox_buf_free(luabox_buf *b);
 size_t luabox_utf8_sequence(const unsigned char *s, size_t len);
 /* Whether all `len` bytes of `s` are valid UTF-8. */
 int luabox_valid_utf8(const unsigned char *s, size_t len);
-/* `s` with every byte that is not part of valid UTF-8 written as \xNN (a WIT string must be
- * UTF-8, and Lua strings are bytes: a message may name binary data): the size, and the text
- * into `to` unless it is NULL. */
+/* The most bytes of a text that is only shown (a log line, an error message) handed to the host,
+ * which copies it: past this a note says how many bytes were cut. */
+#define LUABOX_MAX_SHOWN (64u << 10)
+/* `s` as text to show: every byte that is not part of valid UTF-8 written as \xNN (a WIT string
+ * must be UTF-8, and Lua strings are bytes: a message may name binary data), cut after
+ * LUABOX_MAX_SHOWN bytes; the size, and the text into `to` unless it is NULL. */
 size_t luabox_escape_utf8(const unsigned char *s, size_t len, uint8_t *to);
 luabox_sandbox_types_payload_t luabox_buf_give(luabox_buf *b);
 /* Decode a MessagePack array and push its elements onto L. Returns the count pushed, or -1 after
@@ -132,19 +135,37 @@ extern const luabox_module luabox_modules[];
 
 /* Build every module value into the table on top of the stack (name -> value). */
 void luabox_build_modules(lua_State *L);
+/* Registry key of the grant records prelude.lua keeps per invocation (grants.c): scope ->
+ * {what = "entry 'app:x'", modules = {name = true}}. */
+#define LUABOX_GRANTS "luabox.grants"
+/* The scope of luabox's own Lua (the prelude, the faces): transparent to grant checks. */
+#define LUABOX_OWN_SCOPE (-1)
+/* Give the Lua function at `idx` (its prototype and every nested one) chunk scope `scope`. */
+void luabox_give_scope(lua_State *L, int idx, int scope);
+/* set_scope(f, scope) for the prelude: the same from Lua. */
+int luabox_set_scope(lua_State *L);
+/* Wrap the raw functions of module `module` (the table on top of the stack) that act with
+ * authority so that each checks, when called, that the calling code's scope is granted the
+ * module (grants.c); other modules are left as they are. */
+void luabox_guard_module(lua_State *L, const char *module);
 /* Load the Lua face `name` (glue/lua/NAME.lua) and push it as a function; 0 if there is none. */
 int luabox_load_face(lua_State *L, const char *name);
 
 /* WIT strings must be UTF-8: the host traps a sandbox that passes one that is not, so every Lua
  * string handed to the host as a WIT string goes through one of these three. */
-/* Argument `arg` as a WIT string; raises an argument error, as luaL_checklstring does for a value
+/* Argument `arg` as bytes for the host (a string); raises an argument error, as
+ * luaL_checklstring does for a value that is not a string, when it is larger than the payload
+ * limit (every string handed to the host is copied there). */
+entry_list_u8_t luabox_check_bytes(lua_State *L, int arg);
+/* Argument `arg` as a WIT string (bounded the same way); raises an argument error, as luaL_checklstring does for a value
  * that is not a string, when it is not UTF-8 text. */
 entry_string_t luabox_check_text(lua_State *L, int arg);
 /* The same for a function that answers nil, err: 0 after pushing nil and an Invalid error that
  * names `what` ("json.decode: the text") when the argument is not a UTF-8 string. */
 int luabox_text_arg(lua_State *L, int arg, const char *what, entry_string_t *out);
 /* The value at `idx` as text that is only shown (a log line, a location): converted with
- * luaL_tolstring, bytes that are not UTF-8 written as \xNN; the text replaces the value. */
+ * luaL_tolstring, bytes that are not UTF-8 written as \xNN, cut after LUABOX_MAX_SHOWN bytes;
+ * the text replaces the value. */
 entry_string_t luabox_shown_text(lua_State *L, int idx);
 /* Push a Lua string copied from a WIT string the host returned, then free the WIT string. */
 void luabox_push_owned_string(lua_State *L, entry_string_t *s);

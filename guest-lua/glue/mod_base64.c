@@ -5,9 +5,7 @@
 #include "luabox.h"
 
 static int l_encode(lua_State *L) {
-  size_t len;
-  const char *s = luaL_checklstring(L, 1, &len);
-  entry_list_u8_t data = {(uint8_t *)s, len};
+  entry_list_u8_t data = luabox_check_bytes(L, 1);
   entry_string_t text;
   luabox_sandbox_base64_encode(&data, &text);
   luabox_push_owned_string(L, &text);

@@ -11,6 +11,9 @@ static int l_get(lua_State *L) {
     return luabox_push_error(L, "Invalid", "env.get expects a variable name (a string)");
   size_t len;
   const char *name = lua_tolstring(L, 1, &len);
+  if (len > luabox_max_payload())
+    return luabox_push_error(L, "Invalid", "env.get: the name is larger than the sandbox's "
+                                           "payload limit (limits.max_payload)");
   entry_list_u8_t wit_name = {(uint8_t *)name, len};
   entry_string_t value;
   luabox_sandbox_env_host_error_t err;
@@ -27,6 +30,9 @@ static int l_set(lua_State *L) {
   size_t name_len, value_len;
   const char *name = lua_tolstring(L, 1, &name_len);
   const char *value = lua_tolstring(L, 2, &value_len);
+  if (name_len > luabox_max_payload() || value_len > luabox_max_payload())
+    return luabox_push_error(L, "Invalid", "env.set: the name or value is larger than the "
+                                           "sandbox's payload limit (limits.max_payload)");
   entry_list_u8_t wit_name = {(uint8_t *)name, name_len};
   entry_list_u8_t wit_value = {(uint8_t *)value, value_len};
   luabox_sandbox_env_option_handle_t writing;

@@ -6,16 +6,10 @@
  */
 #include "luabox.h"
 
-static entry_list_u8_t check_bytes(lua_State *L, int arg) {
-  size_t len;
-  const char *s = luaL_checklstring(L, arg, &len);
-  return (entry_list_u8_t){(uint8_t *)s, len};
-}
-
 static int l_digest(lua_State *L) {
   luabox_sandbox_hash_algorithm_t algorithm = (luabox_sandbox_hash_algorithm_t)lua_tointeger(
       L, lua_upvalueindex(1));
-  entry_list_u8_t data = check_bytes(L, 1), out;
+  entry_list_u8_t data = luabox_check_bytes(L, 1), out;
   luabox_sandbox_hash_digest(algorithm, &data, lua_toboolean(L, 2), &out);
   luabox_push_owned_bytes(L, &out);
   return 1;
@@ -24,20 +18,20 @@ static int l_digest(lua_State *L) {
 static int l_hmac(lua_State *L) {
   luabox_sandbox_hash_algorithm_t algorithm = (luabox_sandbox_hash_algorithm_t)lua_tointeger(
       L, lua_upvalueindex(1));
-  entry_list_u8_t data = check_bytes(L, 1), key = check_bytes(L, 2), out;
+  entry_list_u8_t data = luabox_check_bytes(L, 1), key = luabox_check_bytes(L, 2), out;
   luabox_sandbox_hash_hmac(algorithm, &data, &key, lua_toboolean(L, 3), &out);
   luabox_push_owned_bytes(L, &out);
   return 1;
 }
 
 static int l_fnv32(lua_State *L) {
-  entry_list_u8_t data = check_bytes(L, 1);
+  entry_list_u8_t data = luabox_check_bytes(L, 1);
   lua_pushinteger(L, (lua_Integer)luabox_sandbox_hash_fnv32(&data));
   return 1;
 }
 
 static int l_fnv64(lua_State *L) {
-  entry_list_u8_t data = check_bytes(L, 1);
+  entry_list_u8_t data = luabox_check_bytes(L, 1);
   lua_pushinteger(L, (lua_Integer)luabox_sandbox_hash_fnv64(&data));
   return 1;
 }

@@ -106,9 +106,7 @@ static int l_set_header(lua_State *L) {
 }
 
 static int l_write(lua_State *L) {
-  size_t len;
-  const char *data = luaL_checklstring(L, 1, &len);
-  entry_list_u8_t wit_data = {(uint8_t *)data, len};
+  entry_list_u8_t wit_data = luabox_check_bytes(L, 1);
   http_error err;
   return done(L, luabox_sandbox_http_write(&wit_data, &err), &err);
 }

@@ -21,6 +21,7 @@ static entry_list_tuple2_string_string_t check_pairs(lua_State *L, int arg) {
                 "too many header or query pairs");
   entry_list_tuple2_string_string_t list = {NULL, (size_t)n};
   if (n == 0) return list;
+  size_t total = 0;
   list.ptr = lua_newuserdatauv(L, sizeof *list.ptr * (size_t)n, 0);
   for (lua_Unsigned i = 0; i < n; i++) {
     entry_string_t *fields[2] = {&list.ptr[i].f0, &list.ptr[i].f1};
@@ -32,6 +33,11 @@ static entry_list_tuple2_string_string_t check_pairs(lua_State *L, int arg) {
       const char *text = lua_tolstring(L, -1, &len);
       if (!luabox_valid_utf8((const unsigned char *)text, len))
         luaL_error(L, "http_client: header and query pairs must be UTF-8 text");
+      total += len + sizeof(entry_string_t); /* the host builds a String of each */
+      if (total > luabox_max_payload())
+        luaL_error(L, "http_client: the header or query pairs are larger than the sandbox's "
+                      "payload limit of %I bytes (limits.max_payload)",
+                   (lua_Integer)luabox_max_payload());
       *fields[j] = (entry_string_t){(uint8_t *)text, len};
       lua_pop(L, 1); /* the table keeps the string alive */
     }
@@ -47,9 +53,7 @@ static int l_request(lua_State *L) {
   request.query = check_pairs(L, 4);
   request.body.is_some = !lua_isnoneornil(L, 5);
   if (request.body.is_some) {
-    size_t len;
-    const char *text = luaL_checklstring(L, 5, &len);
-    request.body.val = (entry_list_u8_t){(uint8_t *)text, len};
+    request.body.val = luabox_check_bytes(L, 5);
   }
   request.timeout.is_some = !lua_isnoneornil(L, 6);
   if (request.timeout.is_some) luabox_check_duration(L, 6, &request.timeout.val);

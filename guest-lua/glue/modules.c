@@ -54,6 +54,7 @@ int luabox_load_face(lua_State *L, const char *name) {
     if (luaL_loadbufferx(L, (const char *)f->code, f->len, lua_tostring(L, -1), "t") != LUA_OK)
       lua_error(L);
     lua_remove(L, -2);
+    luabox_give_scope(L, -1, LUABOX_OWN_SCOPE);
     return 1;
   }
   return 0;
@@ -71,6 +72,7 @@ void luabox_build_modules(lua_State *L) {
     int has_face = luabox_load_face(L, m->name);
     lua_pushcfunction(L, m->open);
     lua_call(L, 0, 1);
+    luabox_guard_module(L, m->name);
     if (has_face) {
       lua_pushcfunction(L, l_load_part);
       lua_call(L, 2, 1);
@@ -135,17 +137,35 @@ void luabox_check_duration(lua_State *L, int arg, luabox_sandbox_types_duration_
   }
 }
 
-entry_string_t luabox_check_text(lua_State *L, int arg) {
+/* Every string handed to the host is copied there: past the payload limit it is refused, so the
+ * host's copy of a sandbox's input is bounded by a fixed amount, not by the sandbox's memory. */
+static const char *too_large(lua_State *L, size_t len) {
+  return lua_pushfstring(L, "%I bytes, more than the sandbox's payload limit of %I bytes "
+                         "(limits.max_payload)", (lua_Integer)len, (lua_Integer)luabox_max_payload());
+}
+
+entry_list_u8_t luabox_check_bytes(lua_State *L, int arg) {
   size_t len;
   const char *s = luaL_checklstring(L, arg, &len);
-  if (!luabox_valid_utf8((const unsigned char *)s, len))
+  if (len > luabox_max_payload()) luaL_argerror(L, arg, too_large(L, len));
+  return (entry_list_u8_t){(uint8_t *)s, len};
+}
+
+entry_string_t luabox_check_text(lua_State *L, int arg) {
+  entry_list_u8_t s = luabox_check_bytes(L, arg);
+  if (!luabox_valid_utf8(s.ptr, s.len))
     luaL_argerror(L, arg, "UTF-8 text expected, got bytes that are not UTF-8");
-  return (entry_string_t){(uint8_t *)s, len};
+  return (entry_string_t){s.ptr, s.len};
 }
 
 int luabox_text_arg(lua_State *L, int arg, const char *what, entry_string_t *out) {
   size_t len;
   const char *s = lua_type(L, arg) == LUA_TSTRING ? lua_tolstring(L, arg, &len) : NULL;
+  if (s && len > luabox_max_payload()) {
+    lua_pushfstring(L, "%s is %s", what, too_large(L, len));
+    luabox_push_error(L, "Invalid", lua_tostring(L, -1));
+    return 0;
+  }
   if (!s || !luabox_valid_utf8((const unsigned char *)s, len)) {
     lua_pushfstring(L, "%s must be %s", what, s ? "UTF-8 text" : "a string");
     luabox_push_error(L, "Invalid", lua_tostring(L, -1));
@@ -159,7 +179,7 @@ entry_string_t luabox_shown_text(lua_State *L, int idx) {
   idx = lua_absindex(L, idx);
   size_t len;
   const unsigned char *s = (const unsigned char *)luaL_tolstring(L, idx, &len);
-  if (!luabox_valid_utf8(s, len)) {
+  if (len > LUABOX_MAX_SHOWN || !luabox_valid_utf8(s, len)) {
     size_t size = luabox_escape_utf8(s, len, NULL);
     luaL_Buffer b;
     luabox_escape_utf8(s, len, (uint8_t *)luaL_buffinitsize(L, &b, size));

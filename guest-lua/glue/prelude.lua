@@ -9,11 +9,19 @@
 -- 2. It returns the function that runs an invocation: it installs a `require` per chunk scope
 --    (the entry's, and one per imported library, each with its own `modules:` and `imports:`),
 --    runs the entry's chunk, and calls what it returned (see run_entry below).
-local WAIT, PARK, load_code, modules, TASKS = ...
+-- 3. It gives every chunk of the invocation its scope (set_scope: 1 the entry, 2.. its libraries;
+--    a chunk user code loads gets its loader's) and keeps GRANTS[scope], the record grants.c
+--    checks a module's guarded functions against when they are called: a handle or module table
+--    that reached code of another scope does not carry its grant along.
+local WAIT, PARK, load_code, modules, TASKS, GRANTS, set_scope = ...
 local co_create, co_resume, co_yield = coroutine.create, coroutine.resume, coroutine.yield
 local co_close, co_status, co_isyieldable = coroutine.close, coroutine.status, coroutine.isyieldable
+local co_running = coroutine.running
+-- Everything the prelude calls after user code has started is a local: user code may replace
+-- globals and the fields of `string` (which string methods are looked up in).
 local select, type, error, setmetatable = select, type, error, setmetatable
-local format = string.format
+local pairs, ipairs = pairs, ipairs
+local format, sub = string.format, string.sub
 local pack, unpack = table.pack, table.unpack
 local G, package = _G, package
 
@@ -39,6 +47,19 @@ function coroutine.resume(co, ...)
     return false, "cannot resume a task: " .. TASK
   end
   return relay(co, co_resume(co, ...))
+end
+
+-- A task (the entry's coroutine, coroutine.spawn's) has no resumer to take yielded values: a
+-- bare coroutine.yield() lets the other tasks run and then continues, yielded values would be
+-- lost, so they are an error.
+function coroutine.yield(...)
+  if select("#", ...) > 0 and TASKS[co_running()] then
+    error("cannot yield values from a task: the entry's code and coroutine.spawn's functions "
+      .. "are run by the sandbox's scheduler, which takes no values (a bare coroutine.yield() "
+      .. "lets the other tasks run); yield values inside a coroutine you created, or pass them "
+      .. "through a channel", 2)
+  end
+  return co_yield(...)
 end
 
 function coroutine.close(co)
@@ -67,9 +88,24 @@ function coroutine.wrap(f)
   end
 end
 
+-- `load` takes text only, and a chunk it loads has the scope of the code that loaded it; in a
+-- library its globals default to the library's own (`env`), not the entry's.
 local raw_load = load
+local function load_in(scope, env, chunk, name, ...)
+  local f, err
+  if env ~= nil and select("#", ...) == 0 then
+    f, err = raw_load(chunk, name, "t", env)
+  else
+    f, err = raw_load(chunk, name, "t", ...)
+  end
+  if f then
+    set_scope(f, scope)
+  end
+  return f, err
+end
+
 function load(chunk, name, mode, ...)
-  return raw_load(chunk, name, "t", ...)
+  return load_in(1, nil, chunk, name, ...)
 end
 
 -- What a library's globals fall back to: the globals as they are before any entry code runs,
@@ -111,6 +147,9 @@ local function new_require(scopes, libraries, scope)
       local env = setmetatable({}, { __index = BASE, __metatable = false })
       env._G = env
       env.require = new_require(scopes, libraries, library)
+      env.load = function(chunk, name, mode, ...)
+        return load_in(target, env, chunk, name, ...)
+      end
       for _, name in ipairs({ "process", "workflow" }) do
         if library.modules and library.modules[name] then
           env[name] = modules[name]
@@ -120,6 +159,7 @@ local function new_require(scopes, libraries, scope)
       if not chunk then
         error(err, 2)
       end
+      set_scope(chunk, target)
       libraries[target] = LOADING
       -- If the library raises, forget it (the traceback still points into the library), so a
       -- later require tries again instead of reporting a cycle.
@@ -158,6 +198,14 @@ end
 -- The `process` global exists in entries that may use it (process.lua and workflow.lua entries
 -- always may), and the `workflow` global in workflow.lua entries.
 return function(scopes, chunk, method, ...)
+  for scope in pairs(GRANTS) do
+    GRANTS[scope] = nil
+  end
+  for index, scope in ipairs(scopes) do
+    local what = scope.library and "library" or "entry"
+    GRANTS[index] = { what = format("%s '%s'", what, scope.id), modules = scope.modules or {} }
+  end
+  set_scope(chunk, 1)
   G.require = new_require(scopes, {}, scopes[1])
   if scopes[1].modules and scopes[1].modules.process then
     G.process = modules.process

@@ -159,6 +159,7 @@ static int init_state(lua_State *L) {
   if (luaL_loadbufferx(L, (const char *)luabox_prelude, sizeof luabox_prelude, "=[luabox]",
                        "t") != LUA_OK)
     return lua_error(L);
+  luabox_give_scope(L, -1, LUABOX_OWN_SCOPE);
   luabox_push_wait_marker(L);
   luabox_push_park_marker(L);
   lua_pushcfunction(L, l_load_code);
@@ -171,7 +172,11 @@ static int init_state(lua_State *L) {
   lua_setmetatable(L, -2);
   lua_pushvalue(L, -1);
   lua_setfield(L, LUA_REGISTRYINDEX, LUABOX_TASK_THREADS);
-  lua_call(L, 5, 1);
+  lua_newtable(L); /* the grant records by scope (grants.c), kept by the prelude */
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, LUABOX_GRANTS);
+  lua_pushcfunction(L, luabox_set_scope);
+  lua_call(L, 7, 1);
   lua_setfield(L, LUA_REGISTRYINDEX, RUN_ENTRY_KEY);
   return 0;
 }

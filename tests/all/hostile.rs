@@ -223,70 +223,109 @@ fn peak_rss(args: &[&str]) -> (u64, Run) {
 #[test]
 fn issue_19_host_work_for_a_sandbox_stays_within_its_memory_and_deadline() {
     // In a 160 MiB sandbox: json.decode of a 50 MB array took 2 GB of host memory and ran 3 s
-    // past a 1 s deadline; hashing 60 MB and decoding 48 MB of base64 ran past 300 ms.
+    // past a 1 s deadline; hashing 60 MB and decoding 48 MB of base64 ran past 300 ms. Now a
+    // string handed to the host is at most the payload limit (16 MiB here), and the work on it
+    // runs in steps that watch the deadline.
     let scripts = app_dir(&[
         (
-            "json.lua",
+            "json_over.lua",
             "local s = '[' .. string.rep('1,', 25000000) .. '1]'\n\
              local v, err = require('json').decode(s)\n\
              return {decoded = v ~= nil, err = tostring(err)}\n",
         ),
         (
+            "hash_over.lua",
+            "local hash, s = require('hash'), string.rep('x', 60000000)\n\
+             return select(2, pcall(function() local h = hash.sha512(s); return h end))\n",
+        ),
+        (
+            "base64_over.lua",
+            "local v, err = require('base64').decode(string.rep('QUJD', 12000000))\n\
+             return {decoded = v ~= nil, err = tostring(err)}\n",
+        ),
+        (
+            "json.lua",
+            "local json, s = require('json'), '[' .. string.rep('1,', 8000000) .. '1]'\n\
+             for _ = 1, 1000 do assert(json.decode(s)) end\n",
+        ),
+        (
             "hash.lua",
-            "return require('hash').sha512(string.rep('x', 60000000))\n",
+            "local hash, s = require('hash'), string.rep('x', 16000000)\n\
+             for _ = 1, 1000 do hash.sha512(s) end\n",
         ),
         (
             "base64.lua",
-            "return #require('base64').decode(string.rep('QUJD', 12000000))\n",
+            "local base64, s = require('base64'), string.rep('QUJD', 4000000)\n\
+             for _ = 1, 1000 do assert(base64.decode(s)) end\n",
+        ),
+        (
+            "json_grows.lua",
+            "local s = '[' .. string.rep('1e5,', 4000000) .. '1e5]'\n\
+             local v, err = require('json').decode(s)\n\
+             return {decoded = v ~= nil, err = tostring(err)}\n",
         ),
     ]);
     const MIB: u64 = 1 << 20;
-    // The documented bound: the sandbox's memory limit, a copy of one import call's input
-    // (which the sandbox holds, so at most its limit again), its output (at most max_payload,
-    // 16 MiB) and the host's own 64 MiB.
-    let bound = 2 * 160 * MIB + 16 * MIB + 64 * MIB;
+    // The documented bound (README, "Hostile tenants"): the sandbox's memory limit, plus a fixed
+    // overhead: one import call's input and its output (each at most max_payload, 16 MiB) and the
+    // host's own 64 MiB.
+    let bound = 160 * MIB + 2 * 16 * MIB + 64 * MIB;
+    let eval = |script: &str, module: &str, timeout: Option<&str>| {
+        let path = scripts.path().join(script);
+        let mut args = vec!["eval", path.to_str().unwrap(), "--modules", module];
+        args.extend(["--memory", "160MiB"]);
+        if let Some(timeout) = timeout {
+            args.extend(["--timeout", timeout]);
+        }
+        let (rss, run) = peak_rss(&args);
+        assert!(rss <= bound, "{script}: peak RSS {} MiB", rss / MIB);
+        run
+    };
+    let limit = "more than the sandbox's payload limit of 16777216 bytes (limits.max_payload)";
+
+    // Input over the limit is refused before it reaches the host.
+    let run = eval("json_over.lua", "json", None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        serde_json::from_str::<Json>(run.stdout.trim()).unwrap(),
+        json!({"decoded": false, "err": format!("json.decode: the text is 50000003 bytes, {limit}")})
+    );
+    let run = eval("hash_over.lua", "hash", None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        serde_json::from_str::<Json>(run.stdout.trim()).unwrap(),
+        json!(format!(
+            "{}:2: bad argument #1 to 'sha512' (60000000 bytes, {limit})",
+            scripts.path().join("hash_over.lua").display()
+        ))
+    );
+    let run = eval("base64_over.lua", "base64", None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        serde_json::from_str::<Json>(run.stdout.trim()).unwrap(),
+        json!({"decoded": false, "err": format!("base64.decode: the text is 48000000 bytes, {limit}")})
+    );
+
+    // Work on input under the limit stops at the deadline.
     for (script, module, timeout) in [
         ("json.lua", "json", "1s"),
         ("hash.lua", "hash", "300ms"),
         ("base64.lua", "base64", "300ms"),
     ] {
-        let path = scripts.path().join(script);
-        let args = [
-            "eval",
-            path.to_str().unwrap(),
-            "--modules",
-            module,
-            "--memory",
-            "160MiB",
-            "--timeout",
-            timeout,
-        ];
-        let (rss, run) = peak_rss(&args);
+        let run = eval(script, module, Some(timeout));
         assert_eq!(run.code, 2, "{script}: {}", run.stderr);
         assert!(
             run.stderr.contains("deadline exceeded"),
             "{script}: {}",
             run.stderr
         );
-        assert!(rss <= bound, "{script}: peak RSS {} MiB", rss / MIB);
     }
 
-    // With time enough, the decoded value stops at the payload limit with an error.
-    let path = scripts.path().join("json.lua");
-    let args = [
-        "eval",
-        path.to_str().unwrap(),
-        "--modules",
-        "json",
-        "--memory",
-        "160MiB",
-    ];
-    let (rss, run) = peak_rss(&args);
+    // A text under the limit whose value grows past it as it crosses stops with an error.
+    let run = eval("json_grows.lua", "json", None);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(rss <= bound, "peak RSS {} MiB", rss / MIB);
-    let result: Json = serde_json::from_str(run.stdout.trim()).unwrap();
     assert_eq!(
-        result,
+        serde_json::from_str::<Json>(run.stdout.trim()).unwrap(),
         json!({"decoded": false, "err": "json.decode: the value is larger than the sandbox's \
                payload limit (16777216 bytes as it crosses the boundary; limits.max_payload)"})
     );
@@ -341,5 +380,101 @@ fn issue_19_an_importer_cannot_reach_into_a_library_through_globals() {
     assert_eq!(
         result,
         json!({"one": 1, "stolen": false, "wrote": false, "marker_seen": false, "sql": false})
+    );
+}
+
+#[test]
+fn issue_19_a_handle_a_library_leaks_does_not_carry_its_grant() {
+    // The library (granted `sql` and `store`) hands out its handles, its module tables and a
+    // callback slot on purpose; the importer is granted neither module. Each use by the
+    // importer's code is refused at the call, however the value got there (a tail call, which
+    // removes the caller's frame, included), while the library's own calls keep working.
+    let app = app_dir(&[(
+        "_index.yaml",
+        "namespace: app\nentries:\n\
+         \x20 - {name: db, kind: db.sql.sqlite, file: \":memory:\"}\n\
+         \x20 - {name: kv, kind: store.memory}\n\
+         \x20 - name: lib\n\
+         \x20   kind: library.lua\n\
+         \x20   modules: [sql, store]\n\
+         \x20   source: |\n\
+         \x20     local sql, store = require('sql'), require('store')\n\
+         \x20     local db = assert(sql.get('app:db'))\n\
+         \x20     local kv = assert(store.get('app:kv'))\n\
+         \x20     return {\n\
+         \x20       leak = function() return db, sql, kv, store end,\n\
+         \x20       with_db = function(f) return f(db) end,\n\
+         \x20       with_db_kept = function(f) local r = f(db) return r end,\n\
+         \x20       one = function() return db:query('SELECT 1 AS one') end,\n\
+         \x20       tables = function()\n\
+         \x20         return assert(db:query('SELECT count(*) AS n FROM sqlite_master'))[1].n\n\
+         \x20       end,\n\
+         \x20       loaded_sees = function() return load('return marker')() end,\n\
+         \x20       loaded_query = function() return load('local db = ... return db:query(\"SELECT 2 AS two\")')(db) end,\n\
+         \x20     }\n\
+         \x20 - name: thief\n\
+         \x20   kind: function.lua\n\
+         \x20   method: main\n\
+         \x20   imports: {lib: app:lib}\n\
+         \x20   resources: [db, kv]\n\
+         \x20   source: |\n\
+         \x20     marker = 'set by the importer'\n\
+         \x20     local function refused(f, ...)\n\
+         \x20       local ok, err = pcall(f, ...)\n\
+         \x20       return not ok and tostring(err) or 'ran'\n\
+         \x20     end\n\
+         \x20     return {main = function()\n\
+         \x20       local lib = require('lib')\n\
+         \x20       local db, sql, kv, store = lib.leak()\n\
+         \x20       local pwn = 'CREATE TABLE pwned (x)'\n\
+         \x20       local tail = function(d) return d:execute(pwn) end\n\
+         \x20       return {\n\
+         \x20         handle = refused(function() local r = db:execute(pwn); return r end),\n\
+         \x20         tail_call = refused(tail, db),\n\
+         \x20         module = refused(sql.get, 'app:db'),\n\
+         \x20         store_handle = refused(function() local r = kv:set('k', 'v'); return r end),\n\
+         \x20         store_module = refused(store.get, 'app:kv'),\n\
+         \x20         callback = refused(lib.with_db, tail),\n\
+         \x20         callback_kept = refused(lib.with_db_kept, tail),\n\
+         \x20         wrapped = refused(coroutine.wrap(db.execute), db, pwn),\n\
+         \x20         named_like_the_library = refused(lib.with_db_kept,\n\
+         \x20           load('return (...):execute(\"' .. pwn .. '\")', '=app:lib')),\n\
+         \x20         library_tail_call = lib.one()[1].one,\n\
+         \x20         library_load = lib.loaded_query()[1].two,\n\
+         \x20         library_load_sees_importer = lib.loaded_sees() ~= nil,\n\
+         \x20         tables = lib.tables(),\n\
+         \x20       }\n\
+         \x20     end}\n",
+    )]);
+    let run = luabox(
+        &["call", "app:thief", "--dir", app.path().to_str().unwrap()],
+        "",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let result: Json = serde_json::from_str(run.stdout.trim()).unwrap();
+    let refusal = |at: &str, module: &str| {
+        format!(
+            "{at}module '{module}' is not allowed in entry 'app:thief': its functions and the \
+             handles it returns work only in code whose modules list it (this value came from \
+             another entry or library)"
+        )
+    };
+    assert_eq!(
+        result,
+        json!({
+            "handle": refusal("app:thief:12: ", "sql"),
+            "tail_call": refusal("", "sql"),
+            "module": refusal("app:thief:3: ", "sql"),
+            "store_handle": refusal("app:thief:15: ", "store"),
+            "store_module": refusal("app:thief:3: ", "store"),
+            "callback": refusal("", "sql"),
+            "callback_kept": refusal("", "sql"),
+            "wrapped": refusal("", "sql"),
+            "named_like_the_library": refusal("", "sql"),
+            "library_tail_call": 1,
+            "library_load": 2,
+            "library_load_sees_importer": false,
+            "tables": 0,
+        })
     );
 }
