@@ -133,6 +133,7 @@ impl CallError {
                 .unwrap_or_else(|| ErrorObject::new("Internal", failure.message.clone())),
             RunError::Deadline { .. } => timeout(error.to_string()),
             RunError::Stopped(reason) => ErrorObject::new("Canceled", reason.clone()),
+            RunError::Busy { .. } => ErrorObject::new("Unavailable", error.to_string()),
             error => ErrorObject::new("Internal", error.to_string()),
         }
     }

@@ -71,6 +71,12 @@ pub enum RunError {
          activities and children) than limits.max_pending allows at once"
     )]
     Pending { limit: u32 },
+    /// Every sandbox slot of the engine stayed in use until the call's deadline.
+    #[error(
+        "no free sandbox: all {slots} sandboxes of this engine stayed busy until the call's \
+         deadline"
+    )]
+    Busy { slots: u32 },
     #[error("sandbox trapped: {0}")]
     Trap(String),
     /// A process ended from outside: terminated, or a linked process failed.
@@ -101,6 +107,7 @@ impl RunError {
             RunError::Memory { .. } => "memory",
             RunError::Stack => "stack",
             RunError::Pending { .. } => "pending",
+            RunError::Busy { .. } => "busy",
             RunError::Trap(_) => "trap",
             RunError::Stopped(_) => "stopped",
             RunError::Host(_) => "host",

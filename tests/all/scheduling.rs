@@ -2,6 +2,7 @@
 //! breaches leave the engine healthy, pool slots are returned, and waits do not hold threads.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use luabox::codec::{json_to_values, values_to_json};
 use luabox::engine::{Engine, Invocation, Limits};
@@ -192,23 +193,27 @@ fn deadline_covers_waiting_too() {
 
 /// More sandboxes at once than the pool has slots: the extra one fails clearly, the others finish.
 #[test]
-fn a_full_pool_is_a_clear_error() {
+fn a_full_pool_queues_calls_until_their_deadline() {
+    // Two slots, both held by 100 ms sleepers: a third call waits for a slot (back-pressure)
+    // and runs; a fourth whose 20 ms deadline passes first gets a clear error, not a trap.
     let engine = engine_with_slots(2);
     let sleeper = || with_modules(script("require('time').sleep('100ms') return 1"), &["time"]);
-    let (a, b, c) = current_thread().block_on(async {
+    let mut hurried = script("return 1");
+    hurried.limits.deadline = Duration::from_millis(20);
+    let (a, b, queued, late) = current_thread().block_on(async {
         tokio::join!(
             engine.run(sleeper()),
             engine.run(sleeper()),
-            engine.run(sleeper())
+            engine.run(sleeper()),
+            engine.run(hurried)
         )
     });
     assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
-    let error = c.unwrap_err();
-    assert_eq!(error.kind(), "host");
-    assert!(
-        error
-            .to_string()
-            .contains("cannot create a sandbox instance"),
-        "{error}"
+    assert!(queued.is_ok(), "{queued:?}");
+    let error = late.unwrap_err();
+    assert_eq!(error.kind(), "busy");
+    assert_eq!(
+        error.to_string(),
+        "no free sandbox: all 2 sandboxes of this engine stayed busy until the call's deadline"
     );
 }

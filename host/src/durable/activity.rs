@@ -191,7 +191,9 @@ pub fn judge(error: CallError, policy: &RetryPolicy) -> (ErrorObject, bool) {
         CallError::Returned(returned) => returned.retryable != Some(false),
         CallError::TimedOut(_) => true,
         CallError::Run(RunError::Lua(_)) => object.retryable == Some(true),
-        CallError::Run(RunError::Deadline { .. } | RunError::Host(_)) => true,
+        CallError::Run(RunError::Deadline { .. } | RunError::Busy { .. } | RunError::Host(_)) => {
+            true
+        }
         CallError::Run(_) => false,
     };
     let listed = policy.non_retryable.contains(&object.kind);

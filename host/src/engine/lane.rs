@@ -1,11 +1,10 @@
 //! CPU fairness between sandboxes: a sandbox whose export call has run for
 //! [`LONG_AFTER_SLICES`] slices without waiting is *long*, and a long call runs each further
-//! slice only while it holds a permit of the engine's long lane, which has one permit fewer than
-//! the machine has cores (at least one). Fresh calls never wait for the lane, so however many
+//! slice only while it holds a turn on the engine's long lane (`long_lane`: one turn fewer than
+//! the machine has cores, at least one, shared round-robin between namespaces). Fresh calls never wait for the lane, so however many
 //! calls spin, a core stays free for the short ones: a request to a normal endpoint is served
-//! beside endless loops at close to its latency alone. Long calls take turns on the lane in
-//! arrival order (tokio's semaphore is fair), and each still ends at its own deadline: waiting
-//! for the lane counts against it.
+//! beside endless loops at close to its latency alone. Each long call still ends at its own
+//! deadline: waiting for the lane counts against it.
 //!
 //! The lane is taken and given back at the epoch callback (wasmtime's `YieldCustom`), so a long
 //! call gives the lane up every slice and at the end of its export call, never while it waits
@@ -16,7 +15,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use super::long_lane::{LongLane, Turn};
 
 /// Slices (of `SLICE_TICKS` epoch ticks, 1 ms) an export call runs before it counts as long.
 pub const LONG_AFTER_SLICES: u32 = 3;
@@ -24,27 +23,24 @@ pub const LONG_AFTER_SLICES: u32 = 3;
 /// that runs it waits at most that long.
 pub const LONG_SLICE_TICKS: u64 = 1;
 
-/// The long lane of an engine.
-pub(crate) fn long_lane() -> Arc<Semaphore> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    Arc::new(Semaphore::new(cores.saturating_sub(1).max(1)))
-}
-
 /// One sandbox's place in the lanes.
 #[derive(Default)]
 pub(crate) struct Lane {
     /// The engine's long lane; `None` for sandboxes outside the lanes (compiling, snapshots).
-    long: Option<Arc<Semaphore>>,
+    long: Option<Arc<LongLane>>,
+    /// The namespace of the sandbox's entry, which its turns count against.
+    namespace: Arc<str>,
     /// Slices the export call in flight has run.
     slices: u32,
-    /// The permit the running slice holds, once the call is long.
-    permit: Arc<Mutex<Option<OwnedSemaphorePermit>>>,
+    /// The turn the running slice holds, once the call is long.
+    turn: Arc<Mutex<Option<Turn>>>,
 }
 
 impl Lane {
-    pub fn new(long: Arc<Semaphore>) -> Lane {
+    pub fn new(long: Arc<LongLane>, namespace: Arc<str>) -> Lane {
         Lane {
             long: Some(long),
+            namespace,
             ..Lane::default()
         }
     }
@@ -60,7 +56,7 @@ impl Lane {
     }
 
     fn release(&self) {
-        self.permit.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.turn.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
     /// A slice ended: `None` to go on after a plain yield to tokio, or what to await before the
@@ -75,16 +71,16 @@ impl Lane {
             return None;
         }
         let long = self.long.as_ref()?.clone();
-        let slot = self.permit.clone();
+        let (namespace, slot) = (self.namespace.clone(), self.turn.clone());
         Some(Box::pin(async move {
-            let permit = match deadline {
-                Some(deadline) => tokio::time::timeout_at(deadline.into(), long.acquire_owned())
+            let turn = match deadline {
+                Some(deadline) => tokio::time::timeout_at(deadline.into(), long.turn(namespace))
                     .await
                     .ok(),
-                None => Some(long.acquire_owned().await),
+                None => Some(long.turn(namespace).await),
             };
-            if let Some(Ok(permit)) = permit {
-                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(permit);
+            if let Some(turn) = turn {
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(turn);
             }
         }))
     }
@@ -96,14 +92,17 @@ mod tests {
 
     #[tokio::test]
     async fn long_calls_take_turns_on_the_lane_and_fresh_calls_never_wait() {
-        let lane = Arc::new(Semaphore::new(1));
-        let (mut a, mut b) = (Lane::new(lane.clone()), Lane::new(lane.clone()));
+        let lane = LongLane::new(1);
+        let (mut a, mut b) = (
+            Lane::new(lane.clone(), "app".into()),
+            Lane::new(lane.clone(), "app".into()),
+        );
         for _ in 1..LONG_AFTER_SLICES {
             assert!(a.slice_ended(None).is_none(), "a fresh call goes on");
         }
         // `a` is long now: it runs its next slice holding the lane.
         a.slice_ended(None).unwrap().await;
-        assert_eq!(lane.available_permits(), 0);
+        assert_eq!(lane.free_turns(), 0);
         for _ in 1..LONG_AFTER_SLICES {
             b.slice_ended(None);
         }
@@ -123,18 +122,18 @@ mod tests {
         a.call_ended();
         a.call_began();
         assert!(a.slice_ended(None).is_none());
-        assert_eq!(lane.available_permits(), 1);
+        assert_eq!(lane.free_turns(), 1);
     }
 
     #[tokio::test]
     async fn waiting_for_the_lane_ends_at_the_deadline() {
-        let lane = Arc::new(Semaphore::new(0));
-        let mut a = Lane::new(lane);
+        let lane = LongLane::new(0);
+        let mut a = Lane::new(lane, "app".into());
         for _ in 1..LONG_AFTER_SLICES {
             a.slice_ended(None);
         }
         let deadline = Instant::now() + std::time::Duration::from_millis(10);
         a.slice_ended(Some(deadline)).unwrap().await;
-        assert!(a.permit.lock().unwrap().is_none());
+        assert!(a.turn.lock().unwrap().is_none());
     }
 }

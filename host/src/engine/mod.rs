@@ -8,9 +8,11 @@
 //! time). [`Engine::run`] runs one invocation in a fresh instance; see [`run`] for how it drives
 //! the sandbox.
 
+mod admission;
 mod cache;
 pub(crate) mod lane;
 pub mod limits;
+mod long_lane;
 pub mod pending;
 mod run;
 pub mod session;
@@ -242,7 +244,9 @@ pub struct Engine {
     templates: std::sync::Mutex<HashMap<Vec<String>, EntryPre<SandboxState>>>,
     ticker: EpochTicker,
     /// Where long export calls take turns (see `lane`).
-    long_lane: Arc<tokio::sync::Semaphore>,
+    long_lane: Arc<long_lane::LongLane>,
+    /// The sandbox slots, taken before a sandbox is created (see `admission`).
+    admission: admission::Admission,
 }
 
 impl Engine {
@@ -260,13 +264,15 @@ impl Engine {
             &cache_dir,
         )?;
         let ticker = EpochTicker::start(wasmtime.clone());
+        let admission = admission::Admission::new(config.max_instances);
         Ok(Engine {
             wasmtime,
             component,
             config,
             templates: Default::default(),
             ticker,
-            long_lane: lane::long_lane(),
+            long_lane: long_lane::LongLane::for_this_machine(),
+            admission,
         })
     }
 

@@ -40,8 +40,10 @@ pub(super) async fn run(
     control: Control,
 ) -> Result<Vec<u8>, RunError> {
     let limits = invocation.limits;
-    let mut store = new_store(engine, &invocation, caller);
     let deadline = control.deadline.map(|limit| Instant::now() + limit);
+    // Declared before the store, so the slot is given back after the sandbox is dropped.
+    let _slot = engine.admission.admit(deadline).await?;
+    let mut store = new_store(engine, &invocation, caller);
     store.data_mut().deadline = deadline;
 
     let sandbox = instantiate(&mut store, &template, &limits).await?;
@@ -76,7 +78,10 @@ pub(super) fn new_store(
     );
     store.data_mut().allowed_hosts = invocation.allowed_hosts.clone();
     store.data_mut().resources = invocation.resources.clone();
-    store.data_mut().lane = Lane::new(engine.long_lane.clone());
+    store.data_mut().lane = Lane::new(
+        engine.long_lane.clone(),
+        super::long_lane::namespace_of(&invocation.entry),
+    );
     store.set_epoch_deadline(SLICE_TICKS);
     store.epoch_deadline_callback(|mut store| {
         let state = store.data_mut();
@@ -152,6 +157,10 @@ pub(super) async fn compile(
     sources: &[(&str, &[u8])],
 ) -> Result<Vec<Result<Vec<u8>, String>>, RunError> {
     let limits = Limits::default();
+    let _slot = engine
+        .admission
+        .admit(Some(Instant::now() + limits.deadline))
+        .await?;
     let mut store = SandboxState::store(
         engine.wasmtime(),
         "luabox:compile",

@@ -6,6 +6,7 @@
 
 use wasmtime::Store;
 
+use super::admission::Slot;
 use super::run::{classify, instantiate, new_store, to_guest};
 use super::{Caller, Engine, Invocation, Limits, SandboxState};
 use crate::bindings::{Completion, Entry, LuaError, Step};
@@ -15,6 +16,8 @@ pub struct Session {
     store: Store<SandboxState>,
     sandbox: Entry,
     limits: Limits,
+    /// Dropped after the store (fields drop in order): the sandbox's slot in the engine.
+    _slot: Slot,
 }
 
 /// Where a session stands after a step.
@@ -36,6 +39,7 @@ impl Engine {
     ) -> Result<Session, RunError> {
         let template = self.template(&invocation.linked)?;
         let limits = invocation.limits;
+        let slot = self.admission.admit(None).await?;
         let mut store = new_store(self, invocation, caller);
         prepare(store.data_mut());
         let sandbox = instantiate(&mut store, &template, &limits).await?;
@@ -43,6 +47,7 @@ impl Engine {
             store,
             sandbox,
             limits,
+            _slot: slot,
         })
     }
 }

@@ -277,6 +277,9 @@ impl Site {
                 StatusCode::GATEWAY_TIMEOUT,
                 format!("the handler {} did not finish in time", route.func),
             ),
+            Err(CallError::Run(busy @ RunError::Busy { .. })) => {
+                error(StatusCode::SERVICE_UNAVAILABLE, busy.to_string())
+            }
             _ if written.touched => written_response(written),
             Err(failure) => error(StatusCode::INTERNAL_SERVER_ERROR, failure.to_string()),
             Ok(values) => match decode_values(&values).ok().and_then(|mut values| {
