@@ -82,6 +82,11 @@ impl Lane {
             if let Some(turn) = turn {
                 *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(turn);
             }
+            // Back to tokio between slices even when the turn came at once (one long call
+            // alone): wasmtime runs on without yielding when this future is ready on its first
+            // poll, and the call's task would never let its worker run other tasks, nor see
+            // its stop (a terminated process) or its deadline.
+            tokio::task::yield_now().await;
         }))
     }
 }
@@ -123,6 +128,22 @@ mod tests {
         a.call_began();
         assert!(a.slice_ended(None).is_none());
         assert_eq!(lane.free_turns(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_long_call_alone_still_yields_to_tokio_every_slice() {
+        let lane = LongLane::new(1);
+        let mut a = Lane::new(lane.clone(), "app".into());
+        for _ in 1..LONG_AFTER_SLICES {
+            a.slice_ended(None);
+        }
+        for _ in 0..3 {
+            let mut slice = a.slice_ended(None).unwrap();
+            let first = std::future::poll_fn(|cx| std::task::Poll::Ready(slice.as_mut().poll(cx)));
+            assert!(first.await.is_pending(), "the slice gives tokio a turn");
+            slice.await;
+            assert_eq!(lane.free_turns(), 0, "it runs holding the lane");
+        }
     }
 
     #[tokio::test]
