@@ -113,15 +113,26 @@ end
 -- own, and an importer that replaces `assert` or `string.format` among its globals cannot reach
 -- into the code of a library it imports (which may hold grants the importer lacks).
 local BASE = {}
+local function copy_of(value)
+  local copy = {}
+  for k, v in pairs(value) do
+    copy[k] = v
+  end
+  return copy
+end
 for name, value in pairs(G) do
-  if type(value) == "table" and name ~= "_G" and name ~= "package" then
-    local copy = {}
-    for k, v in pairs(value) do
-      copy[k] = v
-    end
-    BASE[name] = copy
-  elseif name ~= "_G" and name ~= "package" then
-    BASE[name] = value
+  if name == "_G" or name == "package" then
+    -- a library's own, set when it is loaded
+  elseif value == string then
+    -- string(x) casts (types.lua): the copy casts through the original
+    BASE[name] = setmetatable(copy_of(value), {
+      __call = function(_, v) return value(v) end,
+      __metatable = false,
+    })
+  elseif type(value) == "table" and getmetatable(value) == nil then
+    BASE[name] = copy_of(value)
+  else
+    BASE[name] = value -- functions, and type values (immutable)
   end
 end
 

@@ -141,6 +141,10 @@ static int init_state(lua_State *L) {
   lua_setfield(L, LUA_REGISTRYINDEX, LUABOX_FROM_HOST);
   lua_setglobal(L, "errors");
 
+  /* the run-time values of typed Lua's types, and the globals typeof, Integer, integer, ... */
+  if (!luabox_load_face(L, "types")) return luaL_error(L, "the types face is missing");
+  lua_call(L, 0, 0);
+
   /* channel (global) and coroutine.spawn */
   if (!luabox_load_face(L, "channel")) return luaL_error(L, "the channel face is missing");
   luabox_open_tasks(L);

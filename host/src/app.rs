@@ -520,17 +520,34 @@ async fn compile_all(
             _ => None,
         })
         .collect();
-    let sources: Vec<(&str, &[u8])> = lua
+    // Typed Lua is lowered to plain Lua first (line for line); what cannot be lowered is
+    // reported the way Lua's own syntax errors are.
+    let mut errors = Vec::new();
+    let mut plain = Vec::with_capacity(lua.len());
+    for (entry, spec) in lua {
+        match crate::typed::to_plain_lua(&spec.source.text) {
+            Ok(text) => plain.push((entry, spec, text)),
+            Err(error) => {
+                let message = format!(
+                    "{}:{}: {}",
+                    shown_name(&spec.source),
+                    error.line,
+                    error.message
+                );
+                errors.push(syntax_error(dir, entry, &spec.source, &message));
+            }
+        }
+    }
+    let sources: Vec<(&str, &[u8])> = plain
         .iter()
-        .map(|(_, spec)| (spec.source.chunk_name.as_str(), spec.source.text.as_bytes()))
+        .map(|(_, spec, text)| (spec.source.chunk_name.as_str(), text.as_bytes()))
         .collect();
     let results = engine
         .compile(&sources)
         .await
         .map_err(|error| LoadError::Host(anyhow::anyhow!("compiling Lua sources: {error}")))?;
     let mut compiled = HashMap::new();
-    let mut errors = Vec::new();
-    for ((entry, spec), result) in lua.into_iter().zip(results) {
+    for ((entry, spec, _), result) in plain.into_iter().zip(results) {
         match result {
             Ok(code) => {
                 compiled.insert(
@@ -553,6 +570,15 @@ async fn compile_all(
     }
 }
 
+/// The chunk name as Lua shows it in messages.
+fn shown_name(source: &config::LuaSource) -> &str {
+    source
+        .chunk_name
+        .strip_prefix('@')
+        .or_else(|| source.chunk_name.strip_prefix('='))
+        .unwrap_or(&source.chunk_name)
+}
+
 /// Place Lua's syntax message ("src/a.lua:3: unexpected symbol near 'x'") at its file and line.
 fn syntax_error(
     dir: &Path,
@@ -560,11 +586,7 @@ fn syntax_error(
     source: &config::LuaSource,
     message: &str,
 ) -> ConfigError {
-    let shown = source
-        .chunk_name
-        .strip_prefix('@')
-        .or_else(|| source.chunk_name.strip_prefix('='))
-        .unwrap_or(&source.chunk_name);
+    let shown = shown_name(source);
     let parsed = message
         .strip_prefix(shown)
         .and_then(|rest| rest.strip_prefix(':'))

@@ -18,6 +18,7 @@
 //! - [`modules`]: one file per host interface, each behind [`modules::HostModule`].
 //! - [`env`]: the app's `env.variable` entries and the `env.storage.*` entries holding them.
 //! - [`sql`]: the app's SQL databases (SQLite, PostgreSQL): pools, statements, transactions.
+//! - [`typed`]: typed Lua (Wippy's type syntax) lowered to plain Lua 5.4, line for line.
 //! - [`codec`]: values across the boundary (MessagePack) and their JSON form for the CLI.
 //! - [`error`]: how a run can end badly.
 //! - [`cli`]: the `luabox` command line; `main.rs` only calls [`cli::main`].
@@ -50,3 +51,4 @@ pub mod registry;
 pub mod sql;
 pub mod store;
 pub mod temporal;
+pub mod typed;

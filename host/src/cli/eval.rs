@@ -65,6 +65,17 @@ fn prepare(args: EvalArgs) -> Result<Invocation, String> {
         let source = std::fs::read(&args.file).map_err(|e| format!("cannot read {path}: {e}"))?;
         (source, format!("@{path}"), format!("eval:{path}"))
     };
+    // Typed Lua becomes plain Lua line for line; bytes that are not UTF-8 are left to Lua.
+    let source = match std::str::from_utf8(&source) {
+        Ok(text) => match crate::typed::to_plain_lua(text) {
+            Ok(plain) => plain.into_owned().into_bytes(),
+            Err(error) => {
+                let shown = chunk_name.trim_start_matches(['@', '=']);
+                return Err(format!("{shown}:{}: {}", error.line, error.message));
+            }
+        },
+        Err(_) => source,
+    };
     let arguments = args
         .args
         .iter()
