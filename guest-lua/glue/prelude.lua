@@ -206,8 +206,8 @@ end
 -- scope. If the chunk returns a function, that function is called with the arguments; if it
 -- returns a table and the entry names a `method`, that field is called; without a method the
 -- chunk's own values are the result.
--- The `process` global exists in entries that may use it (process.lua and workflow.lua entries
--- always may), and the `workflow` global in workflow.lua entries.
+-- The `process` global exists in every entry (the host lists it in every scope's modules), and
+-- the `workflow` global in workflow.lua entries.
 return function(scopes, chunk, method, ...)
   for scope in pairs(GRANTS) do
     GRANTS[scope] = nil

@@ -148,6 +148,8 @@ fn timeout(message: String) -> ErrorObject {
 impl App {
     /// Load the app in `dir`: read and validate its YAML, compile every Lua entry.
     pub async fn load(dir: &Path, engine: Engine) -> Result<Arc<App>, LoadError> {
+        crate::modules::http_client::operator_hosts()
+            .map_err(|message| LoadError::Host(anyhow::anyhow!(message)))?;
         let loaded = config::load(dir, &modules::names()).map_err(LoadError::Config)?;
         let env =
             crate::env::AppEnv::open(&loaded.root, &loaded.entries).map_err(LoadError::Config)?;

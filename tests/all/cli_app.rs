@@ -284,3 +284,45 @@ fn test_counts_each_way_of_failing_and_filters_by_id() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("no tests matched"), "{}", run.stderr);
 }
+
+#[test]
+fn any_lua_entry_is_importable_and_an_alias_may_shadow_a_module() {
+    // As in Wippy: require() of a function.lua or process.lua returns what its chunk returns
+    // (its `method:` plays no part), and an import named like a module is the import.
+    let app = crate::util::app_dir(&[(
+        "_index.yaml",
+        "namespace: app\nentries:\n\
+         \x20 - name: helpers\n\
+         \x20   kind: function.lua\n\
+         \x20   method: main\n\
+         \x20   modules: [json]\n\
+         \x20   source: |\n\
+         \x20     local json = require('json')\n\
+         \x20     return {main = function() end, encode = function(v) return json.encode(v) end}\n\
+         \x20 - name: worker\n\
+         \x20   kind: process.lua\n\
+         \x20   method: run\n\
+         \x20   source: |\n\
+         \x20     return {run = function() end, name = 'worker'}\n\
+         \x20 - name: fake_json\n\
+         \x20   kind: library.lua\n\
+         \x20   source: |\n\
+         \x20     return {encode = function() return 'not json' end}\n\
+         \x20 - name: user\n\
+         \x20   kind: function.lua\n\
+         \x20   method: main\n\
+         \x20   modules: [json]\n\
+         \x20   imports: {helpers: helpers, worker: worker, json: fake_json}\n\
+         \x20   source: |\n\
+         \x20     return {main = function()\n\
+         \x20       return {require('helpers').encode({1}), require('worker').name,\n\
+         \x20               require('json').encode({1})}\n\
+         \x20     end}\n",
+    )]);
+    let run = luabox(
+        &["call", "app:user", "--dir", app.path().to_str().unwrap()],
+        "",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), r#"["[1]","worker","not json"]"#);
+}

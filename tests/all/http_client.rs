@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value as Json, json};
 
-use crate::util::{luabox, repo};
+use crate::util::{luabox, luabox_with_env, repo};
 
 /// The test server: its base URL and the request lines it has received.
 struct Server {
@@ -331,6 +331,38 @@ fn an_entry_without_allowed_hosts_reaches_nothing() {
     );
     assert!(message.contains("the entry has none"), "{message}");
     assert_eq!(server.seen(), Vec::<String>::new());
+}
+
+#[test]
+fn the_operator_may_allow_outbound_http_to_every_entry() {
+    // One switch for a trusted app whose entries declare no allowed_hosts (a Wippy app).
+    let server = Server::start();
+    let dir = repo("tests/apps/http_client");
+    let url = json!(server.url("/echo")).to_string();
+    let argv = [
+        "call",
+        "app:no_hosts",
+        "\"GET\"",
+        &url,
+        "{}",
+        "--dir",
+        &dir,
+        "--json",
+    ];
+    let run = luabox_with_env(&argv, "", &[("LUABOX_ALLOW_OUTBOUND", "127.0.0.1:*")]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let printed: Json = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(printed["result"]["status_code"], json!(200), "{printed}");
+    assert_eq!(server.seen(), ["GET /echo"]);
+
+    let run = luabox_with_env(&argv, "", &[("LUABOX_ALLOW_OUTBOUND", "ftp://x")]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("LUABOX_ALLOW_OUTBOUND: invalid host pattern 'ftp://x'"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

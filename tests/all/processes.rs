@@ -269,3 +269,41 @@ fn run_without_exec_serves_until_sigterm_then_stops_services() {
         "{log}"
     );
 }
+
+#[test]
+fn process_is_a_global_in_every_lua_entry_and_library_as_in_wippy() {
+    // Wippy's functions call process.* without listing it in modules:.
+    let app = crate::util::app_dir(&[(
+        "_index.yaml",
+        "namespace: app\nentries:\n\
+         \x20 - name: echo\n\
+         \x20   kind: process.lua\n\
+         \x20   source: |\n\
+         \x20     return function()\n\
+         \x20       local msg = process.inbox():receive()\n\
+         \x20       process.send(msg:payload():data(), 'pong', 'hi')\n\
+         \x20     end\n\
+         \x20 - name: lib\n\
+         \x20   kind: library.lua\n\
+         \x20   source: |\n\
+         \x20     return {me = function() return process.pid() end}\n\
+         \x20 - name: plain\n\
+         \x20   kind: function.lua\n\
+         \x20   method: main\n\
+         \x20   imports: {lib: app:lib}\n\
+         \x20   source: |\n\
+         \x20     return {main = function()\n\
+         \x20       local me = require('lib').me()\n\
+         \x20       local echo = assert(process.spawn('app:echo', 'app:host'))\n\
+         \x20       process.send(echo, 'ping', me)\n\
+         \x20       local reply = process.inbox():receive()\n\
+         \x20       return {same_pid = me == process.pid(), reply = reply:payload():data()}\n\
+         \x20     end}\n\
+         \x20 - {name: host, kind: process.host, lifecycle: {auto_start: true}}\n",
+    )]);
+    let dir = app.path().to_str().unwrap();
+    let run = luabox(&["run", dir, "--exec", "app:plain"], "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let result: Json = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(result, json!({"same_pid": true, "reply": "hi"}));
+}

@@ -2,9 +2,9 @@
 //! → [`LuaEntry`].
 //!
 //! Checked here, entry by entry: the source is readable, every `modules:` name is one luabox
-//! provides, every import alias is usable with `require` and does not shadow a module, and
-//! every import reference is a well-formed id. Whether the imported entry exists and is a
-//! library is checked once all files are read (`validate.rs`), from the returned [`Reference`]s.
+//! provides, every import alias is usable with `require` (it may shadow a module, as in
+//! Wippy), and every import reference is a well-formed id. Whether the imported entry exists
+//! and is a Lua entry is checked once all files are read (`validate.rs`), from the returned [`Reference`]s.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -94,7 +94,7 @@ pub fn build(
         match fields::mapping("imports", node) {
             Ok(entries) => {
                 for (alias, target) in entries {
-                    match import(alias, target, cx.id, cx.modules) {
+                    match import(alias, target, cx.id) {
                         Ok(reference) => {
                             imports.insert(alias.text.clone(), reference.target.clone());
                             refs.push(reference);
@@ -209,12 +209,12 @@ fn unknown_module(name: &str, provided: &[&str]) -> String {
     message
 }
 
-fn import(
-    alias: &Key,
-    target: &Node,
-    id: &EntryId,
-    modules: &[&str],
-) -> Result<Reference, Problem> {
+/// The kinds `imports:` may name: any Lua entry whose chunk returns a value, as in Wippy
+/// (`require` runs the chunk in the importer's sandbox and returns what it returned; a
+/// function's `method:` plays no part).
+pub const IMPORTABLE: &[&str] = &["library.lua", "function.lua", "process.lua"];
+
+fn import(alias: &Key, target: &Node, id: &EntryId) -> Result<Reference, Problem> {
     let name = alias.text.as_str();
     let usable = !name.is_empty()
         && name
@@ -226,12 +226,6 @@ fn import(
             format!("invalid import alias '{name}' (use letters, digits, '_' and '.')"),
         ));
     }
-    if modules.contains(&name) {
-        return Err(problem(
-            alias.line,
-            format!("import alias '{name}' would shadow the luabox module '{name}'"),
-        ));
-    }
     let reference = fields::non_empty_string(&format!("imports.{name}"), target)?;
     let target_id = EntryId::resolve(&reference, &id.ns)
         .map_err(|e| problem(target.line, format!("import '{name}': {e}")))?;
@@ -239,7 +233,7 @@ fn import(
         label: format!("import '{name}'"),
         target: target_id,
         line: alias.line,
-        expect: &["library.lua"],
+        expect: IMPORTABLE,
     })
 }
 
@@ -393,7 +387,6 @@ mod tests {
         assert_eq!(
             app.errors(),
             [
-                "_index.yaml:8: entry 'app:f': import alias 'json' would shadow the luabox module 'json'",
                 "_index.yaml:9: entry 'app:f': invalid import alias 'my-lib' (use letters, digits, '_' \
                  and '.')",
                 "_index.yaml:10: entry 'app:f': import 'bad': invalid entry id 'a:b:c': invalid name \

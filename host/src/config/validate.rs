@@ -1,8 +1,8 @@
 //! Checks across entries, once every file is read: duplicate ids, references that must name an
-//! existing entry of the right kind (imports → `library.lua`, `storage` → `env.storage.*`,
-//! a service's `process` → `process.lua` and `host` → `process.host`), import cycles among
-//! libraries, and start-order cycles among services (`lifecycle.requires`, and a service's
-//! implicit need of its host).
+//! existing entry of the right kind (imports → a Lua entry, `storage` → `env.storage.*`,
+//! a service's `process` → `process.lua` and `host` → `process.host`), import cycles, and
+//! start-order cycles among services (`lifecycle.requires`, and a service's implicit need of
+//! its host).
 //!
 //! ```text
 //! lib.yaml:4: entry 'app:a': import cycle: app:a -> app:b -> app:a
@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::build::Candidate;
+use super::build::{Candidate, Reference};
 use super::error::{ConfigError, Location};
 use super::id::EntryId;
 use super::kinds::{LIFECYCLE_KINDS, suggest_within, typo_budget};
@@ -18,11 +18,18 @@ use super::kinds::{LIFECYCLE_KINDS, suggest_within, typo_budget};
 pub fn check(candidates: &[Candidate], errors: &mut Vec<ConfigError>) {
     let index = first_definitions(candidates, errors);
     references(candidates, &index, errors);
-    cycles(candidates, &index, &["library.lua"], "import cycle", errors);
+    let import = |r: &Reference| r.expect == super::lua::IMPORTABLE;
     cycles(
         candidates,
         &index,
-        LIFECYCLE_KINDS,
+        (super::lua::IMPORTABLE, import),
+        "import cycle",
+        errors,
+    );
+    cycles(
+        candidates,
+        &index,
+        (LIFECYCLE_KINDS, |_| true),
         "start-order cycle",
         errors,
     );
@@ -109,12 +116,13 @@ fn references(
     }
 }
 
-/// Reports each cycle of references among entries of `kinds` once, as "`what`: a -> b -> a", at
-/// the reference made by the cycle's entry that comes first in load order.
+/// Reports each cycle of the references `follows` keeps among entries of `kinds` once, as
+/// "`what`: a -> b -> a", at the reference made by the cycle's entry that comes first in load
+/// order.
 fn cycles(
     candidates: &[Candidate],
     index: &HashMap<&EntryId, usize>,
-    kinds: &[&str],
+    (kinds, follows): (&[&str], fn(&Reference) -> bool),
     what: &str,
     errors: &mut Vec<ConfigError>,
 ) {
@@ -135,6 +143,7 @@ fn cycles(
             candidate
                 .refs
                 .iter()
+                .filter(|r| follows(r))
                 .filter_map(|r| index.get(&r.target).map(|&t| (t, r.line)))
                 .filter(|&(t, _)| in_graph(t))
                 .collect()
@@ -222,23 +231,25 @@ mod tests {
     use crate::config::testing::*;
 
     #[test]
-    fn import_references_must_name_libraries() {
+    fn import_references_must_name_lua_entries() {
         let app = one_file(
             "  - name: f\n    kind: function.lua\n    source: file://main.lua\n    method: main\n\
              \x20   imports:\n      helpers: helpres\n      fn: g\n      far: other.ns:lib\n      ok: lib\n\
+             \x20     data: r\n\
              \x20 - name: g\n    kind: function.lua\n    source: file://main.lua\n    method: main\n\
              \x20 - name: helpers\n    kind: library.lua\n    source: file://lib.lua\n\
-             \x20 - name: lib\n    kind: library.lua\n    source: file://lib.lua\n",
+             \x20 - name: lib\n    kind: library.lua\n    source: file://lib.lua\n\
+             \x20 - {name: r, kind: registry.entry}\n",
         );
         assert_eq!(
             app.errors(),
             [
                 "_index.yaml:8: entry 'app:f': import 'helpers' refers to 'app:helpres', which does \
                  not exist; did you mean 'app:helpers'?",
-                "_index.yaml:9: entry 'app:f': import 'fn' refers to 'app:g', which is a function.lua, \
-                 not a library.lua",
                 "_index.yaml:10: entry 'app:f': import 'far' refers to 'other.ns:lib', which does not \
                  exist",
+                "_index.yaml:12: entry 'app:f': import 'data' refers to 'app:r', which is a \
+                 registry.entry, not a library.lua or function.lua or process.lua",
             ]
         );
     }

@@ -281,7 +281,12 @@ impl Site {
                 error(StatusCode::SERVICE_UNAVAILABLE, busy.to_string())
             }
             _ if written.touched => written_response(written),
-            Err(failure) => error(StatusCode::INTERNAL_SERVER_ERROR, failure.to_string()),
+            // The client learns that it failed, not how: the message and Lua traceback (file
+            // names, lines, values) are in the log line above.
+            Err(_) => error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the handler failed (the server log has the error)".into(),
+            ),
             Ok(values) => match decode_values(&values).ok().and_then(|mut values| {
                 (!values.is_empty() && !values[0].is_nil()).then(|| values.swap_remove(0))
             }) {

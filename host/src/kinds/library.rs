@@ -97,6 +97,13 @@ impl Program {
         };
         let mut chunks = closure(compiled, &lookup);
         let resources = granted_resources(&chunks, &lookup);
+        // `process` is always there, in every Lua entry and library, as in Wippy (a function
+        // gets a pid only when it first uses it).
+        for chunk in &mut chunks {
+            if !chunk.modules.iter().any(|m| m == "process") {
+                chunk.modules.push("process".to_owned());
+            }
+        }
         if let Some(own) = chunks.first_mut() {
             for module in always {
                 if !own.modules.iter().any(|m| m == module) {

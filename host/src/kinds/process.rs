@@ -23,7 +23,7 @@ impl ProcessEntry {
         lookup: impl Fn(&EntryId) -> Option<&'a CompiledLua>,
     ) -> Self {
         ProcessEntry {
-            program: Program::new(compiled, lookup, &["process"]),
+            program: Program::new(compiled, lookup, &[]),
             deadline: compiled.spec.limits.timeout,
         }
     }

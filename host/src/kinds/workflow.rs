@@ -22,7 +22,7 @@ impl WorkflowEntry {
         lookup: impl Fn(&EntryId) -> Option<&'a CompiledLua>,
     ) -> Self {
         WorkflowEntry {
-            program: Program::new(compiled, lookup, &["process", modules::WORKFLOW]),
+            program: Program::new(compiled, lookup, &[modules::WORKFLOW]),
         }
     }
 

@@ -1,5 +1,7 @@
 //! `wit/http-client.wit`, the `http_client` Lua module: outbound HTTP requests, allowed only to
-//! the hosts the entry lists in `allowed_hosts` ([`crate::http::allowlist`]).
+//! the hosts the entry lists in `allowed_hosts` ([`crate::http::allowlist`]), and to those the
+//! operator allows every entry on this host with [`ALLOW_OUTBOUND`] (for a trusted app, such as
+//! a Wippy app, whose entries declare no `allowed_hosts`).
 //!
 //! `send` checks the request (method, URL, headers, options) and the allowlist at once, so a
 //! refused request never opens a connection, then starts it as a pending operation and returns
@@ -63,6 +65,7 @@ impl http_client::Host for SandboxState {
         let guard = Guard {
             entry: self.entry().to_owned(),
             allowed: self.allowed_hosts().clone(),
+            operator: operator_hosts().unwrap_or_default(),
         };
         let prepared = match Prepared::new(request, max_payload) {
             Ok(prepared) => prepared,
@@ -101,10 +104,32 @@ impl http_client::Host for SandboxState {
     }
 }
 
-/// Who may reach what: the entry's `allowed_hosts`, named in refusals.
+/// The operator's switch: host patterns (comma-separated, as in `allowed_hosts`; `*` for any
+/// host on the default ports, `*://*:*` for anything) every entry may reach, on top of its own.
+pub const ALLOW_OUTBOUND: &str = "LUABOX_ALLOW_OUTBOUND";
+
+static OPERATOR_HOSTS: LazyLock<Result<Vec<HostPattern>, String>> = LazyLock::new(|| {
+    let Ok(text) = std::env::var(ALLOW_OUTBOUND) else {
+        return Ok(Vec::new());
+    };
+    text.split(',')
+        .map(str::trim)
+        .filter(|pattern| !pattern.is_empty())
+        .map(|pattern| HostPattern::parse(pattern).map_err(|e| format!("{ALLOW_OUTBOUND}: {e}")))
+        .collect()
+});
+
+/// The hosts the operator allows every entry ([`ALLOW_OUTBOUND`]); an error names a pattern
+/// that does not parse (checked when an app loads).
+pub fn operator_hosts() -> Result<&'static [HostPattern], String> {
+    OPERATOR_HOSTS.as_deref().map_err(Clone::clone)
+}
+
+/// Who may reach what: the entry's `allowed_hosts` and the operator's, named in refusals.
 struct Guard {
     entry: String,
     allowed: Arc<[HostPattern]>,
+    operator: &'static [HostPattern],
 }
 
 impl Guard {
@@ -114,12 +139,14 @@ impl Guard {
         if self
             .allowed
             .iter()
+            .chain(self.operator)
             .any(|pattern| pattern.allows(scheme, host, port))
         {
             return Ok(());
         }
         let hint = if self.allowed.is_empty() {
-            " (the entry has none: outbound HTTP is denied unless allowed_hosts lists the host)"
+            " (the entry has none: outbound HTTP is denied unless allowed_hosts lists the host, \
+             or the operator allows it to every entry with LUABOX_ALLOW_OUTBOUND)"
         } else {
             ""
         };
@@ -406,6 +433,7 @@ mod tests {
                 .iter()
                 .map(|p| HostPattern::parse(p).unwrap())
                 .collect(),
+            operator: &[],
         }
     }
 

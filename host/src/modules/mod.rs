@@ -51,7 +51,7 @@ mod env;
 mod funcs;
 mod hash;
 mod http;
-mod http_client;
+pub mod http_client;
 mod json;
 mod log;
 mod logger;
@@ -166,7 +166,8 @@ fn no_app(call: &str) -> HostError {
     )
 }
 
-/// `PermissionDenied` unless the sandbox's entry lists `id` (a `what`: database, store) in its
+/// `PermissionDenied` unless `id` (a `what`: database, store) is in the namespace of the
+/// sandbox's entry (the namespace is the tenant boundary) or the entry lists it in its
 /// `resources:`; `call` names the Lua function that asked.
 fn check_granted(
     state: &crate::engine::SandboxState,
@@ -174,14 +175,16 @@ fn check_granted(
     what: &str,
     id: &crate::config::EntryId,
 ) -> Result<(), HostError> {
-    if state.resources().contains(id) {
+    let entry = state.entry();
+    let own_namespace = entry.split_once(':').is_some_and(|(ns, _)| ns == id.ns);
+    if own_namespace || state.resources().contains(id) {
         return Ok(());
     }
     Err(host_error(
         "PermissionDenied",
         format!(
-            "{call}: entry '{}' may not open {what} '{id}': add it to the entry's resources list",
-            state.entry()
+            "{call}: entry '{entry}' may not open {what} '{id}' of another namespace: add it to \
+             the entry's resources list"
         ),
     ))
 }

@@ -177,9 +177,12 @@ end
 
 local function denied()
   local store = require("store")
+  -- its own namespace's stores need no `resources:`; another namespace's do
+  assert(store.get("kv")):release()
   fails(errors.PERMISSION_DENIED,
-    "entry 'suite:store_denied_test' may not open store 'suite:kv': add it to the entry's resources",
-    store.get("kv"))
+    "entry 'suite:store_denied_test' may not open store 'suite.lib:lib_kv' of another namespace: "
+      .. "add it to the entry's resources",
+    store.get("suite.lib:lib_kv"))
   fails(errors.NOT_FOUND, nil, store.get("nope"))
   return true
 end

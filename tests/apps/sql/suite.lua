@@ -211,8 +211,9 @@ function cases.a_sandbox_killed_mid_transaction_rolls_it_back(db)
 end
 
 function cases.grants(db)
-  local none, err = funcs.call("sql:ungranted", db._id)
-  expect_error(errors.PERMISSION_DENIED, "add it to the entry's resources", none, err)
+  local none, err = funcs.call("sql.other:ungranted", db._id)
+  expect_error(errors.PERMISSION_DENIED, "of another namespace: add it to the entry's resources",
+    none, err)
   none, err = funcs.call("sql:no_module")
   assert(none == nil and tostring(err):find("module 'sql' is not allowed"), tostring(err))
   expect_error(errors.NOT_FOUND, "no database 'sql:nothing'", sql.get("nothing"))
