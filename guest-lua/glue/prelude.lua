@@ -21,7 +21,7 @@ local co_running = coroutine.running
 -- globals and the fields of `string` (which string methods are looked up in).
 local select, type, error, setmetatable = select, type, error, setmetatable
 local pairs, ipairs = pairs, ipairs
-local format, sub = string.format, string.sub
+local format = string.format
 local pack, unpack = table.pack, table.unpack
 local G, package = _G, package
 

@@ -60,6 +60,14 @@ impl FromStr for EntryId {
     }
 }
 
+/// The namespace of an entry id as text: `app.api:handler` -> `app.api` (the whole text when
+/// it has no `:`).
+pub fn namespace_of(entry: &str) -> &str {
+    entry
+        .split_once(':')
+        .map_or(entry, |(namespace, _)| namespace)
+}
+
 /// `app`, `app.api`, `my-org.v2_x`.
 pub fn check_namespace(ns: &str) -> Result<(), String> {
     if ns.is_empty() {

@@ -64,7 +64,7 @@ pub use entry::{
     ProcessService, Spec,
 };
 pub use error::{ConfigError, Location};
-pub use id::{EntryId, check_name, check_namespace};
+pub use id::{EntryId, check_name, check_namespace, namespace_of};
 pub use interpolate::Env;
 pub use kinds::{REDACTED, secret_fields};
 pub use lifecycle::{Intensity, Lifecycle, RestartPolicy, Startup};

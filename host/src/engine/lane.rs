@@ -1,9 +1,9 @@
 //! CPU fairness between sandboxes: a sandbox whose export call has run for
 //! [`LONG_AFTER_SLICES`] slices without waiting is *long*, and a long call runs each further
 //! slice only while it holds a turn on the engine's long lane (`long_lane`: one turn fewer than
-//! the machine has cores, at least one, shared round-robin between namespaces). Fresh calls never wait for the lane, so however many
-//! calls spin, a core stays free for the short ones: a request to a normal endpoint is served
-//! beside endless loops at close to its latency alone. Each long call still ends at its own
+//! the machine has cores, at least one, shared round-robin between namespaces). Fresh calls
+//! never wait for the lane, so however many calls spin, a core stays free for the short ones: a
+//! request to a normal endpoint is served beside endless loops at close to its latency alone. Each long call still ends at its own
 //! deadline: waiting for the lane counts against it.
 //!
 //! The lane is taken and given back at the epoch callback (wasmtime's `YieldCustom`), so a long
@@ -60,7 +60,7 @@ impl Lane {
     }
 
     /// A slice ended: `None` to go on after a plain yield to tokio, or what to await before the
-    /// next slice (a permit of the long lane, or the deadline, whichever comes first).
+    /// next slice (a turn on the long lane, or the deadline, whichever comes first).
     pub fn slice_ended(
         &mut self,
         deadline: Option<Instant>,

@@ -33,15 +33,6 @@ impl Drop for Turn {
     }
 }
 
-/// The namespace an entry id counts against: `app.api:handler` -> `app.api`.
-pub(crate) fn namespace_of(entry: &str) -> Arc<str> {
-    Arc::from(
-        entry
-            .split_once(':')
-            .map_or(entry, |(namespace, _)| namespace),
-    )
-}
-
 impl LongLane {
     pub(crate) fn new(turns: usize) -> Arc<LongLane> {
         Arc::new(LongLane {
@@ -139,10 +130,14 @@ impl Drop for Waiting {
 mod tests {
     use super::*;
 
+    fn ns(entry: &str) -> Arc<str> {
+        Arc::from(crate::config::namespace_of(entry))
+    }
+
     #[tokio::test]
     async fn turns_go_round_robin_over_namespaces_and_in_order_within_one() {
         let lane = LongLane::new(1);
-        let held = lane.clone().turn(namespace_of("busy:first")).await;
+        let held = lane.clone().turn(ns("busy:first")).await;
         let order = Arc::new(Mutex::new(Vec::new()));
         let mut waiters = Vec::new();
         // Three calls of one tenant queue before one call of another.
@@ -152,7 +147,7 @@ mod tests {
         {
             let (lane, order) = (lane.clone(), order.clone());
             waiters.push(tokio::spawn(async move {
-                let turn = lane.turn(namespace_of(entry)).await;
+                let turn = lane.turn(ns(entry)).await;
                 order.lock().unwrap().push(entry);
                 drop(turn);
             }));
@@ -175,10 +170,10 @@ mod tests {
     #[tokio::test]
     async fn a_call_that_stops_waiting_loses_no_turn() {
         let lane = LongLane::new(1);
-        let held = lane.clone().turn(namespace_of("a:x")).await;
+        let held = lane.clone().turn(ns("a:x")).await;
         let gave_up = tokio::time::timeout(
             std::time::Duration::from_millis(5),
-            lane.clone().turn(namespace_of("b:y")),
+            lane.clone().turn(ns("b:y")),
         )
         .await;
         assert!(gave_up.is_err());
@@ -189,8 +184,8 @@ mod tests {
             "the turn came back although its waiter was gone"
         );
         // A turn handed to a waiter that is dropped before it runs comes back too.
-        let held = lane.clone().turn(namespace_of("a:x")).await;
-        let mut waiting = Box::pin(lane.clone().turn(namespace_of("b:y")));
+        let held = lane.clone().turn(ns("a:x")).await;
+        let mut waiting = Box::pin(lane.clone().turn(ns("b:y")));
         assert!(futures_poll_once(waiting.as_mut()).await.is_none());
         drop(held);
         drop(waiting);

@@ -80,7 +80,7 @@ pub(super) fn new_store(
     store.data_mut().resources = invocation.resources.clone();
     store.data_mut().lane = Lane::new(
         engine.long_lane.clone(),
-        super::long_lane::namespace_of(&invocation.entry),
+        std::sync::Arc::from(crate::config::namespace_of(&invocation.entry)),
     );
     store.set_epoch_deadline(SLICE_TICKS);
     store.epoch_deadline_callback(|mut store| {

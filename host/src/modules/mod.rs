@@ -176,7 +176,7 @@ fn check_granted(
     id: &crate::config::EntryId,
 ) -> Result<(), HostError> {
     let entry = state.entry();
-    let own_namespace = entry.split_once(':').is_some_and(|(ns, _)| ns == id.ns);
+    let own_namespace = crate::config::namespace_of(entry) == id.ns;
     if own_namespace || state.resources().contains(id) {
         return Ok(());
     }
