@@ -80,7 +80,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// Take the lock that makes this process the one serving `root`'s workflows.
-fn take_lock(root: &Path) -> Result<File, String> {
+async fn take_lock(root: &Path) -> Result<File, String> {
     let dir = root.join(".luabox");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join("workflows.lock");
@@ -90,8 +90,29 @@ fn take_lock(root: &Path) -> Result<File, String> {
         .write(true)
         .open(&path)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
+    // [`is_served`] probes by taking the lock for an instant, so a command run while this host
+    // starts may hold it briefly: only a lock held past the grace period means another host.
+    let grace = std::time::Instant::now() + LOCK_GRACE;
+    loop {
+        match file.try_lock() {
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < grace => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            other => break lock_result(other, root, &path).map(|()| file),
+        }
+    }
+}
+
+/// How long a starting host waits for a lock that a probe may be holding.
+const LOCK_GRACE: Duration = Duration::from_secs(2);
+
+fn lock_result(
+    result: Result<(), std::fs::TryLockError>,
+    root: &Path,
+    path: &Path,
+) -> Result<(), String> {
+    match result {
+        Ok(()) => Ok(()),
         Err(std::fs::TryLockError::WouldBlock) => Err(format!(
             "another luabox process serves the workflows of {} (it holds {})",
             root.display(),
@@ -113,7 +134,7 @@ pub fn is_served(root: &Path) -> bool {
 impl Workflows {
     /// Serve `app`'s workflows from this process: resume every open one and follow the store.
     pub async fn serve(app: &Arc<App>) -> Result<Arc<Workflows>, String> {
-        let lock = take_lock(app.root())?;
+        let lock = take_lock(app.root()).await?;
         let store = app.history_store().map_err(|error| error.to_string())?;
         let service = Arc::new(Workflows {
             app: Arc::downgrade(app),
