@@ -37,6 +37,7 @@ static const struct {
   const char *const *free;
 } GUARDED[] = {
     {"env", none_free},        {"funcs", funcs_free},   {"http_client", none_free},
+    {"io", none_free},
     {"process", process_free}, {"registry", none_free}, {"sql", sql_free},
     {"store", store_free},     {NULL, NULL},
 };

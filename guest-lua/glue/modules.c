@@ -18,6 +18,7 @@ int luabox_open_funcs(lua_State *L);
 int luabox_open_hash(lua_State *L);
 int luabox_open_http(lua_State *L);
 int luabox_open_http_client(lua_State *L);
+int luabox_open_io(lua_State *L);
 int luabox_open_json(lua_State *L);
 int luabox_open_logger(lua_State *L);
 int luabox_open_process(lua_State *L);
@@ -35,6 +36,7 @@ const luabox_module luabox_modules[] = {
     {"hash", luabox_open_hash},
     {"http", luabox_open_http},
     {"http_client", luabox_open_http_client},
+    {"io", luabox_open_io},
     {"json", luabox_open_json},
     {"logger", luabox_open_logger},
     {"process", luabox_open_process},

@@ -54,6 +54,8 @@ pub struct App {
     stores: Stores,
     /// The app's Temporal clusters, as a client; made on first use.
     temporal: OnceLock<crate::temporal::remote::Remote>,
+    /// This luabox process's terminal, which the process of a `terminal.host` uses.
+    terminal: crate::terminal::Terminal,
 }
 
 /// The most processes one luabox host runs at once (all its process hosts' `max_processes`
@@ -225,7 +227,22 @@ impl App {
             databases,
             stores,
             temporal: OnceLock::new(),
+            terminal: crate::terminal::Terminal::default(),
         }))
+    }
+
+    /// This luabox process's terminal.
+    pub fn terminal(&self) -> &crate::terminal::Terminal {
+        &self.terminal
+    }
+
+    /// What `host` (an entry id) adds as a `terminal.host`; `None` for any other host.
+    pub fn terminal_host(&self, host: &str) -> Option<crate::config::TerminalHost> {
+        let id = EntryId::resolve(host, "").ok()?;
+        match &self.registry.get(&id)?.spec {
+            Spec::ProcessHost(host) => host.terminal,
+            _ => None,
+        }
     }
 
     /// Starting, signalling and awaiting workflows on the app's Temporal workers.
@@ -337,11 +354,13 @@ impl App {
                 .ok()
                 .and_then(|host| self.registry.get(&host))
                 .map(|entry| entry.kind.as_str());
-            if kind != Some("process.host") {
+            if !kind.is_some_and(|kind| crate::config::PROCESS_HOST_KINDS.contains(&kind)) {
                 return Err(ProcessError::new(
                     "NotFound",
                     match kind {
-                        Some(kind) => format!("'{host}' is a {kind}, not a process.host"),
+                        Some(kind) => {
+                            format!("'{host}' is a {kind}, not a process.host or terminal.host")
+                        }
                         None => format!("no process.host '{host}' in the registry"),
                     },
                 ));

@@ -51,4 +51,5 @@ pub mod registry;
 pub mod sql;
 pub mod store;
 pub mod temporal;
+pub mod terminal;
 pub mod typed;

@@ -13,6 +13,7 @@ mod processes;
 mod scheduling;
 mod sql;
 mod stress;
+mod terminal;
 mod typed;
 mod util;
 mod workflow_suite;

@@ -90,14 +90,42 @@ pub fn main() -> ExitCode {
 const DEFAULT_LOG: &str =
     "info,tokio_postgres::connection=warn,temporalio_sdk_core=warn,temporalio_client=warn";
 
+/// The filter of a terminal app's run (`luabox run --exec` on a `terminal.host`): the terminal
+/// shows what the app writes, and only warnings and errors besides.
+const QUIET_LOG: &str = "warn";
+
+type FilterHandle =
+    tracing_subscriber::reload::Handle<tracing_subscriber::EnvFilter, tracing_subscriber::Registry>;
+
+/// Set when the default filter is in use, so that [`quiet_logging`] may replace it.
+static DEFAULT_FILTER: std::sync::OnceLock<FilterHandle> = std::sync::OnceLock::new();
+
 /// Logs (and Lua's `print`) go to stderr; `RUST_LOG` overrides the default filter.
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .without_time()
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let (filter, default) = match tracing_subscriber::EnvFilter::try_from_default_env() {
+        Ok(filter) => (filter, false),
+        Err(_) => (tracing_subscriber::EnvFilter::new(DEFAULT_LOG), true),
+    };
+    let (filter, handle) = tracing_subscriber::reload::Layer::new(filter);
+    if default {
+        let _ = DEFAULT_FILTER.set(handle);
+    }
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal())
+                .without_time(),
+        )
         .init();
+}
+
+/// Log only warnings and errors from now on, unless `RUST_LOG` chose the filter.
+pub(crate) fn quiet_logging() {
+    if let Some(handle) = DEFAULT_FILTER.get() {
+        let _ = handle.reload(tracing_subscriber::EnvFilter::new(QUIET_LOG));
+    }
 }

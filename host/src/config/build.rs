@@ -84,6 +84,9 @@ pub struct AppContext<'a> {
     pub modules: &'a [&'a str],
     pub env: Env<'a>,
     pub sources: Sources,
+    /// Every `process.host` the app declares: a `process.service` without `host` runs on the
+    /// only one.
+    pub process_hosts: Vec<EntryId>,
 }
 
 pub fn entry(
@@ -158,8 +161,19 @@ pub fn entry(
                         refs = found;
                         host.map(Spec::ProcessHost)
                     }
+                    "terminal.host" => {
+                        let (host, found) = process::terminal_host(&fields, &id, &mut problems);
+                        refs = found;
+                        host.map(Spec::ProcessHost)
+                    }
                     "process.service" => {
-                        let (service, found) = process::service(&fields, &id, &mut problems);
+                        let (service, found) = process::service(
+                            &fields,
+                            &id,
+                            raw.line,
+                            &app.process_hosts,
+                            &mut problems,
+                        );
                         refs = found;
                         service.map(Spec::ProcessService)
                     }

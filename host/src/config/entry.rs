@@ -179,16 +179,27 @@ impl LimitOverrides {
     }
 }
 
-/// `process.host`: where processes run (on tokio tasks), up to a number of live ones.
+/// `process.host` or `terminal.host`: where processes run (on tokio tasks), up to a number of
+/// live ones.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProcessHost {
-    /// The most processes alive at once on this host.
+    /// The most processes alive at once on this host (1 on a terminal host).
     pub max_processes: u32,
     pub lifecycle: Lifecycle,
+    /// Set on a `terminal.host`: its process has the terminal (the `io` module).
+    pub terminal: Option<TerminalHost>,
 }
 
 impl ProcessHost {
     pub const DEFAULT_MAX_PROCESSES: u32 = 10_000;
+}
+
+/// What a `terminal.host` adds to a process host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TerminalHost {
+    /// The log lines (`logger`, `print`) of its process are dropped, so only what it writes
+    /// with `io` reaches the terminal.
+    pub hide_logs: bool,
 }
 
 /// `process.service`: a `process.lua` entry spawned on a host and restarted when it fails.
@@ -196,7 +207,7 @@ impl ProcessHost {
 pub struct ProcessService {
     /// An existing `process.lua` entry.
     pub process: EntryId,
-    /// An existing `process.host` entry; the service starts after it.
+    /// An existing `process.host` or `terminal.host` entry; the service starts after it.
     pub host: EntryId,
     /// The positional arguments of the process's main function.
     pub input: Vec<Value>,

@@ -24,7 +24,15 @@ const LUA_OPTIONAL: &[&str] = &["method", "modules", "imports", "limits"];
 const LIBRARY_OPTIONAL: &[&str] = &["method", "modules", "imports", "limits", "resources"];
 
 /// The kinds that take a `lifecycle:` block: the services started at boot, in dependency order.
-pub const LIFECYCLE_KINDS: &[&str] = &["process.host", "process.service", "http.service"];
+pub const LIFECYCLE_KINDS: &[&str] = &[
+    "process.host",
+    "terminal.host",
+    "process.service",
+    "http.service",
+];
+
+/// The kinds processes can be spawned on.
+pub const PROCESS_HOST_KINDS: &[&str] = &["process.host", "terminal.host"];
 
 pub const KINDS: &[Schema] = &[
     Schema {
@@ -72,9 +80,15 @@ pub const KINDS: &[Schema] = &[
         open: false,
     },
     Schema {
+        kind: "terminal.host",
+        required: &[],
+        optional: &["hide_logs", "lifecycle"],
+        open: false,
+    },
+    Schema {
         kind: "process.service",
-        required: &["process", "host"],
-        optional: &["input", "lifecycle"],
+        required: &["process"],
+        optional: &["host", "input", "lifecycle"],
         open: false,
     },
     Schema {
@@ -370,7 +384,7 @@ mod tests {
         assert_eq!(
             unknown_kind("function.lau"),
             "unknown kind 'function.lau' (luabox knows: function.lua, library.lua, process.lua, \
-             workflow.lua, process.host, process.service, http.service, http.router, \
+             workflow.lua, process.host, terminal.host, process.service, http.service, http.router, \
              http.endpoint, registry.entry, env.variable, env.storage.os, env.storage.memory, \
              env.storage.file, db.sql.sqlite, db.sql.postgres, temporal.client, temporal.worker, store.memory, store.sql)"
         );

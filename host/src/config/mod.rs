@@ -61,12 +61,12 @@ use std::path::{Path, PathBuf};
 
 pub use entry::{
     Entry, EnvVariable, LimitOverrides, LuaEntry, LuaKind, LuaSource, Pool, PoolKind, ProcessHost,
-    ProcessService, Spec,
+    ProcessService, Spec, TerminalHost,
 };
 pub use error::{ConfigError, Location};
 pub use id::{EntryId, check_name, check_namespace, namespace_of};
 pub use interpolate::Env;
-pub use kinds::{REDACTED, secret_fields};
+pub use kinds::{PROCESS_HOST_KINDS, REDACTED, secret_fields};
 pub use lifecycle::{Intensity, Lifecycle, RestartPolicy, Startup};
 pub use order::{needs, start_order};
 
@@ -109,14 +109,32 @@ pub fn load_with_env(dir: &Path, modules: &[&str], env: Env<'_>) -> Result<App, 
     };
     let mut errors = Vec::new();
     let files = discover::yaml_files(dir, &canonical_root, &mut errors);
+    // Every file is read before any entry is built: an entry may default to what another file
+    // declares (a process.service without `host`).
+    let read: Vec<_> = files
+        .iter()
+        .filter_map(|relative| read_file(dir, relative, &mut errors).map(|raw| (relative, raw)))
+        .collect();
+    let process_hosts = read
+        .iter()
+        .flat_map(|(_, raw)| &raw.entries)
+        .filter(|entry| {
+            entry
+                .kind
+                .as_ref()
+                .is_some_and(|(kind, _)| kind == "process.host")
+        })
+        .filter_map(|entry| entry.id.clone())
+        .collect();
     let mut app = AppContext {
         modules,
         env,
         sources: Sources::new(dir, &canonical_root),
+        process_hosts,
     };
     let mut candidates = Vec::new();
-    for relative in &files {
-        load_file(dir, relative, &mut app, &mut candidates, &mut errors);
+    for (relative, raw) in read {
+        build_file(dir, relative, raw, &mut app, &mut candidates, &mut errors);
     }
     validate::check(&candidates, &mut errors);
 
@@ -144,19 +162,14 @@ pub fn load_with_env(dir: &Path, modules: &[&str], env: Env<'_>) -> Result<App, 
     Err(errors)
 }
 
-fn load_file(
-    dir: &Path,
-    relative: &Path,
-    app: &mut AppContext<'_>,
-    candidates: &mut Vec<Candidate>,
-    errors: &mut Vec<ConfigError>,
-) {
+/// The entries of one YAML file (`None` for a file that is not an app file, or unreadable).
+fn read_file(dir: &Path, relative: &Path, errors: &mut Vec<ConfigError>) -> Option<file::RawFile> {
     let path = dir.join(relative);
     let text = match fs::read(&path).map(String::from_utf8) {
         Ok(Ok(text)) => text,
         Ok(Err(_)) => {
             errors.push(ConfigError::at(&path, 0, "the file is not valid UTF-8"));
-            return;
+            return None;
         }
         Err(e) => {
             errors.push(ConfigError::at(
@@ -164,25 +177,32 @@ fn load_file(
                 0,
                 format!("cannot read the file: {e}"),
             ));
-            return;
+            return None;
         }
     };
     let document = match yaml::parse(&text) {
         Ok(document) => document,
         Err(problem) => {
             errors.push(ConfigError::at(&path, problem.line, problem.message));
-            return;
+            return None;
         }
     };
-    let Some(root) = document.root.filter(|r| r.get("namespace").is_some()) else {
-        return;
-    };
+    let root = document.root.filter(|r| r.get("namespace").is_some())?;
     for problem in document.problems {
         errors.push(ConfigError::at(&path, problem.line, problem.message));
     }
-    let Some(raw) = file::read(&root, &path, errors) else {
-        return;
-    };
+    file::read(&root, &path, errors)
+}
+
+fn build_file(
+    dir: &Path,
+    relative: &Path,
+    raw: file::RawFile,
+    app: &mut AppContext<'_>,
+    candidates: &mut Vec<Candidate>,
+    errors: &mut Vec<ConfigError>,
+) {
+    let path = dir.join(relative);
 
     let mut meta = serde_json::Map::new();
     if let Some(mut node) = raw.meta {

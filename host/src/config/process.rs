@@ -1,4 +1,5 @@
-//! The fields of `process.host` and `process.service` → [`ProcessHost`], [`ProcessService`].
+//! The fields of `process.host`, `terminal.host` and `process.service` → [`ProcessHost`],
+//! [`ProcessService`].
 //!
 //! ```yaml
 //! - name: processes
@@ -8,9 +9,14 @@
 //! - name: worker.service
 //!   kind: process.service
 //!   process: worker                 # required: a process.lua entry
-//!   host: processes                 # required: a process.host entry
+//!   host: processes                 # a process.host or terminal.host entry; without it, the
+//!                                   # app's only process.host
 //!   input: [job-1, 2]               # the main function's arguments; a lone value is one
 //!   lifecycle: { auto_start: true, restart: { max_attempts: 10 } }
+//! - name: terminal
+//!   kind: terminal.host             # a process host for one process, which has the terminal
+//!   hide_logs: true                 # drop that process's log lines (default false)
+//!   lifecycle: { auto_start: true }
 //! ```
 //!
 //! `process` and `host` without `:` are in the entry's namespace; that they exist and have the
@@ -18,9 +24,10 @@
 //! [`Reference`]s. The `lifecycle:` block is read by `lifecycle.rs`.
 
 use super::build::{self, Reference};
-use super::entry::{ProcessHost, ProcessService};
+use super::entry::{ProcessHost, ProcessService, TerminalHost};
 use super::fields;
 use super::id::EntryId;
+use super::kinds::PROCESS_HOST_KINDS;
 use super::lifecycle::{self, Lifecycle};
 use super::yaml::{Key, Node, Problem};
 
@@ -45,6 +52,31 @@ pub fn host(
         .map(|(max_processes, lifecycle)| ProcessHost {
             max_processes,
             lifecycle,
+            terminal: None,
+        });
+    (host, refs)
+}
+
+/// A `terminal.host`: a process host for one process at a time, attached to the terminal.
+pub fn terminal_host(
+    fields: &[(Key, Node)],
+    id: &EntryId,
+    problems: &mut Vec<Problem>,
+) -> (Option<ProcessHost>, Vec<Reference>) {
+    let mut refs = Vec::new();
+    let hide_logs = match fields::find(fields, "hide_logs") {
+        Some((_, node)) => fields::boolean("hide_logs", node)
+            .map_err(|problem| problems.push(problem))
+            .ok(),
+        None => Some(false),
+    };
+    let lifecycle = lifecycle(fields, id, &mut refs, problems);
+    let host = hide_logs
+        .zip(lifecycle)
+        .map(|(hide_logs, lifecycle)| ProcessHost {
+            max_processes: 1,
+            lifecycle,
+            terminal: Some(TerminalHost { hide_logs }),
         });
     (host, refs)
 }
@@ -54,6 +86,8 @@ pub fn host(
 pub fn service(
     fields: &[(Key, Node)],
     id: &EntryId,
+    entry_line: usize,
+    process_hosts: &[EntryId],
     problems: &mut Vec<Problem>,
 ) -> (Option<ProcessService>, Vec<Reference>) {
     let mut refs = Vec::new();
@@ -62,7 +96,10 @@ pub fn service(
         build::reference(name, node, key.line, expect, &id.ns, &mut refs, problems)
     };
     let process = reference("process", &["process.lua"]);
-    let host = reference("host", &["process.host"]);
+    let host = match fields::find(fields, "host") {
+        Some(_) => reference("host", PROCESS_HOST_KINDS),
+        None => default_host(process_hosts, entry_line, problems),
+    };
     let input = match fields::find(fields, "input").map(|(_, node)| node) {
         None => Vec::new(),
         Some(node) if node.is_null() => Vec::new(),
@@ -82,6 +119,33 @@ pub fn service(
         _ => None,
     };
     (service, refs)
+}
+
+/// The host of a service that names none: the app's only `process.host`.
+fn default_host(
+    process_hosts: &[EntryId],
+    entry_line: usize,
+    problems: &mut Vec<Problem>,
+) -> Option<EntryId> {
+    match process_hosts {
+        [only] => Some(only.clone()),
+        hosts => {
+            let found = if hosts.is_empty() {
+                "the app has none".to_owned()
+            } else {
+                let ids: Vec<String> = hosts.iter().map(ToString::to_string).collect();
+                format!("the app has {}: {}", hosts.len(), ids.join(", "))
+            };
+            problems.push(Problem {
+                line: entry_line,
+                message: format!(
+                    "missing field 'host': a process.service without one runs on the app's \
+                     only process.host, and {found}"
+                ),
+            });
+            None
+        }
+    }
 }
 
 fn lifecycle(
@@ -121,6 +185,7 @@ mod tests {
     use crate::config::testing::*;
     use crate::config::{
         Entry, Intensity, Lifecycle, ProcessHost, ProcessService, RestartPolicy, Spec, Startup,
+        TerminalHost,
     };
 
     fn host(entry: &Entry) -> &ProcessHost {
@@ -205,7 +270,8 @@ mod tests {
             *host(entry(&loaded, "app:h")),
             ProcessHost {
                 max_processes: 10_000,
-                lifecycle: Lifecycle::default()
+                lifecycle: Lifecycle::default(),
+                terminal: None,
             }
         );
         let none = service(entry(&loaded, "app:none"));
@@ -214,6 +280,74 @@ mod tests {
         assert_eq!(service(entry(&loaded, "app:one")).input, [json!("job")]);
         assert_eq!(service(entry(&loaded, "app:map")).input, [json!({"a": 1})]);
         assert!(service(entry(&loaded, "app:nil")).input.is_empty());
+    }
+
+    #[test]
+    fn a_terminal_host_is_a_host_for_one_process() {
+        let loaded = one_file(&format!(
+            "{WORKER}\
+             \x20 - {{name: t, kind: terminal.host, hide_logs: true, lifecycle: {{auto_start: true}}}}\n\
+             \x20 - {{name: plain, kind: terminal.host}}\n\
+             \x20 - {{name: s, kind: process.service, process: worker, host: t}}\n",
+        ))
+        .app();
+        let terminal = host(entry(&loaded, "app:t"));
+        assert_eq!(terminal.max_processes, 1);
+        assert!(terminal.lifecycle.auto_start);
+        assert_eq!(terminal.terminal, Some(TerminalHost { hide_logs: true }));
+        assert_eq!(
+            host(entry(&loaded, "app:plain")).terminal,
+            Some(TerminalHost { hide_logs: false })
+        );
+        assert_eq!(service(entry(&loaded, "app:s")).host.to_string(), "app:t");
+        let app = one_file("  - {name: t, kind: terminal.host, hide_logs: sometimes, host: {}}\n");
+        assert_eq!(
+            app.errors(),
+            [
+                "_index.yaml:3: entry 'app:t': unknown field 'host' for kind terminal.host \
+                 (expected one of: hide_logs, lifecycle)",
+                "_index.yaml:3: entry 'app:t': field 'hide_logs' must be true or false, not a \
+                 string",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_service_without_host_runs_on_the_only_process_host() {
+        let loaded = one_file(&format!(
+            "{WORKER}\
+             \x20 - {{name: processes, kind: process.host}}\n\
+             \x20 - {{name: s, kind: process.service, process: worker}}\n",
+        ))
+        .app();
+        assert_eq!(
+            service(entry(&loaded, "app:s")).host.to_string(),
+            "app:processes"
+        );
+        let none = one_file(&format!(
+            "{WORKER}\
+             \x20 - {{name: s, kind: process.service, process: worker}}\n",
+        ));
+        assert_eq!(
+            none.errors(),
+            [
+                "_index.yaml:4: entry 'app:s': missing field 'host': a process.service without one \
+              runs on the app's only process.host, and the app has none"
+            ]
+        );
+        let two = one_file(&format!(
+            "{WORKER}\
+             \x20 - {{name: a, kind: process.host}}\n\
+             \x20 - {{name: b, kind: process.host}}\n\
+             \x20 - {{name: s, kind: process.service, process: worker}}\n",
+        ));
+        assert_eq!(
+            two.errors(),
+            [
+                "_index.yaml:6: entry 'app:s': missing field 'host': a process.service without one \
+              runs on the app's only process.host, and the app has 2: app:a, app:b"
+            ]
+        );
     }
 
     #[test]
@@ -260,7 +394,7 @@ mod tests {
                 "_index.yaml:12: entry 'app:t': process refers to 'app:nothere', which does not \
                  exist",
                 "_index.yaml:13: entry 'app:t': host refers to 'app:worker', which is a \
-                 process.lua, not a process.host",
+                 process.lua, not a process.host or terminal.host",
                 "_index.yaml:16: entry 'app:u': process: invalid entry id 'a:b:c': invalid name \
                  'b:c' (use letters, digits, '.', '_' and '-')",
                 "_index.yaml:17: entry 'app:u': field 'host' must not be empty",
@@ -290,7 +424,8 @@ mod tests {
                 "_index.yaml:11: entry 'app:s': lifecycle.requires refers to 'app:nope', which \
                  does not exist",
                 "_index.yaml:11: entry 'app:s': lifecycle.requires refers to 'app:worker', which \
-                 is a process.lua, not a process.host or process.service or http.service",
+                 is a process.lua, not a process.host or terminal.host or process.service or \
+                 http.service",
             ]
         );
     }

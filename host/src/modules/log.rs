@@ -110,7 +110,21 @@ impl LogBudget {
 
 /// Whether a line of `len` bytes from this sandbox is logged; while its budget drops lines, the
 /// log says how many, at most once a second.
+/// The process of a `terminal.host` with `hide_logs` logs nothing: its terminal shows only what
+/// it writes with `io`.
+fn hidden(state: &SandboxState) -> bool {
+    match (state.app(), state.process_slot()) {
+        (Some(app), Some(slot)) => app
+            .terminal_host(&slot.pid.host)
+            .is_some_and(|terminal| terminal.hide_logs),
+        _ => false,
+    }
+}
+
 pub(super) fn admit(state: &mut SandboxState, len: usize) -> bool {
+    if hidden(state) {
+        return false;
+    }
     if state.module_state::<LogBudget>().entry.is_empty() {
         let entry = state.entry().to_owned();
         state.module_state::<LogBudget>().entry = entry;

@@ -52,6 +52,7 @@ mod funcs;
 mod hash;
 mod http;
 pub mod http_client;
+mod io;
 mod json;
 mod log;
 mod logger;
@@ -102,6 +103,7 @@ pub static ALL: &[&dyn HostModule] = &[
     &hash::Hash,
     &http::Http,
     &http_client::HttpClient,
+    &io::Io,
     &json::Json,
     &logger::Logger,
     &process::Process,

@@ -97,6 +97,10 @@ pub fn spawn(
             }
         };
         app.node().exit(slot.pid.id, exit);
+        // A terminal's process may leave it in raw mode; the terminal outlives it.
+        if app.terminal_host(&slot.pid.host).is_some() {
+            app.terminal().reset();
+        }
         result
     }))
 }
