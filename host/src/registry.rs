@@ -364,6 +364,7 @@ mod tests {
             data: Map::new(),
             location: Location::new("app/_index.yaml", 1),
             spec: Spec::Data,
+            resource_lifecycle: None,
         }
     }
 

@@ -16,5 +16,6 @@ mod stress;
 mod terminal;
 mod typed;
 mod util;
+mod wippy_yaml;
 mod workflow_suite;
 mod workflows;

@@ -14,6 +14,7 @@ use super::fields::{self, problem};
 use super::file::RawEntry;
 use super::id::EntryId;
 use super::interpolate::{self, Env};
+use super::lifecycle::{self, Lifecycle};
 use super::source::Sources;
 use super::yaml::{self, Node, Problem};
 use super::{db, env, env_storage, http, kinds, lua, process, store, temporal};
@@ -224,6 +225,16 @@ pub fn entry(
         },
     };
 
+    let resource_lifecycle = match &raw.kind {
+        Some((kind, _)) if kinds::RESOURCE_LIFECYCLE_KINDS.contains(&kind.as_str()) => {
+            match fields::find(&fields, "lifecycle") {
+                Some((_, node)) => lifecycle::parse(node, &id.ns, &mut refs, &mut problems),
+                None => Some(Lifecycle::default()),
+            }
+        }
+        _ => None,
+    };
+
     let clean = problems.is_empty();
     for p in problems {
         errors.push(match &raw.id {
@@ -242,6 +253,7 @@ pub fn entry(
             data: yaml::map_to_json(&fields),
             location: location.clone(),
             spec,
+            resource_lifecycle,
         }),
         _ => None,
     };
@@ -273,13 +285,13 @@ mod tests {
             app.errors(),
             [
                 "_index.yaml:6: entry 'app:f': unknown field 'mehtod' for kind function.lua (expected \
-                 one of: source, method, modules, imports, pool, limits, allowed_hosts, resources); did you \
-                 mean 'method'?",
+                 one of: source, method, modules, imports, pool, limits, allowed_hosts, resources, \
+                 security); did you mean 'method'?",
                 "_index.yaml:7: entry 'app:g': missing required field 'method' for kind function.lua",
                 "_index.yaml:13: entry 'app:h': unknown field 'pool' for kind library.lua (expected one \
                  of: source, method, modules, imports, limits, resources)",
-                "_index.yaml:16: entry 'app:s': unknown field 'path' for kind env.storage.os (it takes \
-                 no fields)",
+                "_index.yaml:16: entry 'app:s': unknown field 'path' for kind env.storage.os (expected \
+                 one of: lifecycle)",
             ]
         );
     }

@@ -6,6 +6,8 @@
 //!   file: data/app.db                 # required: a path under the app directory, or :memory:
 //!   pool: {max_open: 4, max_idle: 2, max_lifetime: 1h}
 //!   max_rows: 100000                  # the most rows one query may return (the default)
+//!   options: {}                       # accepted and ignored, as by the reference runtime
+//!   lifecycle: {auto_start: true}     # luabox run opens it at start (supervisor.rs)
 //! - name: main
 //!   kind: db.sql.postgres
 //!   host: ${env:PGHOST|localhost}     # required
@@ -99,6 +101,12 @@ pub fn sqlite(fields: &[(Key, Node)], problems: &mut Vec<Problem>) -> Option<Sql
     });
     let pool = pool(fields, problems);
     let max_rows = max_rows(fields, problems);
+    // Accepted for the reference runtime's sake, which ignores them for SQLite too.
+    if let Some((_, node)) = fields::find(fields, "options").filter(|(_, n)| !n.is_null())
+        && let Err(p) = fields::mapping("options", node)
+    {
+        problems.push(p);
+    }
     match (file, pool, max_rows) {
         (Some(file), Some(pool), Some(max_rows)) if problems.len() == before => Some(SqlDatabase {
             backend: SqlBackend::Sqlite(file),

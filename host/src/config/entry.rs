@@ -33,6 +33,18 @@ pub struct Entry {
     /// The line of the entry's `name:`.
     pub location: Location,
     pub spec: Spec,
+    /// The `lifecycle:` of a resource (a database, store, env storage or Temporal entry): when
+    /// `luabox run` opens it. Service kinds keep theirs in their spec.
+    pub resource_lifecycle: Option<Lifecycle>,
+}
+
+impl Entry {
+    /// The entry's `lifecycle:`, for the kinds that have one (see [`LIFECYCLE_KINDS`]).
+    ///
+    /// [`LIFECYCLE_KINDS`]: super::kinds::LIFECYCLE_KINDS
+    pub fn lifecycle(&self) -> Option<&Lifecycle> {
+        self.spec.lifecycle().or(self.resource_lifecycle.as_ref())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -115,8 +127,11 @@ pub struct LuaEntry {
     pub method: Option<String>,
     /// Deduplicated, in the order written.
     pub modules: Vec<String>,
-    /// `require` alias -> an existing `library.lua` entry.
+    /// `require` alias -> an existing Lua entry (library, function or process).
     pub imports: BTreeMap<String, EntryId>,
+    /// `require` alias -> a luabox module (`imports: {alias: ":registry"}`), which is in
+    /// `modules` too.
+    pub module_imports: BTreeMap<String, String>,
     pub pool: Pool,
     pub limits: LimitOverrides,
     /// The hosts `http_client` may reach (none: outbound access is denied).
@@ -216,8 +231,9 @@ pub struct ProcessService {
 
 #[derive(Debug, Clone)]
 pub struct EnvVariable {
-    /// The name Lua code asks `env.get` for.
-    pub variable: String,
+    /// The public name Lua code asks `env.get` for; `None`: a private variable, found by its
+    /// entry id only.
+    pub variable: Option<String>,
     /// An `env.storage.*` entry; `None`: the variable has only its default.
     pub storage: Option<EntryId>,
     pub default: Option<String>,

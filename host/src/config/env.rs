@@ -3,10 +3,11 @@
 //! ```yaml
 //! - name: db_url
 //!   kind: env.variable
-//!   variable: DATABASE_URL     # required: the name Lua asks env.get for
+//!   variable: DATABASE_URL     # the public name Lua asks env.get for; without it the variable
+//!                              # is private: env.get takes its entry id only
 //!   storage: os_env            # optional: an env.storage.os, .memory or .file entry
 //!   default: sqlite://app.db   # optional
-//!   readonly: true             # optional, default false
+//!   readonly: true             # optional, default false (also spelt read_only)
 //! ```
 
 use super::build::{self, Reference};
@@ -28,11 +29,13 @@ pub fn build(
     let field = |name: &str| fields.iter().find(|(k, _)| k.text == name);
     let mut refs = Vec::new();
 
-    let variable = field("variable").and_then(|(_, node)| {
-        fields::non_empty_string("variable", node)
-            .map_err(|p| problems.push(p))
-            .ok()
-    });
+    let variable = field("variable")
+        .filter(|(_, n)| !n.is_null())
+        .and_then(|(_, node)| {
+            fields::non_empty_string("variable", node)
+                .map_err(|p| problems.push(p))
+                .ok()
+        });
     let storage = field("storage")
         .filter(|(_, n)| !n.is_null())
         .and_then(|(key, node)| {
@@ -55,21 +58,20 @@ pub fn build(
         }
     }
     let mut readonly = false;
-    if let Some((_, node)) = field("readonly") {
-        match fields::boolean("readonly", node) {
-            Ok(b) => readonly = b,
-            Err(p) => problems.push(p),
+    for name in ["readonly", "read_only"] {
+        if let Some((_, node)) = field(name) {
+            match fields::boolean(name, node) {
+                Ok(b) => readonly |= b,
+                Err(p) => problems.push(p),
+            }
         }
     }
-    let entry = match variable {
-        Some(variable) if problems.len() == before => Some(EnvVariable {
-            variable,
-            storage,
-            default,
-            readonly,
-        }),
-        _ => None,
-    };
+    let entry = (problems.len() == before).then_some(EnvVariable {
+        variable,
+        storage,
+        default,
+        readonly,
+    });
     (entry, refs)
 }
 
@@ -89,7 +91,7 @@ mod tests {
         .app();
         match &entry(&loaded, "app:db").spec {
             Spec::EnvVariable(v) => {
-                assert_eq!(v.variable, "DATABASE_URL");
+                assert_eq!(v.variable.as_deref(), Some("DATABASE_URL"));
                 assert_eq!(v.storage, Some("app:os".parse().unwrap()));
                 assert_eq!(v.default.as_deref(), Some("5432"));
                 assert!(v.readonly);

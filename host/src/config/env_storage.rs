@@ -208,7 +208,7 @@ mod tests {
              \x20 - {name: f, kind: env.storage.file, path: f.env}\n\
              \x20 - {name: g, kind: env.storage.memory, values: [1]}\n\
              \x20 - {name: h, kind: env.storage.memory, values: {A: [1]}, max: 3}\n\
-             \x20 - {name: i, kind: env.variable, variable: I, read_only: true}\n\
+             \x20 - {name: i, kind: env.variable, variable: I, read_only: yes}\n\
              \x20 - {name: j, kind: env.storage.file, file_path: .}\n",
         );
         assert_eq!(
@@ -227,16 +227,15 @@ mod tests {
                 "_index.yaml:7: entry 'app:e': missing required field 'file_path' for kind \
                  env.storage.file",
                 "_index.yaml:8: entry 'app:f': unknown field 'path' for kind env.storage.file \
-                 (expected one of: file_path, auto_create, file_mode)",
+                 (expected one of: file_path, auto_create, file_mode, lifecycle)",
                 "_index.yaml:8: entry 'app:f': missing required field 'file_path' for kind \
                  env.storage.file",
                 "_index.yaml:9: entry 'app:g': field 'values' must be a mapping, not a list",
                 "_index.yaml:10: entry 'app:h': unknown field 'max' for kind env.storage.memory \
-                 (expected one of: values)",
+                 (expected one of: values, lifecycle)",
                 "_index.yaml:10: entry 'app:h': field 'values.A' must be a string, not a list",
-                "_index.yaml:11: entry 'app:i': unknown field 'read_only' for kind env.variable \
-                 (expected one of: variable, storage, default, readonly); did you mean \
-                 'readonly'?",
+                "_index.yaml:11: entry 'app:i': field 'read_only' must be true or false, not a \
+                 string",
                 "_index.yaml:12: entry 'app:j': field 'file_path' must be a file path inside the \
                  app directory (no absolute path, no '..'), not '.'",
             ]

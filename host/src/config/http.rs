@@ -13,6 +13,8 @@
 //!   prefix: /api                        # default /
 //!   middleware: [cors, body_limit]
 //!   options: { cors.allow.origins: "*", body_limit.max_bytes: 1048576 }
+//!   post_middleware: []                 # the reference runtime's post-match list: the same
+//!   post_options: {}                    # middleware, which luabox runs after matching anyway
 //! - name: hello
 //!   kind: http.endpoint
 //!   meta: { router: api }               # required: an http.router
@@ -228,15 +230,41 @@ pub fn router(
             .map_err(|p| problems.push(p))
             .unwrap_or_default(),
     };
-    let options = fields::find(fields, "options").map(|(_, node)| node);
-    let middleware = match fields::find(fields, "middleware") {
+    // Every luabox middleware runs once the route is known (a router's policy applies to its
+    // own routes), so the reference runtime's post-match list joins the pre-match one.
+    let mut middleware = middleware_list(fields, "middleware", "options", problems);
+    middleware.extend(middleware_list(
+        fields,
+        "post_middleware",
+        "post_options",
+        problems,
+    ));
+    let router = server
+        .filter(|_| problems.len() == before)
+        .map(|server| HttpRouter {
+            server,
+            prefix,
+            middleware,
+        });
+    (router, refs)
+}
+
+/// The middleware named in field `list`, configured by field `options`.
+fn middleware_list(
+    fields: &[(Key, Node)],
+    list: &str,
+    options: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<Middleware> {
+    let options_node = fields::find(fields, options).map(|(_, node)| node);
+    let middleware = match fields::find(fields, list) {
         None => Vec::new(),
         Some((_, node)) if node.is_null() => Vec::new(),
-        Some((_, node)) => match fields::string_list("middleware", node) {
+        Some((_, node)) => match fields::string_list(list, node) {
             Ok(names) => names
                 .into_iter()
                 .filter_map(|(name, at)| {
-                    middleware(&name, options, at)
+                    middleware(&name, options_node, options, at)
                         .map_err(|p| problems.push(p))
                         .ok()
                 })
@@ -247,23 +275,16 @@ pub fn router(
             }
         },
     };
-    if let Some(options) = options {
-        fields::each_field("options", options, problems, |key, _, _, _| {
+    if let Some(node) = options_node {
+        fields::each_field(options, node, problems, |key, _, _, _| {
             if OPTIONS.contains(&key.text.as_str()) {
                 Ok(())
             } else {
-                Err(fields::unknown("options", key, OPTIONS))
+                Err(fields::unknown(options, key, OPTIONS))
             }
         });
     }
-    let router = server
-        .filter(|_| problems.len() == before)
-        .map(|server| HttpRouter {
-            server,
-            prefix,
-            middleware,
-        });
-    (router, refs)
+    middleware
 }
 
 fn normalise_prefix(text: &str) -> Result<String, String> {
@@ -282,13 +303,14 @@ fn normalise_prefix(text: &str) -> Result<String, String> {
 /// An option's value as a list of strings: a list, or one comma-separated string.
 fn option_list(
     options: Option<&Node>,
+    options_field: &str,
     name: &str,
     default: &[&str],
 ) -> Result<Vec<String>, Problem> {
     let Some(node) = options.and_then(|options| options.get(name)) else {
         return Ok(default.iter().map(|s| s.to_string()).collect());
     };
-    let field = format!("options.{name}");
+    let field = format!("{options_field}.{name}");
     if node.as_seq().is_some() {
         return Ok(fields::string_list(&field, node)?
             .into_iter()
@@ -302,15 +324,20 @@ fn option_list(
         .collect())
 }
 
-fn middleware(name: &str, options: Option<&Node>, line: usize) -> Result<Middleware, Problem> {
+fn middleware(
+    name: &str,
+    options: Option<&Node>,
+    field: &str,
+    line: usize,
+) -> Result<Middleware, Problem> {
     match name {
         "cors" => Ok(Middleware::Cors(Cors {
-            allow_origins: option_list(options, "cors.allow.origins", &["*"])?,
-            allow_methods: option_list(options, "cors.allow.methods", METHODS)?,
-            allow_headers: option_list(options, "cors.allow.headers", &["*"])?,
+            allow_origins: option_list(options, field, "cors.allow.origins", &["*"])?,
+            allow_methods: option_list(options, field, "cors.allow.methods", METHODS)?,
+            allow_headers: option_list(options, field, "cors.allow.headers", &["*"])?,
             max_age: options
                 .and_then(|options| options.get("cors.max_age"))
-                .map(|node| fields::duration("options.cors.max_age", node))
+                .map(|node| fields::duration(&format!("{field}.cors.max_age"), node))
                 .transpose()?,
         })),
         "body_limit" => {
@@ -321,7 +348,7 @@ fn middleware(name: &str, options: Option<&Node>, line: usize) -> Result<Middlew
                     parse_size(&text).map_err(|error| {
                         problem(
                             node.line,
-                            format!("options.body_limit.max_bytes: {error:#}"),
+                            format!("{field}.body_limit.max_bytes: {error:#}"),
                         )
                     })?
                 }
@@ -511,6 +538,48 @@ mod tests {
             let error = RoutePath::parse(bad).unwrap_err();
             assert!(error.contains(why), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn post_middleware_joins_the_router_middleware_with_its_own_options() {
+        use crate::config::testing::*;
+        let server = "  - {name: gateway, kind: http.service, addr: \"127.0.0.1:0\"}\n";
+        let loaded = one_file(&format!(
+            "{server}\
+             \x20 - name: api\n    kind: http.router\n    meta: {{server: gateway}}\n\
+             \x20   middleware: [body_limit]\n    options: {{body_limit.max_bytes: 1KiB}}\n\
+             \x20   post_middleware: [cors]\n\
+             \x20   post_options: {{cors.allow.origins: \"https://a.example\"}}\n",
+        ))
+        .app();
+        let crate::config::Spec::HttpRouter(router) = &entry(&loaded, "app:api").spec else {
+            panic!("not a router");
+        };
+        assert_eq!(router.middleware.len(), 2);
+        assert_eq!(
+            router.middleware[0],
+            Middleware::BodyLimit { max_bytes: 1024 }
+        );
+        let Middleware::Cors(cors) = &router.middleware[1] else {
+            panic!("not cors: {:?}", router.middleware[1]);
+        };
+        assert_eq!(cors.allow_origins, ["https://a.example"]);
+        let unknown = one_file(&format!(
+            "{server}\
+             \x20 - name: api\n    kind: http.router\n    meta: {{server: gateway}}\n\
+             \x20   post_middleware: [endpoint_firewall]\n\
+             \x20   post_options: {{endpoint_firewall.action: access}}\n",
+        ));
+        assert_eq!(
+            unknown.errors(),
+            [
+                "_index.yaml:7: entry 'app:api': unknown middleware 'endpoint_firewall' (luabox \
+                 provides: cors, body_limit)",
+                "_index.yaml:8: entry 'app:api': unknown field 'post_options.endpoint_firewall.action' \
+                 (expected one of: cors.allow.origins, cors.allow.methods, cors.allow.headers, \
+                 cors.max_age, body_limit.max_bytes)",
+            ]
+        );
     }
 
     #[test]

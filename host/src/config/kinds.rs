@@ -6,8 +6,8 @@
 //!
 //! ```text
 //! _index.yaml:9: entry 'app:hello': unknown field 'mehtod' for kind function.lua
-//!     (expected one of: source, method, modules, imports, pool, limits, allowed_hosts, resources); did you
-//!     mean 'method'?
+//!     (expected one of: source, method, modules, imports, pool, limits, allowed_hosts, resources,
+//!     security); did you mean 'method'?
 //! ```
 
 use super::yaml::{Key, Node, Problem};
@@ -23,13 +23,27 @@ pub struct Schema {
 const LUA_OPTIONAL: &[&str] = &["method", "modules", "imports", "limits"];
 const LIBRARY_OPTIONAL: &[&str] = &["method", "modules", "imports", "limits", "resources"];
 
-/// The kinds that take a `lifecycle:` block: the services started at boot, in dependency order.
+/// The kinds that take a `lifecycle:` block: the services started at boot, in dependency order,
+/// then the resources ([`RESOURCE_LIFECYCLE_KINDS`]).
 pub const LIFECYCLE_KINDS: &[&str] = &[
     "process.host",
     "terminal.host",
     "process.service",
     "http.service",
+    "db.sql.sqlite",
+    "db.sql.postgres",
+    "store.memory",
+    "store.sql",
+    "env.storage.os",
+    "env.storage.memory",
+    "env.storage.file",
+    "temporal.client",
+    "temporal.worker",
 ];
+
+/// The resource kinds whose `lifecycle:` (as the reference runtime has it) the entry keeps
+/// beside its spec: `auto_start` opens them at boot, `requires`/`depends_on` order them.
+pub const RESOURCE_LIFECYCLE_KINDS: &[&str] = LIFECYCLE_KINDS.split_at(4).1;
 
 /// The kinds processes can be spawned on.
 pub const PROCESS_HOST_KINDS: &[&str] = &["process.host", "terminal.host"];
@@ -45,6 +59,7 @@ pub const KINDS: &[Schema] = &[
             "limits",
             "allowed_hosts",
             "resources",
+            "security",
         ],
         open: false,
     },
@@ -100,7 +115,13 @@ pub const KINDS: &[Schema] = &[
     Schema {
         kind: "http.router",
         required: &[],
-        optional: &["prefix", "middleware", "options"],
+        optional: &[
+            "prefix",
+            "middleware",
+            "options",
+            "post_middleware",
+            "post_options",
+        ],
         open: false,
     },
     Schema {
@@ -117,56 +138,63 @@ pub const KINDS: &[Schema] = &[
     },
     Schema {
         kind: "env.variable",
-        required: &["variable"],
-        optional: &["storage", "default", "readonly"],
+        required: &[],
+        optional: &["variable", "storage", "default", "readonly", "read_only"],
         open: false,
     },
     Schema {
         kind: "env.storage.os",
         required: &[],
-        optional: &[],
+        optional: &["lifecycle"],
         open: false,
     },
     Schema {
         kind: "env.storage.memory",
         required: &[],
-        optional: &["values"],
+        optional: &["values", "lifecycle"],
         open: false,
     },
     Schema {
         kind: "env.storage.file",
         required: &["file_path"],
-        optional: &["auto_create", "file_mode"],
+        optional: &["auto_create", "file_mode", "lifecycle"],
         open: false,
     },
     Schema {
         kind: "db.sql.sqlite",
         required: &["file"],
-        optional: &["pool", "max_rows"],
+        optional: &["pool", "max_rows", "options", "lifecycle"],
         open: false,
     },
     Schema {
         kind: "db.sql.postgres",
         required: &["host", "database", "username"],
-        optional: &["port", "password", "options", "pool", "max_rows"],
+        optional: &[
+            "port",
+            "password",
+            "options",
+            "pool",
+            "max_rows",
+            "lifecycle",
+        ],
         open: false,
     },
     Schema {
         kind: "temporal.client",
         required: &["address"],
-        optional: &["namespace", "auth", "tls"],
+        optional: &["namespace", "auth", "tls", "lifecycle"],
         open: false,
     },
     Schema {
         kind: "temporal.worker",
         required: &["client", "task_queue"],
-        optional: &["worker_options"],
+        optional: &["worker_options", "lifecycle"],
         open: false,
     },
     Schema {
         kind: "store.memory",
         required: &[],
-        optional: &["max_size", "cleanup_interval"],
+        optional: &["max_size", "cleanup_interval", "lifecycle"],
         open: false,
     },
     Schema {
@@ -178,6 +206,7 @@ pub const KINDS: &[Schema] = &[
             "payload_column_name",
             "expire_column_name",
             "cleanup_interval",
+            "lifecycle",
         ],
         open: false,
     },
@@ -333,7 +362,7 @@ mod tests {
             [(
                 2,
                 "unknown field 'mehtod' for kind function.lua (expected one of: source, method, \
-                 modules, imports, pool, limits, allowed_hosts, resources); did you mean 'method'?"
+                 modules, imports, pool, limits, allowed_hosts, resources, security); did you mean 'method'?"
                     .to_string()
             )]
         );
@@ -349,10 +378,10 @@ mod tests {
             )]
         );
         assert_eq!(
-            check("env.variable", "default: x\n"),
+            check("store.sql", "table_name: x\n"),
             [(
                 1,
-                "missing required field 'variable' for kind env.variable".to_string()
+                "missing required field 'database' for kind store.sql".to_string()
             )]
         );
     }
@@ -372,7 +401,8 @@ mod tests {
             check("env.storage.os", "path: x\n"),
             [(
                 1,
-                "unknown field 'path' for kind env.storage.os (it takes no fields)".to_string()
+                "unknown field 'path' for kind env.storage.os (expected one of: lifecycle)"
+                    .to_string()
             )]
         );
         assert!(check("registry.entry", "anything: 1\nelse: [2]\n").is_empty());

@@ -90,10 +90,36 @@ pub fn build(
     }
 
     let mut imports = BTreeMap::new();
+    let mut module_imports = BTreeMap::new();
     if let Some((_, node)) = field("imports").filter(|(_, n)| !n.is_null()) {
         match fields::mapping("imports", node) {
             Ok(entries) => {
                 for (alias, target) in entries {
+                    // `:NAME` is luabox's module NAME under another name, granted as if listed.
+                    let module = target
+                        .as_scalar()
+                        .and_then(|s| s.text.strip_prefix(':'))
+                        .filter(|name| !name.contains(':'));
+                    if let Some(name) = module {
+                        if let Err(p) = check_alias(alias) {
+                            problems.push(p);
+                            continue;
+                        }
+                        if !cx.modules.contains(&name) {
+                            let message = format!(
+                                "import '{}': {}",
+                                alias.text,
+                                unknown_module(name, cx.modules)
+                            );
+                            problems.push(problem(target.line, message));
+                            continue;
+                        }
+                        if !modules.iter().any(|m| m == name) {
+                            modules.push(name.to_owned());
+                        }
+                        module_imports.insert(alias.text.clone(), name.to_owned());
+                        continue;
+                    }
                     match import(alias, target, cx.id) {
                         Ok(reference) => {
                             imports.insert(alias.text.clone(), reference.target.clone());
@@ -133,6 +159,13 @@ pub fn build(
     }
 
     let resources = resources(field("resources"), cx.id, &mut refs, problems);
+    // Kept in the entry's data, as written, for the security module to come; its shape is
+    // checked now so that a mistake shows at load.
+    if let Some((_, node)) = field("security").filter(|(_, n)| !n.is_null())
+        && let Err(p) = fields::mapping("security", node)
+    {
+        problems.push(p);
+    }
 
     let entry = match (source, pool, limits) {
         (Some(source), Some(pool), Some(limits)) if problems.len() == before => Some(LuaEntry {
@@ -141,6 +174,7 @@ pub fn build(
             method,
             modules,
             imports,
+            module_imports,
             pool,
             limits,
             allowed_hosts,
@@ -214,18 +248,25 @@ fn unknown_module(name: &str, provided: &[&str]) -> String {
 /// function's `method:` plays no part).
 pub const IMPORTABLE: &[&str] = &["library.lua", "function.lua", "process.lua"];
 
-fn import(alias: &Key, target: &Node, id: &EntryId) -> Result<Reference, Problem> {
+fn check_alias(alias: &Key) -> Result<(), Problem> {
     let name = alias.text.as_str();
     let usable = !name.is_empty()
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-    if !usable {
-        return Err(problem(
+    if usable {
+        Ok(())
+    } else {
+        Err(problem(
             alias.line,
             format!("invalid import alias '{name}' (use letters, digits, '_' and '.')"),
-        ));
+        ))
     }
+}
+
+fn import(alias: &Key, target: &Node, id: &EntryId) -> Result<Reference, Problem> {
+    check_alias(alias)?;
+    let name = alias.text.as_str();
     let reference = fields::non_empty_string(&format!("imports.{name}"), target)?;
     let target_id = EntryId::resolve(&reference, &id.ns)
         .map_err(|e| problem(target.line, format!("import '{name}': {e}")))?;
@@ -243,6 +284,33 @@ mod tests {
 
     use crate::config::testing::*;
     use crate::config::{EntryId, LimitOverrides, LuaKind, Pool, PoolKind, load_with_env};
+
+    #[test]
+    fn a_colon_import_is_a_module_under_another_name() {
+        let loaded = one_file(
+            "  - name: f\n    kind: function.lua\n    source: file://main.lua\n    method: main\n\
+             \x20   imports: {base_registry: \":registry\", j: \":json\"}\n    modules: [json]\n",
+        )
+        .app();
+        let f = lua(entry(&loaded, "app:f"));
+        assert_eq!(f.modules, ["json", "registry"]);
+        assert_eq!(f.module_imports.get("base_registry").unwrap(), "registry");
+        assert_eq!(f.module_imports.get("j").unwrap(), "json");
+        assert!(f.imports.is_empty());
+        let app = one_file(
+            "  - name: f\n    kind: function.lua\n    source: file://main.lua\n    method: main\n\
+             \x20   imports: {reg: \":registri\"}\n",
+        );
+        let errors = app.errors();
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].starts_with(
+                "_index.yaml:7: entry 'app:f': import 'reg': unknown module 'registri' (luabox \
+                 provides: "
+            ) && errors[0].ends_with("; did you mean 'registry'?"),
+            "{errors:?}"
+        );
+    }
 
     #[test]
     fn lua_entry_fields() {

@@ -20,10 +20,7 @@ use super::id::EntryId;
 /// first. Needs of entries not in `entries` are ignored; entries in a cycle (which loading
 /// rejects) come last, in load order.
 pub fn start_order(entries: &[Entry]) -> Vec<&EntryId> {
-    let services: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| e.spec.lifecycle().is_some())
-        .collect();
+    let services: Vec<&Entry> = entries.iter().filter(|e| e.lifecycle().is_some()).collect();
     let mut index = HashMap::new();
     for (at, entry) in services.iter().enumerate() {
         index.entry(&entry.id).or_insert(at);
@@ -31,7 +28,7 @@ pub fn start_order(entries: &[Entry]) -> Vec<&EntryId> {
     let mut waiting = vec![0usize; services.len()];
     let mut dependents = vec![Vec::new(); services.len()];
     for (at, entry) in services.iter().enumerate() {
-        for need in needs(&entry.spec).filter_map(|id| index.get(id)) {
+        for need in needs(entry).filter_map(|id| index.get(id)) {
             waiting[at] += 1;
             dependents[*need].push(at);
         }
@@ -58,12 +55,12 @@ pub fn start_order(entries: &[Entry]) -> Vec<&EntryId> {
 }
 
 /// What an entry must start after: a service's host, then `lifecycle.requires`.
-pub fn needs(spec: &Spec) -> impl Iterator<Item = &EntryId> {
-    let host = match spec {
+pub fn needs(entry: &Entry) -> impl Iterator<Item = &EntryId> {
+    let host = match &entry.spec {
         Spec::ProcessService(service) => Some(&service.host),
         _ => None,
     };
-    let requires = spec
+    let requires = entry
         .lifecycle()
         .map(|l| l.requires.as_slice())
         .unwrap_or_default();

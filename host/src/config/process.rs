@@ -424,8 +424,8 @@ mod tests {
                 "_index.yaml:11: entry 'app:s': lifecycle.requires refers to 'app:nope', which \
                  does not exist",
                 "_index.yaml:11: entry 'app:s': lifecycle.requires refers to 'app:worker', which \
-                 is a process.lua, not a process.host or terminal.host or process.service or \
-                 http.service",
+                 is a process.lua, not a service or resource with a lifecycle (a host, service, \
+                 database, store, env storage or Temporal entry)",
             ]
         );
     }

@@ -178,7 +178,7 @@ fn broken_gives_exactly_six_messages() {
              field 'method' for kind function.lua",
             "../tests/apps/broken/_index.yaml:20: entry 'broken:typo_field': unknown field \
              'mehtod' for kind function.lua (expected one of: source, method, modules, imports, \
-             pool, limits, allowed_hosts, resources); did you mean 'method'?",
+             pool, limits, allowed_hosts, resources, security); did you mean 'method'?",
             "../tests/apps/broken/more.yaml:3: duplicate entry id 'broken:helper' (first defined \
              at ../tests/apps/broken/_index.yaml:4)",
             "../tests/apps/broken/more.yaml:12: entry 'broken:uses_helper': import 'helpers' \

@@ -94,10 +94,10 @@ fn references(
                 Some(target) => match target.kind.as_deref() {
                     Some(kind) if reference.expect.contains(&kind) => None,
                     Some(kind) => Some(format!(
-                        "{} refers to '{}', which is a {kind}, not a {}",
+                        "{} refers to '{}', which is a {kind}, not {}",
                         reference.label,
                         reference.target,
-                        reference.expect.join(" or ")
+                        expected_kinds(reference.expect)
                     )),
                     None => Some(format!(
                         "{} refers to '{}', which has no valid kind",
@@ -224,6 +224,16 @@ fn report_cycle(
         Some(candidates[head].id.to_string()),
         format!("{what}: {}", names.join(" -> ")),
     ));
+}
+
+/// "a process.lua", "a process.host or terminal.host", or for a long list, what they share.
+fn expected_kinds(expect: &[&str]) -> String {
+    if expect == super::kinds::LIFECYCLE_KINDS {
+        return "a service or resource with a lifecycle (a host, service, database, store, env \
+                storage or Temporal entry)"
+            .to_owned();
+    }
+    format!("a {}", expect.join(" or "))
 }
 
 #[cfg(test)]

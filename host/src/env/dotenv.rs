@@ -25,17 +25,18 @@ pub struct ParseError {
 /// The values of a dotenv text (a later line for the same name wins).
 pub fn parse(text: &str) -> Result<BTreeMap<String, String>, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let quoted = quote_bare_values(text);
     let mut values = BTreeMap::new();
-    for item in dotenvy::from_read_iter(text.as_bytes()) {
+    for item in dotenvy::from_read_iter(quoted.as_bytes()) {
         match item {
             Ok((name, value)) => {
                 values.insert(name, value);
             }
             Err(dotenvy::Error::LineParse(line, _)) => {
                 // The line is not echoed: it may hold a secret.
-                let at = text.find(line.as_str()).unwrap_or(text.len());
+                let at = quoted.find(line.as_str()).unwrap_or(quoted.len());
                 return Err(ParseError {
-                    line: text[..at].matches('\n').count() + 1,
+                    line: quoted[..at].matches('\n').count() + 1,
                     message: "cannot parse this line (expected NAME=value, a # comment or a \
                               blank line; quotes must be closed)"
                         .into(),
@@ -50,6 +51,83 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, String>, ParseError> {
         }
     }
     Ok(values)
+}
+
+/// The text with every bare value that `dotenvy` would refuse but the reference runtime's loader
+/// (Go's `godotenv`) reads put in double quotes, line for line: `GREETING=hello world` or
+/// `SIGN=a"b`, a value up to an inline ` # comment`, trimmed. `$NAME` still expands in it, as it
+/// does in a bare value.
+fn quote_bare_values(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    // The quote of a value that goes on past its first line.
+    let mut open: Option<char> = None;
+    for line in text.split_inclusive('\n') {
+        if let Some(quote) = open {
+            if closing_quote(line, quote).is_some() {
+                open = None;
+            }
+            out.push_str(line);
+            continue;
+        }
+        let Some((head, value)) = assignment(line) else {
+            out.push_str(line);
+            continue;
+        };
+        let value = value.trim_end_matches(['\n', '\r']);
+        match value.chars().next() {
+            Some(quote @ ('"' | '\'')) => {
+                if closing_quote(&value[1..], quote).is_none() {
+                    open = Some(quote);
+                }
+                out.push_str(line);
+            }
+            _ => {
+                let bare = value.split(" #").next().unwrap_or("").trim();
+                if bare.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '\\')) {
+                    let escaped = bare.replace('\\', "\\\\").replace('"', "\\\"");
+                    out.push_str(&format!("{head}\"{escaped}\""));
+                    out.push_str(&line[head.len() + value.len()..]);
+                    changed = true;
+                } else {
+                    out.push_str(line);
+                }
+            }
+        }
+    }
+    if changed {
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// `NAME=` (with an optional `export ` and spaces around `=`) and the rest of the line.
+fn assignment(line: &str) -> Option<(&str, &str)> {
+    let eq = line.find('=')?;
+    let name = line[..eq].trim();
+    let name = name.strip_prefix("export ").map_or(name, str::trim_start);
+    if !valid_name(name) {
+        return None;
+    }
+    let after = &line[eq + 1..];
+    let value_at = eq + 1 + (after.len() - after.trim_start_matches([' ', '\t']).len());
+    Some((&line[..value_at], &line[value_at..]))
+}
+
+/// Where `quote` closes in `text` (a `\` escapes in double quotes only).
+fn closing_quote(text: &str, quote: char) -> Option<usize> {
+    let mut escaped = false;
+    for (at, c) in text.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' && quote == '"' {
+            escaped = true;
+        } else if c == quote {
+            return Some(at);
+        }
+    }
+    None
 }
 
 /// Whether `name` can be written as a dotenv name: an ASCII letter or `_`, then letters,
@@ -138,8 +216,22 @@ mod tests {
     }
 
     #[test]
+    fn bare_values_read_as_the_reference_loader_reads_them() {
+        let text = "A=hello world\r\nexport B = spaced  value  # comment\nC=a\"b\\c\n\
+                    M=\"multi\nN=inside a quote\"\nP=x$A y\nQ='single one'\n";
+        let values = parse(text).unwrap();
+        assert_eq!(values["A"], "hello world");
+        assert_eq!(values["B"], "spaced  value");
+        assert_eq!(values["C"], "a\"b\\c");
+        assert_eq!(values["M"], "multi\nN=inside a quote");
+        assert!(!values.contains_key("N"));
+        assert_eq!(values["P"], "xhello world y");
+        assert_eq!(values["Q"], "single one");
+    }
+
+    #[test]
     fn a_bad_line_is_named_without_its_text() {
-        let error = parse("A=1\n# ok\nSECRET=a b\n").unwrap_err();
+        let error = parse("A=1\n# ok\nSECRET='a b\n").unwrap_err();
         assert_eq!(error.line, 3);
         assert!(!error.message.contains("SECRET"), "{}", error.message);
         assert_eq!(parse("A=1\nB='open\n").unwrap_err().line, 2);

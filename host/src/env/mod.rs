@@ -3,7 +3,8 @@
 //! (`modules/env.rs`) is glue over [`AppEnv::get`], [`AppEnv::prepare_set`] and [`AppEnv::all`].
 //!
 //! A variable is found by its public name (`variable:`) or its entry id (relative ids resolve in
-//! the caller's namespace). Its value is its storage's value of that name, else its `default`;
+//! the caller's namespace); one without `variable:` is private, found by its entry id only and
+//! kept in its storage under its entry's name. Its value is its storage's value of that name, else its `default`;
 //! one without a storage has only its default and cannot be set, nor can a `readonly` one.
 //! Storages ([`storage`], [`file`]): `env.storage.os` reads the host environment and writes to
 //! an overlay inside luabox (the real environment is never changed); `env.storage.memory` keeps
@@ -53,7 +54,10 @@ impl EnvError {
 
 struct Variable {
     id: EntryId,
+    /// Its name in its storage: the public name, or the entry's name for a private variable.
     name: String,
+    /// Found by `name` as well as by entry id (a variable without `variable:` is private).
+    public: bool,
     /// The storage entry and its backend.
     storage: Option<(EntryId, Arc<dyn Storage>)>,
     default: Option<String>,
@@ -143,16 +147,20 @@ impl AppEnv {
             let Spec::EnvVariable(spec) = &entry.spec else {
                 continue;
             };
+            let name = spec
+                .variable
+                .clone()
+                .unwrap_or_else(|| entry.id.name.clone());
             let storage = spec.storage.as_ref().and_then(|target| {
                 let (storage, is_file) = storages.get(target)?;
-                if *is_file && !dotenv::valid_name(&spec.variable) {
+                if *is_file && !dotenv::valid_name(&name) {
                     errors.push(at_entry(
                         entry,
                         format!(
                             "variable '{}' cannot be kept in env.storage.file '{target}': a \
                              dotenv name is ASCII letters, digits, '_' and '.', not starting with \
                              a digit",
-                            spec.variable
+                            name
                         ),
                     ));
                 }
@@ -160,7 +168,8 @@ impl AppEnv {
             });
             variables.push(Variable {
                 id: entry.id.clone(),
-                name: spec.variable.clone(),
+                name,
+                public: spec.variable.is_some(),
                 storage,
                 default: spec.default.clone(),
                 readonly: spec.readonly,
@@ -178,7 +187,7 @@ impl AppEnv {
         let by_id = EntryId::resolve(name, namespace).ok();
         self.variables
             .iter()
-            .find(|v| v.name == name || Some(&v.id) == by_id.as_ref())
+            .find(|v| (v.public && v.name == name) || Some(&v.id) == by_id.as_ref())
             .ok_or_else(|| {
                 EnvError::new(
                     "NotFound",
@@ -252,7 +261,7 @@ impl AppEnv {
     /// name wins, as for [`AppEnv::get`]).
     pub fn all(&self) -> BTreeMap<String, String> {
         let mut all = BTreeMap::new();
-        for variable in &self.variables {
+        for variable in self.variables.iter().filter(|v| v.public) {
             if all.contains_key(&variable.name) {
                 continue;
             }

@@ -227,7 +227,7 @@ fn storage_files_are_checked_at_load() {
       - {name: v, kind: env.variable, variable: \"NOT A NAME\", storage: good}\n";
     let (_app, env) = open(&[
         ("_index.yaml", yaml),
-        ("bad.env", "A=1\n\nB=two words\n"),
+        ("bad.env", "A=1\n\nB='two words\n"),
         ("good.env", "A=1\n"),
     ]);
     assert_eq!(

@@ -45,7 +45,20 @@ pub fn closure<'a>(
             }
         }
     }
-    order
+    // A module imported under an alias (`:registry`) is a chunk of one line that requires it.
+    let mut modules: Vec<&str> = Vec::new();
+    for compiled in &order {
+        for module in compiled.spec.module_imports.values() {
+            if !modules.contains(&module.as_str()) {
+                modules.push(module);
+            }
+        }
+    }
+    let module_index = |module: &str| {
+        let at = modules.iter().position(|m| *m == module)?;
+        u32::try_from(order.len() + at).ok()
+    };
+    let mut chunks: Vec<Chunk> = order
         .iter()
         .enumerate()
         .map(|(position, compiled)| Chunk {
@@ -59,10 +72,27 @@ pub fn closure<'a>(
                 .imports
                 .iter()
                 .filter_map(|(alias, target)| Some((alias.clone(), *index.get(target)?)))
+                .chain(
+                    compiled
+                        .spec
+                        .module_imports
+                        .iter()
+                        .filter_map(|(alias, module)| Some((alias.clone(), module_index(module)?))),
+                )
                 .collect(),
             library: position > 0,
         })
-        .collect()
+        .collect();
+    chunks.extend(modules.iter().map(|module| Chunk {
+        id: format!(":{module}"),
+        chunk_name: format!("=[luabox:{module}]"),
+        code: format!("return require(\"{module}\")").into_bytes().into(),
+        compiled: false,
+        modules: vec![(*module).to_owned()],
+        imports: Vec::new(),
+        library: true,
+    }));
+    chunks
 }
 
 /// What every run of a Lua entry shares: its chunks and their scopes, the modules linked for

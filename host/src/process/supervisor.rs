@@ -12,7 +12,11 @@
 //!   OTP-style intensity limit — when more than `intensity` restarts fall within `period`.
 //!
 //! `http.service` entries start their servers here too ([`crate::http::server`]); one that cannot
-//! listen stops the start, and what had started is stopped again.
+//! listen stops the start, and what had started is stopped again. A database (or a `store.sql`)
+//! with `auto_start`, or one a started entry requires, is opened here: a connection is made
+//! within `start_timeout`, so a wrong address fails the start (or, with `startup: optional`, is
+//! logged) instead of the first query. Other resources (env storages, memory stores, Temporal
+//! entries) are ready once the app is loaded.
 //!
 //! Stop: in reverse start order (a server drains its requests in flight); each service's process gets a CANCEL event and `stop_timeout`
 //! to return before it is terminated; then the hosts stop, ending whatever else runs on them.
@@ -84,10 +88,52 @@ pub async fn start(app: &Arc<App>) -> Result<Services, String> {
                     return Err(message);
                 }
             },
+            Spec::SqlDatabase(_) | Spec::Store(_) => {
+                if let Err(message) = open_resource(app, entry).await {
+                    services.stop().await;
+                    return Err(message);
+                }
+            }
             _ => {}
         }
     }
     Ok(services)
+}
+
+/// Make a connection to a database entry's database, or to a `store.sql`'s.
+async fn open_resource(app: &App, entry: &crate::config::Entry) -> Result<(), String> {
+    let database = match &entry.spec {
+        Spec::SqlDatabase(_) => &entry.id,
+        Spec::Store(store) => match &store.backend {
+            crate::config::store::StoreBackend::Sql(sql) => &sql.database,
+            crate::config::store::StoreBackend::Memory { .. } => return Ok(()),
+        },
+        _ => return Ok(()),
+    };
+    let Some(lifecycle) = entry.lifecycle() else {
+        return Ok(());
+    };
+    let Some(db) = app.databases().get(database) else {
+        return Err(format!("{}: no database '{database}'", entry.id));
+    };
+    let opened = tokio::time::timeout(lifecycle.start_timeout, db.prepare("SELECT 1".into()))
+        .await
+        .map_err(|_| format!("no connection within {:?}", lifecycle.start_timeout))
+        .and_then(|checked| checked.map_err(|error| error.message));
+    match opened {
+        Ok(()) => {
+            tracing::info!(entry = %entry.id, "resource started");
+            Ok(())
+        }
+        Err(why) if lifecycle.startup == crate::config::Startup::Optional => {
+            tracing::warn!(entry = %entry.id, "optional resource did not start: {why}");
+            Ok(())
+        }
+        Err(why) => Err(format!(
+            "{}: cannot open database '{database}': {why}",
+            entry.id
+        )),
+    }
 }
 
 /// The ids of `auto_start` entries and, transitively, what they need.
@@ -95,7 +141,7 @@ fn wanted(entries: &[crate::config::Entry]) -> Vec<EntryId> {
     let mut wanted: Vec<EntryId> = Vec::new();
     let mut queue: VecDeque<EntryId> = entries
         .iter()
-        .filter(|entry| entry.spec.lifecycle().is_some_and(|l| l.auto_start))
+        .filter(|entry| entry.lifecycle().is_some_and(|l| l.auto_start))
         .map(|entry| entry.id.clone())
         .collect();
     while let Some(id) = queue.pop_front() {
@@ -103,7 +149,7 @@ fn wanted(entries: &[crate::config::Entry]) -> Vec<EntryId> {
             continue;
         }
         if let Some(entry) = entries.iter().find(|entry| entry.id == id) {
-            queue.extend(needs(&entry.spec).cloned());
+            queue.extend(needs(entry).cloned());
         }
         wanted.push(id);
     }
