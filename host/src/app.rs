@@ -152,7 +152,17 @@ impl App {
     pub async fn load(dir: &Path, engine: Engine) -> Result<Arc<App>, LoadError> {
         crate::modules::http_client::operator_hosts()
             .map_err(|message| LoadError::Host(anyhow::anyhow!(message)))?;
-        let loaded = config::load(dir, &modules::names()).map_err(LoadError::Config)?;
+        let env_var = |name: &str| std::env::var(name).ok();
+        let (loaded, mut errors) = config::load_all(dir, &modules::names(), &env_var);
+        if !errors.is_empty() {
+            // One pass: the Lua of the entries that did build is checked too.
+            if let Err(LoadError::Config(found)) = compile_all(dir, &engine, &loaded.entries).await
+            {
+                errors.extend(found);
+            }
+            config::sort_errors(&mut errors);
+            return Err(LoadError::Config(errors));
+        }
         let env =
             crate::env::AppEnv::open(&loaded.root, &loaded.entries).map_err(LoadError::Config)?;
         let compiled = compile_all(dir, &engine, &loaded.entries).await?;

@@ -45,6 +45,7 @@ pub mod env;
 pub mod error;
 pub mod http;
 pub mod kinds;
+pub mod lint;
 pub mod modules;
 pub mod process;
 pub mod registry;

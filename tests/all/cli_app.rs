@@ -155,6 +155,35 @@ fn check_reports_lua_syntax_errors_at_the_lua_line() {
 }
 
 #[test]
+fn check_reports_yaml_lua_and_lint_errors_in_one_pass() {
+    let dir = repo("tests/apps/check_one_pass");
+    let run = luabox(&["check", &dir], "");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let expected = [
+        "_index.yaml:11: entry 'app:typo': unknown field 'modles' for kind function.lua \
+         (expected one of: source, method, modules, imports, pool, limits, allowed_hosts, \
+         resources, security); did you mean 'modules'?",
+        "_index.yaml:39: entry 'app:hello.endpoint': func 'app:needs' does not list the http \
+         module: add http to its modules to read the request and write the response",
+        "broken.lua:2: entry 'app:broken': Lua syntax error: unexpected symbol near '*'",
+        "needs.lua:3: entry 'app:needs': require(\"sql\") cannot load: module 'sql' is not in \
+         the entry's modules: add it there",
+        "needs.lua:7: entry 'app:needs': require(\"nosuch\") cannot load: luabox has no module \
+         'nosuch' and the entry imports nothing by that name (imports: {nosuch: ns:entry})",
+        "5 errors in ",
+    ];
+    let lines: Vec<&str> = run.stderr.lines().filter(|l| !l.contains("WARN")).collect();
+    assert_eq!(lines.len(), expected.len(), "{}", run.stderr);
+    for (line, want) in lines.iter().zip(expected) {
+        let shown = line.strip_prefix(&format!("{dir}/")).unwrap_or(line);
+        assert!(
+            shown == want || (want.ends_with(' ') && shown.starts_with(want)),
+            "{shown}\n  expected: {want}"
+        );
+    }
+}
+
+#[test]
 fn check_accepts_a_valid_app() {
     let run = luabox(&["check", &repo("examples/hello")], "");
     assert_eq!(run.code, 0, "{}", run.stderr);

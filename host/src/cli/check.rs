@@ -1,15 +1,20 @@
 //! `luabox check [DIR]`
 //!
-//! Validates an app without running it: every YAML file, every entry, every reference and every
-//! Lua source (compiled in a sandbox). All errors are printed at once, each as `file:line:
-//! message`, followed by a count; the exit code is 1 if there was any.
+//! Validates an app without running it, in one pass: every YAML file, every entry, every
+//! reference, every Lua source (compiled in a sandbox, also when other entries have problems),
+//! and what [`crate::lint`] finds (requires of names an entry cannot load, endpoints whose
+//! function lacks `http`). All errors are printed at once, each as `file:line: message`, sorted,
+//! followed by a count; the exit code is 1 if there was any.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::app::load;
-use crate::config::{LuaKind, Spec};
+use super::app::count_errors;
+use super::exit;
+use crate::app::{App, LoadError};
+use crate::config::{self, LuaKind, Spec};
+use crate::engine::{Engine, EngineConfig};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -19,9 +24,39 @@ pub struct CheckArgs {
 }
 
 pub async fn run(args: CheckArgs) -> u8 {
-    let app = match load(&args.dir).await {
-        Ok(app) => app,
-        Err(code) => return code,
+    let engine = match Engine::new(EngineConfig::default()) {
+        Ok(engine) => engine,
+        Err(error) => {
+            eprintln!("error: cannot start the engine: {error:#}");
+            return exit::FAILED;
+        }
+    };
+    let loaded = App::load(&args.dir, engine).await;
+    // The entries that built, whatever else failed, for what loading does not judge.
+    let env = |name: &str| std::env::var(name).ok();
+    let (partial, _) = config::load_all(&args.dir, &crate::modules::names(), &env);
+    let mut errors = crate::lint::lint(&partial.entries);
+    let app = match loaded {
+        Ok(app) => Some(app),
+        Err(LoadError::Config(found)) => {
+            errors.extend(found);
+            None
+        }
+        Err(LoadError::Host(error)) => {
+            eprintln!("error: {error:#}");
+            return exit::FAILED;
+        }
+    };
+    if !errors.is_empty() {
+        config::sort_errors(&mut errors);
+        for error in &errors {
+            eprintln!("{error}");
+        }
+        eprintln!("{}", count_errors(errors.len(), &args.dir));
+        return exit::FAILED;
+    }
+    let Some(app) = app else {
+        return exit::FAILED;
     };
     let entries: Vec<_> = app.registry().entries().collect();
     let count = |kind: LuaKind| {

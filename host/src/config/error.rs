@@ -80,7 +80,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// Sorts by file, then line; problems on one line keep the order they were found in.
-pub(crate) fn sort(errors: &mut [ConfigError]) {
+pub fn sort(errors: &mut [ConfigError]) {
     errors.sort_by(|a, b| a.location.cmp(&b.location));
 }
 

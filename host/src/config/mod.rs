@@ -63,7 +63,7 @@ pub use entry::{
     Entry, EnvVariable, LimitOverrides, LuaEntry, LuaKind, LuaSource, Pool, PoolKind, ProcessHost,
     ProcessService, Spec, TerminalHost,
 };
-pub use error::{ConfigError, Location};
+pub use error::{ConfigError, Location, sort as sort_errors};
 pub use id::{EntryId, check_name, check_namespace, namespace_of};
 pub use interpolate::Env;
 pub use kinds::{PROCESS_HOST_KINDS, REDACTED, secret_fields};
@@ -96,15 +96,30 @@ pub fn load(dir: &Path, modules: &[&str]) -> Result<App, Vec<ConfigError>> {
 
 /// [`load`] with `${env:NAME}` looked up through `env`.
 pub fn load_with_env(dir: &Path, modules: &[&str], env: Env<'_>) -> Result<App, Vec<ConfigError>> {
+    match load_all(dir, modules, env) {
+        (app, errors) if errors.is_empty() => Ok(app),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// Everything [`load_with_env`] finds: the entries that built without a problem, even when
+/// others did not, and every problem, sorted. What a user is told about an app in one pass
+/// (`luabox check`: the Lua of those entries is checked too).
+pub fn load_all(dir: &Path, modules: &[&str], env: Env<'_>) -> (App, Vec<ConfigError>) {
+    let (entries, mut errors) = read_all(dir, modules, env);
+    error::sort(&mut errors);
+    let root = dir.to_path_buf();
+    (App { root, entries }, errors)
+}
+
+/// The entries that built and every problem.
+fn read_all(dir: &Path, modules: &[&str], env: Env<'_>) -> (Vec<Entry>, Vec<ConfigError>) {
     let canonical_root = match fs::canonicalize(dir) {
         Ok(path) if path.is_dir() => path,
-        Ok(_) => return Err(vec![ConfigError::at(dir, 0, "not a directory")]),
+        Ok(_) => return (Vec::new(), vec![ConfigError::at(dir, 0, "not a directory")]),
         Err(e) => {
-            return Err(vec![ConfigError::at(
-                dir,
-                0,
-                format!("cannot open the app directory: {e}"),
-            )]);
+            let message = format!("cannot open the app directory: {e}");
+            return (Vec::new(), vec![ConfigError::at(dir, 0, message)]);
         }
     };
     let mut errors = Vec::new();
@@ -138,28 +153,21 @@ pub fn load_with_env(dir: &Path, modules: &[&str], env: Env<'_>) -> Result<App, 
     }
     validate::check(&candidates, &mut errors);
 
-    if errors.is_empty() {
-        let mut entries = Vec::with_capacity(candidates.len());
-        for candidate in candidates {
-            match candidate.entry {
-                Some(entry) => entries.push(entry),
-                // Every path that drops an entry reports why; this guards that promise.
-                None => errors.push(ConfigError::new(
-                    candidate.location,
-                    Some(candidate.id.to_string()),
-                    "the entry could not be loaded (luabox bug: no reason was recorded)",
-                )),
-            }
-        }
-        if errors.is_empty() {
-            return Ok(App {
-                root: dir.to_path_buf(),
-                entries,
-            });
+    let clean = errors.is_empty();
+    let mut entries = Vec::with_capacity(candidates.len());
+    for candidate in candidates {
+        match candidate.entry {
+            Some(entry) => entries.push(entry),
+            // Every path that drops an entry reports why; this guards that promise.
+            None if clean => errors.push(ConfigError::new(
+                candidate.location,
+                Some(candidate.id.to_string()),
+                "the entry could not be loaded (luabox bug: no reason was recorded)",
+            )),
+            None => {}
         }
     }
-    error::sort(&mut errors);
-    Err(errors)
+    (entries, errors)
 }
 
 /// The entries of one YAML file (`None` for a file that is not an app file, or unreadable).

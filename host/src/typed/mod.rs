@@ -14,7 +14,7 @@
 //! Plain Lua passes through unchanged (borrowed); a source the lexer cannot read is passed on
 //! as it is, so Lua reports its own syntax error.
 
-mod lexer;
+pub(crate) mod lexer;
 mod lower;
 mod types;
 

@@ -1,0 +1,5 @@
+local function main(): string
+    return "fine"
+end
+
+return { main = main }
