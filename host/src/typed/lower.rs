@@ -190,7 +190,7 @@ impl<'t, 'a> Walk<'t, 'a> {
         if self.is(at, ":") {
             let start = self.tokens[at].start;
             let mut parser = Parser::new(self.tokens, self.source, at + 1);
-            parser.results()?;
+            parser.declared_results()?;
             self.blank(start, parser.end());
             self.after_type = parser.at;
             at = parser.at;

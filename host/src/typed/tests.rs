@@ -55,6 +55,10 @@ fn annotations_on_locals_parameters_results_and_for_names_become_spaces() {
         "function M.fetch(url ) return nil end"
     );
     assert_eq!(
+        squeezed("local function ask(r: {p: string?}): string?, string?\n  return nil, 'x'\nend"),
+        "local function ask(r )\nreturn nil, 'x'\nend"
+    );
+    assert_eq!(
         squeezed("function obj:sum(...: number): number end"),
         "function obj:sum(... ) end"
     );

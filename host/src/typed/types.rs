@@ -460,6 +460,17 @@ impl<'t, 'a> Parser<'t, 'a> {
             ty => vec![ty],
         })
     }
+
+    /// The result types of a function statement or expression: as [`Parser::results`], or
+    /// `T, U` without parentheses (a body never starts with a comma; in a function type, a
+    /// comma would end the type).
+    pub fn declared_results(&mut self) -> Result<Vec<Type>, TypedError> {
+        let mut results = self.results()?;
+        while self.eat(",") {
+            results.push(self.parse_type()?);
+        }
+        Ok(results)
+    }
 }
 
 /// The Lua expression that builds `ty`'s runtime value. `generics` are type parameters in
