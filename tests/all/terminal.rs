@@ -120,3 +120,41 @@ fn choosing_a_terminal_is_checked() {
         not_terminal.stderr
     );
 }
+
+#[test]
+fn sigint_stops_a_terminal_app_waiting_for_input() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_luabox"))
+        .args(["run", &app(), "-x", "app:session", "--host", "app:terminal"])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("luabox starts");
+    // Wait for the prompt: the process now waits on stdin, which stays open.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !String::from_utf8_lossy(&seen).ends_with("name? ") {
+        assert_eq!(stdout.read(&mut byte).unwrap(), 1, "stdout ended: {seen:?}");
+        seen.push(byte[0]);
+    }
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    // A run that ignores the signal fails the test instead of holding up the suite.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("luabox kept running after SIGINT");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    drop(child.stdin.take());
+}

@@ -96,8 +96,14 @@ pub async fn run(args: RunArgs) -> u8 {
     let temporal = crate::temporal::worker::Workers::start(&app);
     tracing::info!(app = %app.root().display(), "serving");
     let code = match exec {
-        Some(Exec::Terminal { id, host, args }) => run_on_terminal(&app, &id, &host, &args).await,
-        Some(Exec::Entry { id, values }) => run_entry(&app, &id, values).await,
+        // Ctrl-C (or SIGTERM) stops an exec too: what it runs is stopped with the services.
+        Some(exec) => tokio::select! {
+            code = run_exec(&app, exec) => code,
+            () = shutdown => {
+                tracing::info!("interrupted; shutting down");
+                INTERRUPTED
+            }
+        },
         None => {
             shutdown.await;
             tracing::info!("shutting down");
@@ -111,6 +117,16 @@ pub async fn run(args: RunArgs) -> u8 {
     }
     app.databases().close();
     code
+}
+
+/// The exit code of an exec stopped by SIGINT or SIGTERM (a shell's 128 + SIGINT).
+const INTERRUPTED: u8 = 130;
+
+async fn run_exec(app: &Arc<App>, exec: Exec) -> u8 {
+    match exec {
+        Exec::Terminal { id, host, args } => run_on_terminal(app, &id, &host, &args).await,
+        Exec::Entry { id, values } => run_entry(app, &id, values).await,
+    }
 }
 
 /// What `luabox run` was asked to do.
