@@ -78,17 +78,21 @@ static void run_and_report(lua_State *L, luabox_sandbox_types_step_t *ret) {
     outcome = luabox_sched_run(L, &count);
   }
   switch (outcome) {
-    case LUABOX_RUN_DONE: {
+    case LUABOX_RUN_DONE:
+    case LUABOX_RUN_RETURNED: {
       luabox_buf out;
+      int returned = outcome == LUABOX_RUN_RETURNED;
       if (luabox_encode_values(L, base + 1, count, "result", max_payload, &out)) {
-        ret->tag = LUABOX_SANDBOX_TYPES_STEP_DONE;
-        ret->val.done = luabox_buf_give(&out);
+        ret->tag = returned ? LUABOX_SANDBOX_TYPES_STEP_RETURNED : LUABOX_SANDBOX_TYPES_STEP_DONE;
+        if (returned) ret->val.returned = luabox_buf_give(&out);
+        else ret->val.done = luabox_buf_give(&out);
       } else {
         size_t len;
         const char *msg = lua_tolstring(L, -1, &len);
         set_failed(ret, LUABOX_SANDBOX_TYPES_ERROR_KIND_VALUE, msg, len);
+        returned = 0;
       }
-      luabox_sched_reset(L);
+      if (!returned) luabox_sched_reset(L);
       break;
     }
     case LUABOX_RUN_FAILED:

@@ -18,6 +18,11 @@
  * coroutines are listed in the registry table LUABOX_TASK_THREADS, and the prelude's
  * coroutine.resume, wrap and close refuse them (user code can reach one through
  * coroutine.running). A sandbox runs at most LUABOX_MAX_TASKS tasks at once.
+ *
+ * When the entry's task returns while spawned tasks live, the run reports RETURNED with its
+ * results; the host may run the sandbox on (a function's background coroutines, as in Wippy)
+ * until the last task ends, or drop it. A workflow's run ends with its entry, as it always did:
+ * its history records no background.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +118,7 @@ static struct {
   int waits; /* registry ref: handle -> task id */
   int nwaits; /* entries in `waits` */
   int ready; /* registry ref: handle -> MessagePack values nobody has waited for yet */
+  int returned; /* the entry's task (0) has returned; its slot may hold another task now */
 } S;
 
 static int ready_table(lua_State *L) { return lua_rawgeti(L, LUA_REGISTRYINDEX, S.ready); }
@@ -184,6 +190,7 @@ void luabox_sched_reset(lua_State *L) {
   S.nrun = 0;
   S.runhead = 0;
   S.nwaits = 0;
+  S.returned = 0;
   fresh_table(L, &S.waits);
   fresh_table(L, &S.ready);
 }
@@ -300,16 +307,22 @@ luabox_run luabox_sched_run(lua_State *L, int *count) {
       }
       continue;
     }
-    if (status == LUA_OK && id != 0) {
+    if (status == LUA_OK && (id != 0 || S.returned)) {
       release(L, id);
       continue;
     }
-    /* The entry's task finished or a task failed: either ends the run. */
+    /* The entry's task finished or a task failed: either ends the run, unless the entry
+     * returns while other tasks live. */
     lua_State *co = t->co;
     if (status == LUA_OK) {
       if (!lua_checkstack(L, nres + 1)) luaL_error(L, "too many results (%d)", nres);
       lua_xmove(co, L, nres);
       *count = nres;
+      if (S.live > 1 && !luabox_in_workflow) {
+        S.returned = 1;
+        release(L, id);
+        return LUABOX_RUN_RETURNED;
+      }
       return LUABOX_RUN_DONE;
     }
     luaL_checkstack(L, 4, "reporting a failed task");
@@ -319,5 +332,9 @@ luabox_run luabox_sched_run(lua_State *L, int *count) {
     return LUABOX_RUN_FAILED;
   }
   *count = S.nwaits;
+  if (S.returned && S.live == 0) {
+    *count = 0;
+    return LUABOX_RUN_DONE;
+  }
   return S.nwaits ? LUABOX_RUN_WAITING : LUABOX_RUN_DEADLOCK;
 }

@@ -7,7 +7,10 @@
 #include "luabox.h"
 
 typedef enum {
-  LUABOX_RUN_DONE,     /* task 0 returned: its `count` results are on top of L */
+  LUABOX_RUN_DONE,     /* task 0 returned: its `count` results are on top of L (none when it
+                          returned earlier, with LUABOX_RUN_RETURNED, and the rest ended) */
+  LUABOX_RUN_RETURNED, /* task 0 returned (`count` results on top of L) while other tasks live:
+                          running again runs them (never in a workflow) */
   LUABOX_RUN_FAILED,   /* a task raised: error value then traceback on L; `count` = Lua status */
   LUABOX_RUN_WAITING,  /* tasks wait on `count` host operations */
   LUABOX_RUN_DEADLOCK, /* tasks remain but none waits on the host */

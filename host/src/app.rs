@@ -452,7 +452,7 @@ impl App {
         };
         let values = self
             .engine
-            .run_as(function.invocation(args), caller)
+            .run_function(function.invocation(args), caller)
             .await
             .map_err(CallError::Run)?;
         match returned_error(&values) {

@@ -2,6 +2,7 @@
 //! Lua behaviour case by case lives in `tests/cases/` (run by `tests/lua.rs`).
 
 mod allowlist;
+mod background;
 mod cli_app;
 mod cli_eval;
 mod compile_cache;

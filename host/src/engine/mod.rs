@@ -291,6 +291,24 @@ impl Engine {
         let control = run::Control {
             deadline: Some(invocation.limits.deadline),
             stop: None,
+            background: false,
+        };
+        self.run_with(invocation, caller, control).await
+    }
+
+    /// A function's run for `caller`: as [`Engine::run_as`], but coroutines the function
+    /// spawned that live when it returns run on after its result is handed back, until they
+    /// end or its deadline passes (as in Wippy: an HTTP handler answers at once and its
+    /// background work goes on).
+    pub async fn run_function(
+        &self,
+        invocation: Invocation,
+        caller: Caller,
+    ) -> Result<Vec<u8>, RunError> {
+        let control = run::Control {
+            deadline: Some(invocation.limits.deadline),
+            stop: None,
+            background: true,
         };
         self.run_with(invocation, caller, control).await
     }
@@ -307,6 +325,7 @@ impl Engine {
         let control = run::Control {
             deadline,
             stop: Some(Box::pin(stop)),
+            background: false,
         };
         self.run_with(invocation, caller, control).await
     }

@@ -5,6 +5,11 @@
 //! flight and no fiber exists: the driver awaits the operations on tokio and calls `resume` with
 //! their completions. Epoch interruption makes a long export call yield to tokio every few
 //! milliseconds, so a busy sandbox cannot starve others, and traps it once the deadline passes.
+//!
+//! An entry that returns while coroutines it spawned live on (`coroutine.spawn`) ends a run
+//! that is not [`Control::background`] at once, as a process's main does. A function's run
+//! hands its caller the result then and goes on in a task of its own, holding its sandbox and
+//! slot, until the last coroutine ends or the deadline passes; what fails then is logged.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,6 +35,16 @@ pub(crate) struct DeadlineReached;
 pub(super) struct Control {
     pub deadline: Option<std::time::Duration>,
     pub stop: Option<Pin<Box<dyn Future<Output = String> + Send>>>,
+    /// Coroutines still alive when the entry returns run on after the result is handed back.
+    pub background: bool,
+}
+
+/// Where driving a sandbox stopped.
+enum Driven {
+    /// The run ended: the values, or the guest's report of a Lua failure.
+    Ended(Result<Vec<u8>, LuaError>),
+    /// The entry returned these values; spawned coroutines live on.
+    Returned(Vec<u8>),
 }
 
 pub(super) async fn run(
@@ -42,7 +57,7 @@ pub(super) async fn run(
     let limits = invocation.limits;
     let deadline = control.deadline.map(|limit| Instant::now() + limit);
     // Declared before the store, so the slot is given back after the sandbox is dropped.
-    let _slot = engine.admission.admit(deadline).await?;
+    let slot = engine.admission.admit(deadline).await?;
     let mut store = new_store(engine, &invocation, caller);
     store.data_mut().deadline = deadline;
 
@@ -55,12 +70,55 @@ pub(super) async fn run(
             reason = stop => return Err(RunError::Stopped(reason)),
         },
     };
-    classify(
-        &store,
-        driven,
-        &limits,
-        control.deadline.unwrap_or_default(),
-    )
+    let limit = control.deadline.unwrap_or_default();
+    let driven = match driven {
+        Ok(Driven::Returned(values)) if control.background => {
+            tokio::spawn(async move {
+                // The sandbox is dropped before its slot is given back.
+                let _slot = slot;
+                finish_background(store, sandbox, deadline, &limits, limit).await;
+            });
+            return Ok(values);
+        }
+        Ok(Driven::Returned(values)) => Ok(Ok(values)),
+        Ok(Driven::Ended(result)) => Ok(result),
+        Err(error) => Err(error),
+    };
+    let result = classify(&store, driven, &limits, limit);
+    drop(store);
+    drop(slot);
+    result
+}
+
+/// Run a returned function's coroutines to their end (see the module doc).
+async fn finish_background(
+    mut store: Store<SandboxState>,
+    sandbox: Entry,
+    deadline: Option<Instant>,
+    limits: &Limits,
+    limit: std::time::Duration,
+) {
+    let runner = sandbox.luabox_sandbox_runner();
+    store.data_mut().lane.call_began();
+    let resumed = runner.call_resume(&mut store, &[]).await;
+    store.data_mut().lane.call_ended();
+    let driven = match resumed {
+        Ok(step) => advance(&mut store, &sandbox, step, deadline).await,
+        Err(error) => Err(error),
+    };
+    let driven = match driven {
+        Ok(Driven::Ended(result)) => Ok(result),
+        // The entry has returned already: the guest does not return again.
+        Ok(Driven::Returned(_)) => Ok(Ok(Vec::new())),
+        Err(error) => Err(error),
+    };
+    if let Err(error) = classify(&store, driven, limits, limit) {
+        tracing::warn!(
+            entry = %store.data().entry(),
+            "a coroutine failed after its function returned: {}",
+            error.describe()
+        );
+    }
 }
 
 /// A store for one sandbox of `invocation` whose export calls yield to tokio every few
@@ -182,24 +240,35 @@ pub(super) async fn compile(
     Ok(compiled)
 }
 
-/// Start the chunk and feed completions until it finishes. The outer error is a trap or a host
-/// failure; the inner one the guest's report of a Lua failure.
+/// Start the chunk and feed completions until it finishes or its entry returns. The error is a
+/// trap or a host failure.
 async fn drive(
     store: &mut Store<SandboxState>,
     sandbox: &Entry,
     invocation: Invocation,
     deadline: Option<Instant>,
-) -> wasmtime::Result<Result<Vec<u8>, LuaError>> {
+) -> wasmtime::Result<Driven> {
     let runner = sandbox.luabox_sandbox_runner();
     let start = to_guest(invocation);
     store.data_mut().lane.call_began();
     let started = runner.call_start(&mut *store, &start).await;
     store.data_mut().lane.call_ended();
-    let mut step = started?;
+    advance(store, sandbox, started?, deadline).await
+}
+
+/// Feed completions from `step` on until the run ends or the entry returns.
+async fn advance(
+    store: &mut Store<SandboxState>,
+    sandbox: &Entry,
+    mut step: Step,
+    deadline: Option<Instant>,
+) -> wasmtime::Result<Driven> {
+    let runner = sandbox.luabox_sandbox_runner();
     loop {
         match step {
-            Step::Done(values) => return Ok(Ok(values)),
-            Step::Failed(failure) => return Ok(Err(failure)),
+            Step::Done(values) => return Ok(Driven::Ended(Ok(values))),
+            Step::Failed(failure) => return Ok(Driven::Ended(Err(failure))),
+            Step::Returned(values) => return Ok(Driven::Returned(values)),
             Step::Waiting(waits) => {
                 if store.data().pending.is_empty() {
                     return Err(wasmtime::format_err!(

@@ -92,7 +92,9 @@ impl Session {
         self.store.data_mut().deadline = None;
         let waiting = matches!(step, Ok(Step::Waiting(_)));
         let driven: wasmtime::Result<Result<Vec<u8>, LuaError>> = step.map(|step| match step {
-            Step::Done(values) => Ok(values),
+            // A workflow's guest never returns early (`returned`); were it to, the entry's values
+            // end the workflow as `done` does.
+            Step::Done(values) | Step::Returned(values) => Ok(values),
             Step::Failed(failure) => Err(failure),
             Step::Waiting(_) => Ok(Vec::new()),
         });

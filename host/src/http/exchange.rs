@@ -62,12 +62,15 @@ pub enum WriteError {
     BadHeader(String),
     #[error("the response body would exceed its limit of {limit} bytes")]
     TooLarge { limit: usize },
+    #[error("the response was sent when the handler returned")]
+    Sent,
 }
 
 #[derive(Debug)]
 pub struct Exchange {
     request: Request,
-    response: Mutex<Response>,
+    /// `None` once taken: a coroutine the handler left running cannot change what was sent.
+    response: Mutex<Option<Response>>,
     max_body: usize,
 }
 
@@ -76,7 +79,7 @@ impl Exchange {
     pub fn new(request: Request, max_body: usize) -> Self {
         Exchange {
             request,
-            response: Mutex::new(Response::default()),
+            response: Mutex::new(Some(Response::default())),
             max_body,
         }
     }
@@ -85,18 +88,24 @@ impl Exchange {
         &self.request
     }
 
-    fn response(&self) -> std::sync::MutexGuard<'_, Response> {
-        self.response.lock().unwrap_or_else(|e| e.into_inner())
+    /// Change the response with `change`, unless it was sent.
+    fn with_response<T>(
+        &self,
+        change: impl FnOnce(&mut Response) -> Result<T, WriteError>,
+    ) -> Result<T, WriteError> {
+        let mut response = self.response.lock().unwrap_or_else(|e| e.into_inner());
+        change(response.as_mut().ok_or(WriteError::Sent)?)
     }
 
     pub fn set_status(&self, status: u16) -> Result<(), WriteError> {
-        let mut response = self.response();
-        if response.committed {
-            return Err(WriteError::HeadersSent);
-        }
-        response.status = status;
-        response.touched = true;
-        Ok(())
+        self.with_response(|response| {
+            if response.committed {
+                return Err(WriteError::HeadersSent);
+            }
+            response.status = status;
+            response.touched = true;
+            Ok(())
+        })
     }
 
     /// Set header `name` (replacing earlier values of it, whatever their case).
@@ -107,48 +116,52 @@ impl Exchange {
         if hyper::header::HeaderValue::from_str(value).is_err() {
             return Err(WriteError::BadHeader(format!("value {value:?} for {name}")));
         }
-        let mut response = self.response();
-        if response.committed {
-            return Err(WriteError::HeadersSent);
-        }
-        response
-            .headers
-            .retain(|(old, _)| !old.eq_ignore_ascii_case(name));
-        response.headers.push((name.to_owned(), value.to_owned()));
-        response.touched = true;
-        Ok(())
+        self.with_response(|response| {
+            if response.committed {
+                return Err(WriteError::HeadersSent);
+            }
+            response
+                .headers
+                .retain(|(old, _)| !old.eq_ignore_ascii_case(name));
+            response.headers.push((name.to_owned(), value.to_owned()));
+            response.touched = true;
+            Ok(())
+        })
     }
 
-    /// Set header `name` unless the handler set it or the headers are fixed (`name` and
-    /// `value` must be valid).
+    /// Set header `name` unless the handler set it, the headers are fixed or the response was
+    /// sent (`name` and `value` must be valid).
     pub fn default_header(&self, name: &str, value: &str) {
-        let mut response = self.response();
-        if !response.committed
-            && !response
+        let _ = self.with_response(|response| {
+            let set = response
                 .headers
                 .iter()
-                .any(|(old, _)| old.eq_ignore_ascii_case(name))
-        {
-            response.headers.push((name.to_owned(), value.to_owned()));
-        }
+                .any(|(old, _)| old.eq_ignore_ascii_case(name));
+            if !response.committed && !set {
+                response.headers.push((name.to_owned(), value.to_owned()));
+            }
+            Ok(())
+        });
     }
 
     pub fn write(&self, data: &[u8]) -> Result<(), WriteError> {
-        let mut response = self.response();
-        if response.body.len() + data.len() > self.max_body {
-            return Err(WriteError::TooLarge {
-                limit: self.max_body,
-            });
-        }
-        response.body.extend_from_slice(data);
-        response.committed = true;
-        response.touched = true;
-        Ok(())
+        self.with_response(|response| {
+            if response.body.len() + data.len() > self.max_body {
+                return Err(WriteError::TooLarge {
+                    limit: self.max_body,
+                });
+            }
+            response.body.extend_from_slice(data);
+            response.committed = true;
+            response.touched = true;
+            Ok(())
+        })
     }
 
-    /// The response, once the handler is done.
+    /// The response, once the handler is done; later writes fail with [`WriteError::Sent`].
     pub fn take_response(&self) -> Response {
-        std::mem::take(&mut *self.response())
+        let mut response = self.response.lock().unwrap_or_else(|e| e.into_inner());
+        response.take().unwrap_or_default()
     }
 }
 
@@ -158,8 +171,12 @@ mod tests {
 
     #[test]
     fn the_first_write_fixes_status_and_headers() {
+        assert!(
+            !Exchange::new(Request::default(), 16)
+                .take_response()
+                .touched
+        );
         let exchange = Exchange::new(Request::default(), 16);
-        assert!(!exchange.take_response().touched);
         exchange.set_status(201).unwrap();
         exchange.set_header("X-One", "1").unwrap();
         exchange.set_header("x-one", "2").unwrap();
@@ -174,6 +191,9 @@ mod tests {
         assert_eq!(response.status, 201);
         assert_eq!(response.headers, vec![("x-one".into(), "2".into())]);
         assert_eq!(response.body, b"hello world");
+        // What a coroutine left running writes after the handler returned is refused.
+        assert_eq!(exchange.write(b"late"), Err(WriteError::Sent));
+        assert_eq!(exchange.set_status(200), Err(WriteError::Sent));
     }
 
     #[test]
