@@ -27,6 +27,7 @@ fn the_process_of_a_terminal_host_reads_stdin_and_writes_stdout() {
          name? hello\tAda\tnil\n\
          bytes:\txy\tz\n\
          after the end:\tnil\tInternal\tend of input\n\
+         raw:\tnil\tUnavailable\n\
          function:\tnil\tio: entry 'app:helper' has no terminal: only the process of a \
          terminal.host does (luabox run --exec on an app with one)\n\
          process:\tnil\tUnavailable\n",

@@ -16,6 +16,9 @@ local function main(): integer
     io.print("after the end:", eof, eof_err and eof_err:kind(), tostring(eof_err))
     io.eprint("to stderr", 42)
     assert(io.flush())
+    -- Raw mode needs a terminal on stdin; a pipe (as in the tests) gets nil, Unavailable.
+    local raw, raw_err = io.raw(true)
+    io.print("raw:", raw, raw_err and raw_err:kind())
 
     -- Only this process has the terminal: a function it calls and a process it spawns do not.
     local from_function: Report = funcs.call("app:helper")
