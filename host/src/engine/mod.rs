@@ -288,12 +288,7 @@ impl Engine {
         invocation: Invocation,
         caller: Caller,
     ) -> Result<Vec<u8>, RunError> {
-        let control = run::Control {
-            deadline: Some(invocation.limits.deadline),
-            stop: None,
-            background: false,
-        };
-        self.run_with(invocation, caller, control).await
+        self.run_until_deadline(invocation, caller, false).await
     }
 
     /// A function's run for `caller`: as [`Engine::run_as`], but coroutines the function
@@ -305,10 +300,19 @@ impl Engine {
         invocation: Invocation,
         caller: Caller,
     ) -> Result<Vec<u8>, RunError> {
+        self.run_until_deadline(invocation, caller, true).await
+    }
+
+    async fn run_until_deadline(
+        &self,
+        invocation: Invocation,
+        caller: Caller,
+        background: bool,
+    ) -> Result<Vec<u8>, RunError> {
         let control = run::Control {
             deadline: Some(invocation.limits.deadline),
             stop: None,
-            background: true,
+            background,
         };
         self.run_with(invocation, caller, control).await
     }
