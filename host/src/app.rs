@@ -150,10 +150,21 @@ fn timeout(message: String) -> ErrorObject {
 impl App {
     /// Load the app in `dir`: read and validate its YAML, compile every Lua entry.
     pub async fn load(dir: &Path, engine: Engine) -> Result<Arc<App>, LoadError> {
+        let (loaded, errors) = config::load_all(dir, &modules::names(), &config::os_env);
+        Self::from_config(dir, loaded, errors, engine).await
+    }
+
+    /// The app of what [`config::load_all`] read of `dir`: its entries and its problems. With
+    /// problems, the Lua of the entries that did build is compiled too, and its syntax errors
+    /// join them.
+    pub async fn from_config(
+        dir: &Path,
+        loaded: config::App,
+        mut errors: Vec<ConfigError>,
+        engine: Engine,
+    ) -> Result<Arc<App>, LoadError> {
         crate::modules::http_client::operator_hosts()
             .map_err(|message| LoadError::Host(anyhow::anyhow!(message)))?;
-        let env_var = |name: &str| std::env::var(name).ok();
-        let (loaded, mut errors) = config::load_all(dir, &modules::names(), &env_var);
         if !errors.is_empty() {
             // One pass: the Lua of the entries that did build is checked too.
             if let Err(LoadError::Config(found)) = compile_all(dir, &engine, &loaded.entries).await
@@ -561,7 +572,7 @@ async fn compile_all(
             Err(error) => {
                 let message = format!(
                     "{}:{}: {}",
-                    shown_name(&spec.source),
+                    config::shown_chunk_name(&spec.source.chunk_name),
                     error.line,
                     error.message
                 );
@@ -601,15 +612,6 @@ async fn compile_all(
     }
 }
 
-/// The chunk name as Lua shows it in messages.
-fn shown_name(source: &config::LuaSource) -> &str {
-    source
-        .chunk_name
-        .strip_prefix('@')
-        .or_else(|| source.chunk_name.strip_prefix('='))
-        .unwrap_or(&source.chunk_name)
-}
-
 /// Place Lua's syntax message ("src/a.lua:3: unexpected symbol near 'x'") at its file and line.
 fn syntax_error(
     dir: &Path,
@@ -617,7 +619,7 @@ fn syntax_error(
     source: &config::LuaSource,
     message: &str,
 ) -> ConfigError {
-    let shown = shown_name(source);
+    let shown = config::shown_chunk_name(&source.chunk_name);
     let parsed = message
         .strip_prefix(shown)
         .and_then(|rest| rest.strip_prefix(':'))

@@ -41,7 +41,7 @@ pub enum Stream {
 pub struct Terminal {
     /// The arguments after the entry id of `luabox run --exec`.
     args: OnceLock<Vec<String>>,
-    reader: OnceLock<Mutex<mpsc::Sender<ReadRequest>>>,
+    reader: OnceLock<mpsc::Sender<ReadRequest>>,
     raw: Mutex<RawMode>,
 }
 
@@ -82,13 +82,8 @@ impl Terminal {
             max: max.max(1),
             reply,
         };
-        let sender = self
-            .reader
-            .get_or_init(|| Mutex::new(start_reader()))
-            .lock()
-            .map_err(|_| "the stdin reader failed".to_owned())?
-            .clone();
-        sender
+        self.reader
+            .get_or_init(start_reader)
             .send(request)
             .map_err(|_| "the stdin reader stopped".to_owned())?;
         answer

@@ -31,12 +31,10 @@ pub async fn run(args: CheckArgs) -> u8 {
             return exit::FAILED;
         }
     };
-    let loaded = App::load(&args.dir, engine).await;
+    let (loaded, problems) = config::load_all(&args.dir, &crate::modules::names(), &config::os_env);
     // The entries that built, whatever else failed, for what loading does not judge.
-    let env = |name: &str| std::env::var(name).ok();
-    let (partial, _) = config::load_all(&args.dir, &crate::modules::names(), &env);
-    let mut errors = crate::lint::lint(&partial.entries);
-    let app = match loaded {
+    let mut errors = crate::lint::lint(&loaded.entries);
+    let app = match App::from_config(&args.dir, loaded, problems, engine).await {
         Ok(app) => Some(app),
         Err(LoadError::Config(found)) => {
             errors.extend(found);

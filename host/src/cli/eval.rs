@@ -70,7 +70,7 @@ fn prepare(args: EvalArgs) -> Result<Invocation, String> {
         Ok(text) => match crate::typed::to_plain_lua(text) {
             Ok(plain) => plain.into_owned().into_bytes(),
             Err(error) => {
-                let shown = chunk_name.trim_start_matches(['@', '=']);
+                let shown = crate::config::shown_chunk_name(&chunk_name);
                 return Err(format!("{shown}:{}: {}", error.line, error.message));
             }
         },

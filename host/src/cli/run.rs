@@ -180,19 +180,7 @@ fn plan(app: &App, args: &RunArgs) -> Result<Plan, String> {
 async fn run_entry(app: &Arc<App>, id: &EntryId, values: Vec<u8>) -> u8 {
     let kind = app.registry().get(id).map(|entry| entry.kind.clone());
     let result = if kind.as_deref() == Some("process.lua") {
-        match app.spawn(id, EXEC_HOST, values, None) {
-            Err(error) => Err(CallError::Invalid(error.message)),
-            Ok((_, task)) => match task.await {
-                Ok(Ok(values)) => match returned_error(&values) {
-                    Some(error) => Err(CallError::Returned(error)),
-                    None => Ok(values),
-                },
-                Ok(Err(error)) => Err(CallError::Run(error)),
-                Err(error) => Err(CallError::Invalid(format!(
-                    "the process task failed: {error}"
-                ))),
-            },
-        }
+        run_process(app, id, EXEC_HOST, values).await
     } else {
         app.call(id, values, 0).await
     };
@@ -257,29 +245,13 @@ async fn run_on_terminal(app: &Arc<App>, id: &EntryId, host: &str, args: &[Strin
     app.terminal().set_args(args.to_vec());
     // `-x` names the terminal: it serves this run even without lifecycle.auto_start.
     app.node().set_host_running(host, true);
-    let task = match app.spawn(id, host, encode_values(Vec::new()), None) {
-        Ok((_, task)) => task,
+    let values = match run_process(app, id, host, encode_values(Vec::new())).await {
+        Ok(values) => values,
         Err(error) => {
-            eprintln!("error: {id}: {}", error.message);
-            return exit::FAILED;
-        }
-    };
-    let values = match task.await {
-        Ok(Ok(values)) => values,
-        Ok(Err(error)) => {
-            let error = CallError::Run(error);
             eprintln!("error: {id}: {}", describe(&error));
             return exit_code(&error);
         }
-        Err(error) => {
-            eprintln!("error: {id}: the process task failed: {error}");
-            return exit::FAILED;
-        }
     };
-    if let Some(error) = returned_error(&values) {
-        eprintln!("error: {id}: {}", describe(&CallError::Returned(error)));
-        return exit::FAILED;
-    }
     match decode_values(&values)
         .ok()
         .and_then(|v| v.into_iter().next())
@@ -288,6 +260,29 @@ async fn run_on_terminal(app: &Arc<App>, id: &EntryId, host: &str, args: &[Strin
             .as_i64()
             .map_or(exit::FAILED, |n| u8::try_from(n).unwrap_or(exit::FAILED)),
         _ => 0,
+    }
+}
+
+/// Spawn process `id` on `host` with `args` (a MessagePack array) and wait for its result; a
+/// returned `nil, err` is an error.
+async fn run_process(
+    app: &Arc<App>,
+    id: &EntryId,
+    host: &str,
+    args: Vec<u8>,
+) -> Result<Vec<u8>, CallError> {
+    let (_, task) = app
+        .spawn(id, host, args, None)
+        .map_err(|error| CallError::Invalid(error.message))?;
+    match task.await {
+        Ok(Ok(values)) => match returned_error(&values) {
+            Some(error) => Err(CallError::Returned(error)),
+            None => Ok(values),
+        },
+        Ok(Err(error)) => Err(CallError::Run(error)),
+        Err(error) => Err(CallError::Invalid(format!(
+            "the process task failed: {error}"
+        ))),
     }
 }
 

@@ -72,7 +72,7 @@ pub use order::{needs, start_order};
 
 use build::{AppContext, Candidate, FileContext};
 use source::Sources;
-pub use source::inside_app;
+pub use source::{inside_app, shown_chunk_name};
 
 /// A loaded app.
 #[derive(Debug, Clone)]
@@ -91,7 +91,12 @@ pub fn known_kinds() -> impl Iterator<Item = &'static str> {
 /// Loads the app in `dir`; `modules` are the module names luabox provides. `${env:..}` reads
 /// the process environment.
 pub fn load(dir: &Path, modules: &[&str]) -> Result<App, Vec<ConfigError>> {
-    load_with_env(dir, modules, &|name| std::env::var(name).ok())
+    load_with_env(dir, modules, &os_env)
+}
+
+/// `${env:NAME}` as an app is loaded for running: the host's environment.
+pub fn os_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
 /// [`load`] with `${env:NAME}` looked up through `env`.

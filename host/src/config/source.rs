@@ -22,6 +22,14 @@ use super::entry::LuaSource;
 use super::error::Location;
 use super::id::EntryId;
 
+/// A chunk name as Lua shows it in messages: without its leading `@` (a file) or `=` (a name).
+pub fn shown_chunk_name(chunk_name: &str) -> &str {
+    chunk_name
+        .strip_prefix('@')
+        .or_else(|| chunk_name.strip_prefix('='))
+        .unwrap_or(chunk_name)
+}
+
 /// Larger sources are refused rather than read into memory.
 pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
 

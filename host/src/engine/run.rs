@@ -84,10 +84,7 @@ pub(super) async fn run(
         Ok(Driven::Ended(result)) => Ok(result),
         Err(error) => Err(error),
     };
-    let result = classify(&store, driven, &limits, limit);
-    drop(store);
-    drop(slot);
-    result
+    classify(&store, driven, &limits, limit)
 }
 
 /// Run a returned function's coroutines to their end (see the module doc).
@@ -98,11 +95,7 @@ async fn finish_background(
     limits: &Limits,
     limit: std::time::Duration,
 ) {
-    let runner = sandbox.luabox_sandbox_runner();
-    store.data_mut().lane.call_began();
-    let resumed = runner.call_resume(&mut store, &[]).await;
-    store.data_mut().lane.call_ended();
-    let driven = match resumed {
+    let driven = match resume(&mut store, &sandbox, &[]).await {
         Ok(step) => advance(&mut store, &sandbox, step, deadline).await,
         Err(error) => Err(error),
     };
@@ -263,7 +256,6 @@ async fn advance(
     mut step: Step,
     deadline: Option<Instant>,
 ) -> wasmtime::Result<Driven> {
-    let runner = sandbox.luabox_sandbox_runner();
     loop {
         match step {
             Step::Done(values) => return Ok(Driven::Ended(Ok(values))),
@@ -282,13 +274,25 @@ async fn advance(
                         .map_err(|_| DeadlineReached)?,
                     None => batch.await,
                 };
-                store.data_mut().lane.call_began();
-                let resumed = runner.call_resume(&mut *store, &completions).await;
-                store.data_mut().lane.call_ended();
-                step = resumed?;
+                step = resume(store, sandbox, &completions).await?;
             }
         }
     }
+}
+
+/// Deliver `completions` and run the guest until its next step.
+async fn resume(
+    store: &mut Store<SandboxState>,
+    sandbox: &Entry,
+    completions: &[bindings::Completion],
+) -> wasmtime::Result<Step> {
+    store.data_mut().lane.call_began();
+    let resumed = sandbox
+        .luabox_sandbox_runner()
+        .call_resume(&mut *store, completions)
+        .await;
+    store.data_mut().lane.call_ended();
+    resumed
 }
 
 /// The guest's form of an invocation.

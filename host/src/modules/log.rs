@@ -55,8 +55,11 @@ pub struct LogBudget {
     dropped_bytes: u64,
     /// When the log last said what was dropped: it says so at most once a second.
     noted: Option<Instant>,
-    /// The sandbox's entry, for the last note when the sandbox ends.
+    /// The sandbox's entry, for the last note when the sandbox ends; set with `hidden` on the
+    /// first line.
     entry: String,
+    /// The sandbox logs nothing (see [`hidden`]).
+    hidden: bool,
 }
 
 impl Drop for LogBudget {
@@ -108,8 +111,6 @@ impl LogBudget {
     }
 }
 
-/// Whether a line of `len` bytes from this sandbox is logged; while its budget drops lines, the
-/// log says how many, at most once a second.
 /// The process of a `terminal.host` with `hide_logs` logs nothing: its terminal shows only what
 /// it writes with `io`.
 fn hidden(state: &SandboxState) -> bool {
@@ -121,15 +122,18 @@ fn hidden(state: &SandboxState) -> bool {
     }
 }
 
+/// Whether a line of `len` bytes from this sandbox is logged; while its budget drops lines, the
+/// log says how many, at most once a second.
 pub(super) fn admit(state: &mut SandboxState, len: usize) -> bool {
-    if hidden(state) {
-        return false;
-    }
     if state.module_state::<LogBudget>().entry.is_empty() {
-        let entry = state.entry().to_owned();
-        state.module_state::<LogBudget>().entry = entry;
+        let (entry, hidden) = (state.entry().to_owned(), hidden(state));
+        let budget = state.module_state::<LogBudget>();
+        (budget.entry, budget.hidden) = (entry, hidden);
     }
     let budget = state.module_state::<LogBudget>();
+    if budget.hidden {
+        return false;
+    }
     let Admit { pass, dropped } = budget.admit(len, Instant::now());
     if let Some((lines, bytes)) = dropped {
         note(&budget.entry, lines, bytes);
