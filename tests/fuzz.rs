@@ -20,7 +20,7 @@ use std::sync::{Arc, OnceLock};
 
 use luabox::bindings::Completion;
 use luabox::codec::{decode_values, encode_values, values_to_json};
-use luabox::engine::{Caller, Engine, EngineConfig, Invocation, Progress};
+use luabox::engine::{Engine, EngineConfig, Extensions, Invocation, Progress};
 use luabox::error::RunError;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
@@ -39,7 +39,8 @@ fn shared() -> &'static Arc<Shared> {
             .enable_all()
             .build()
             .unwrap();
-        let engine = Engine::new(EngineConfig::default()).expect("engine starts");
+        let engine = Engine::new(EngineConfig::default(), luabox::modules::interfaces())
+            .expect("engine starts");
         Arc::new(Shared { engine, runtime })
     })
 }
@@ -250,7 +251,7 @@ fn through_completion(payload: &[u8], strays: &[u64]) -> Result<Vec<u8>, TestCas
     shared.runtime.block_on(async {
         let mut session = shared
             .engine
-            .session(&invocation, Caller::default(), |_| {})
+            .session(&invocation, Extensions::default(), |_| {})
             .await
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         match session.start(invocation.clone()).await {
@@ -347,7 +348,7 @@ fn replayer() -> &'static Replayer {
             .unwrap();
         let history = luabox::durable::values::parse_json(&show.stdout).unwrap();
         let shared = shared();
-        let engine = Engine::new(EngineConfig::default()).unwrap();
+        let engine = Engine::new(EngineConfig::default(), luabox::modules::interfaces()).unwrap();
         let app = shared
             .runtime
             .block_on(luabox::app::App::load(&dir, engine))

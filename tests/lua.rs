@@ -21,8 +21,8 @@ use std::sync::{Arc, OnceLock};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use luabox::codec::{json_to_values, values_to_json};
-use luabox::engine::limits::{parse_duration, parse_size};
 use luabox::engine::{Engine, EngineConfig, Invocation, Limits};
+use luabox::units::{parse_duration, parse_size};
 use serde_json::Value as Json;
 
 fn main() {
@@ -56,7 +56,8 @@ fn shared() -> &'static Arc<Shared> {
             .enable_all()
             .build()
             .unwrap();
-        let engine = Engine::new(EngineConfig::default()).expect("engine starts");
+        let engine = Engine::new(EngineConfig::default(), luabox::modules::interfaces())
+            .expect("engine starts");
         Arc::new(Shared { engine, runtime })
     })
 }

@@ -35,7 +35,9 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let engine = Arc::new(Engine::new(EngineConfig::default()).expect("engine"));
+    let engine = Arc::new(
+        Engine::new(EngineConfig::default(), luabox::modules::interfaces()).expect("engine"),
+    );
     // `cargo bench` passes `--bench`; a plain word selects one group.
     let only = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
     let selected = |group: &str| only.as_deref().is_none_or(|only| only == group);
@@ -58,10 +60,13 @@ fn main() {
 /// An engine running the guest component at `path` (relative to the repository).
 fn engine_for(path: &str) -> Engine {
     let guest = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
-    Engine::new(EngineConfig {
-        guest: Some(guest),
-        ..EngineConfig::default()
-    })
+    Engine::new(
+        EngineConfig {
+            guest: Some(guest),
+            ..EngineConfig::default()
+        },
+        luabox::modules::interfaces(),
+    )
     .expect("engine")
 }
 
@@ -145,7 +150,8 @@ fn funcs_call(runtime: &tokio::runtime::Runtime) {
     const CALLS: i64 = 20_000;
     const WAVE: i64 = 16;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/apps/funcs");
-    let engine = Engine::new(EngineConfig::default()).expect("engine");
+    let engine =
+        Engine::new(EngineConfig::default(), luabox::modules::interfaces()).expect("engine");
     let app = runtime
         .block_on(App::load(&dir, engine))
         .expect("bench app loads");

@@ -34,7 +34,8 @@ fn main() {
     let selected = common::selection();
     let runtime = common::runtime();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/apps/processes");
-    let engine = Engine::new(EngineConfig::default()).expect("engine");
+    let engine =
+        Engine::new(EngineConfig::default(), luabox::modules::interfaces()).expect("engine");
     let app = runtime
         .block_on(App::load(&dir, engine))
         .expect("bench app loads");

@@ -14,7 +14,7 @@ use crate::config::{self, ConfigError, EntryId, LuaKind, Spec};
 use crate::durable::service::Workflows;
 use crate::durable::sqlite::SqliteStore;
 use crate::durable::{ActivityInfo, HistoryStore, StoreError};
-use crate::engine::{Caller, Engine, EngineConfig};
+use crate::engine::{Engine, EngineConfig, Extensions};
 use crate::error::RunError;
 use crate::http::exchange::Exchange;
 use crate::kinds::function::{Function, returned_error};
@@ -22,6 +22,7 @@ use crate::kinds::library::CompiledLua;
 use crate::kinds::process::ProcessEntry;
 use crate::kinds::workflow::WorkflowEntry;
 use crate::modules;
+use crate::modules::InApp;
 use crate::process::capacity::{self, MappingBudget};
 use crate::process::{Node, ProcessError, Slot, Ties};
 use crate::registry::Registry;
@@ -401,11 +402,7 @@ impl App {
         args: Vec<u8>,
         depth: u32,
     ) -> Result<Vec<u8>, CallError> {
-        let caller = Caller {
-            depth,
-            ..Caller::default()
-        };
-        self.call_with(id, args, caller).await
+        self.call_with(id, args, depth, Extensions::default()).await
     }
 
     /// Call `function.lua` entry `id` as activity `info` of a workflow.
@@ -415,11 +412,8 @@ impl App {
         args: Vec<u8>,
         info: Arc<ActivityInfo>,
     ) -> Result<Vec<u8>, CallError> {
-        let caller = Caller {
-            activity: Some(info),
-            ..Caller::default()
-        };
-        self.call_with(id, args, caller).await
+        self.call_with(id, args, 0, Extensions::default().with(info))
+            .await
     }
 
     /// Call `function.lua` entry `id` (with no arguments) to handle the HTTP request of
@@ -429,22 +423,20 @@ impl App {
         id: &EntryId,
         exchange: Arc<Exchange>,
     ) -> Result<Vec<u8>, CallError> {
-        let caller = Caller {
-            http: Some(exchange),
-            ..Caller::default()
-        };
-        self.call_with(id, crate::codec::encode_values(Vec::new()), caller)
+        let args = crate::codec::encode_values(Vec::new());
+        self.call_with(id, args, 0, Extensions::default().with(exchange))
             .await
     }
 
-    /// Run a call on behalf of `caller` (its `app` is set here).
+    /// Run a call `depth` calls deep, handing its sandbox `caller` and this app.
     async fn call_with(
         self: &Arc<Self>,
         id: &EntryId,
         args: Vec<u8>,
-        caller: Caller,
+        depth: u32,
+        caller: Extensions,
     ) -> Result<Vec<u8>, CallError> {
-        if caller.depth > MAX_CALL_DEPTH {
+        if depth > MAX_CALL_DEPTH {
             return Err(CallError::TooDeep);
         }
         let Some(function) = self.functions.get(id) else {
@@ -457,10 +449,10 @@ impl App {
             });
         };
         let _permit = function.admit().await;
-        let caller = Caller {
-            app: Some(self.clone()),
-            ..caller
-        };
+        let caller = caller.with(Arc::new(InApp {
+            app: self.clone(),
+            depth,
+        }));
         let values = self
             .engine
             .run_function(function.invocation(args), caller)
@@ -506,7 +498,7 @@ fn process_engine(
         deterministic: workflows > 0,
         ..EngineConfig::for_processes(sandboxes, MAX_PROCESS_MEMORY, cache_dir)
     };
-    Engine::new(config)
+    Engine::new(config, crate::modules::interfaces())
         .map_err(|error| LoadError::Host(error.context("cannot start the engine for processes")))
 }
 

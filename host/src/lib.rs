@@ -26,7 +26,7 @@
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
 //! use luabox::engine::{Engine, EngineConfig, Invocation};
-//! let engine = Engine::new(EngineConfig::default())?;
+//! let engine = Engine::new(EngineConfig::default(), luabox::modules::interfaces())?;
 //! let result = engine
 //!     .run(Invocation::script("demo", "return 1 + 2"))
 //!     .await?;
@@ -54,3 +54,4 @@ pub mod store;
 pub mod temporal;
 pub mod terminal;
 pub mod typed;
+pub mod units;

@@ -66,15 +66,18 @@ pub fn luabox_with_env(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run 
 }
 
 pub fn engine() -> Engine {
-    Engine::new(EngineConfig::default()).expect("engine starts")
+    Engine::new(EngineConfig::default(), luabox::modules::interfaces()).expect("engine starts")
 }
 
 /// An engine whose pool holds `slots` sandboxes at once.
 pub fn engine_with_slots(slots: u32) -> Engine {
-    Engine::new(EngineConfig {
-        max_instances: slots,
-        ..EngineConfig::default()
-    })
+    Engine::new(
+        EngineConfig {
+            max_instances: slots,
+            ..EngineConfig::default()
+        },
+        luabox::modules::interfaces(),
+    )
     .expect("engine starts")
 }
 

@@ -46,7 +46,8 @@ pub fn load_app(runtime: &Runtime, name: &str) -> (tempfile::TempDir, Arc<App>) 
         let file = file.expect("bench app file");
         std::fs::copy(file.path(), dir.path().join(file.file_name())).expect("copying the app");
     }
-    let engine = Engine::new(EngineConfig::default()).expect("engine");
+    let engine =
+        Engine::new(EngineConfig::default(), luabox::modules::interfaces()).expect("engine");
     let app = runtime
         .block_on(App::load(dir.path(), engine))
         .expect("bench app loads");

@@ -13,10 +13,11 @@ use crate::engine::{Engine, EngineConfig};
 
 /// Load the app in `dir`, or print why not and return the exit code.
 pub async fn load(dir: &Path) -> Result<Arc<App>, u8> {
-    let engine = Engine::new(EngineConfig::default()).map_err(|error| {
-        eprintln!("error: cannot start the engine: {error:#}");
-        exit::FAILED
-    })?;
+    let engine =
+        Engine::new(EngineConfig::default(), crate::modules::interfaces()).map_err(|error| {
+            eprintln!("error: cannot start the engine: {error:#}");
+            exit::FAILED
+        })?;
     App::load(dir, engine).await.map_err(|error| {
         match error {
             LoadError::Config(errors) => {

@@ -24,7 +24,7 @@ pub struct CheckArgs {
 }
 
 pub async fn run(args: CheckArgs) -> u8 {
-    let engine = match Engine::new(EngineConfig::default()) {
+    let engine = match Engine::new(EngineConfig::default(), crate::modules::interfaces()) {
         Ok(engine) => engine,
         Err(error) => {
             eprintln!("error: cannot start the engine: {error:#}");

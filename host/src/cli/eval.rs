@@ -13,9 +13,9 @@ use serde_json::{Value as Json, json};
 
 use super::exit;
 use crate::codec::{decode_values, json_to_values, msgpack_to_json, values_to_json};
-use crate::engine::limits::{parse_duration, parse_size};
 use crate::engine::{Engine, EngineConfig, Invocation, Limits};
 use crate::error::RunError;
+use crate::units::{parse_duration, parse_size};
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -99,7 +99,7 @@ fn prepare(args: EvalArgs) -> Result<Invocation, String> {
 }
 
 async fn execute(invocation: Invocation) -> Result<Json, Failure> {
-    let engine = Engine::new(EngineConfig::default())
+    let engine = Engine::new(EngineConfig::default(), crate::modules::interfaces())
         .map_err(|e| Failure::Input(format!("cannot start the engine: {e:#}")))?;
     let payload = engine.run(invocation).await.map_err(Failure::Run)?;
     let values = decode_values(&payload).map_err(|e| Failure::Run(RunError::Host(e)))?;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::kinds::suggest;
 use super::yaml::{Key, Node, Problem, Value};
-use crate::engine::limits::go_duration;
+use crate::units::go_duration;
 
 pub fn problem(line: usize, message: impl Into<String>) -> Problem {
     Problem {

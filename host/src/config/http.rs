@@ -34,7 +34,7 @@ use super::id::EntryId;
 use super::kinds::suggest;
 use super::lifecycle::{self, Lifecycle};
 use super::yaml::{Key, Node, Problem};
-use crate::engine::limits::parse_size;
+use crate::units::parse_size;
 
 /// `http.service`: an HTTP server.
 #[derive(Debug, Clone, PartialEq)]

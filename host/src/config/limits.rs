@@ -10,7 +10,7 @@
 use super::entry::LimitOverrides;
 use super::fields::{self, problem};
 use super::yaml::{Node, Problem};
-use crate::engine::limits::{parse_duration, parse_size};
+use crate::units::{parse_duration, parse_size};
 
 const FIELDS: &[&str] = &["memory", "timeout", "max_payload", "max_pending"];
 /// No real size or duration is written longer; the cap also keeps extreme digit strings away

@@ -23,8 +23,8 @@ use super::ActivityInfo;
 use crate::app::{App, CallError};
 use crate::codec::ErrorObject;
 use crate::config::EntryId;
-use crate::engine::limits::go_duration;
 use crate::error::RunError;
+use crate::units::go_duration;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActivityOptions {

@@ -26,9 +26,10 @@ use super::values::{json_to_values, values_to_json};
 use crate::app::App;
 use crate::bindings::Completion;
 use crate::codec::encode_values;
-use crate::engine::{Caller, Progress, Session};
+use crate::engine::{Extensions, Progress, SandboxState, Session};
 use crate::error::RunError;
 use crate::kinds::workflow::WorkflowEntry;
+use crate::modules::InApp;
 use crate::process::Delivery;
 
 /// Handles of `receive` calls start here, above any command number.
@@ -547,14 +548,14 @@ pub async fn replayed_sandbox(
     input: Vec<u8>,
 ) -> Result<(Session, Result<Progress, RunError>), RunError> {
     let invocation = entry.invocation(input);
-    let caller = Caller {
-        app: Some(app.clone()),
-        ..Caller::default()
-    };
+    let caller = Extensions::default().with(Arc::new(InApp {
+        app: app.clone(),
+        depth: 0,
+    }));
     let mut session = app
         .workflow_engine()
         .session(&invocation, caller, |sandbox| {
-            sandbox.set_workflow_state(state)
+            *sandbox.module_state::<Option<WorkflowState>>() = Some(state);
         })
         .await?;
     let progress = session.start(invocation).await;
@@ -563,10 +564,12 @@ pub async fn replayed_sandbox(
 
 /// The books of a session [`replayed_sandbox`] opened.
 pub fn workflow_state(session: &mut Session) -> &mut WorkflowState {
-    session
-        .state()
-        .workflow_state()
-        .expect("a workflow session holds its workflow state")
+    books(session.state()).expect("a workflow session holds its workflow state")
+}
+
+/// The books of a workflow's sandbox (`None` in any other sandbox).
+pub fn books(sandbox: &mut SandboxState) -> Option<&mut WorkflowState> {
+    sandbox.module_state::<Option<WorkflowState>>().as_mut()
 }
 
 /// The completion the code receives for an input.

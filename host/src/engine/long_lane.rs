@@ -131,7 +131,7 @@ mod tests {
     use super::*;
 
     fn ns(entry: &str) -> Arc<str> {
-        Arc::from(crate::config::namespace_of(entry))
+        Arc::from(entry.split_once(':').map_or("", |(ns, _)| ns))
     }
 
     #[tokio::test]

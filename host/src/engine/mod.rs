@@ -10,6 +10,7 @@
 
 mod admission;
 mod cache;
+mod extensions;
 pub(crate) mod lane;
 pub mod limits;
 mod long_lane;
@@ -31,8 +32,7 @@ use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::bindings::EntryPre;
 use crate::error::RunError;
-use crate::http::allowlist::HostPattern;
-use crate::modules;
+pub use extensions::Extensions;
 pub use limits::Limits;
 pub use session::{Progress, Session};
 pub use store::SandboxState;
@@ -142,10 +142,11 @@ pub struct Invocation {
     /// Arguments for the function the chunk returns, as a MessagePack array.
     pub args: Vec<u8>,
     pub limits: Limits,
-    /// The hosts `http_client` may reach (the entry's `allowed_hosts`); empty denies all.
-    pub allowed_hosts: Arc<[HostPattern]>,
-    /// The databases and stores `sql.get` / `store.get` may open (`resources:`); empty: none.
-    pub resources: Arc<[crate::config::EntryId]>,
+    /// Whether the guest runs deterministically (a workflow: no `sys` interface, no clock or
+    /// randomness of its own; see `wit/runner.wit`).
+    pub deterministic: bool,
+    /// What the entry's kind hands its sandboxes (the grants its modules check, for instance).
+    pub extensions: Extensions,
 }
 
 /// One Lua chunk of an invocation, with its own `require` scope.
@@ -186,8 +187,8 @@ impl Invocation {
             linked: Vec::new(),
             args: crate::codec::json_to_values(&[]),
             limits: Limits::default(),
-            allowed_hosts: Arc::new([]),
-            resources: Arc::new([]),
+            deterministic: false,
+            extensions: Extensions::default(),
         }
     }
 
@@ -198,12 +199,6 @@ impl Invocation {
         }
         self.link_modules_of_chunks();
         self
-    }
-
-    /// Whether this runs a `workflow.lua` entry: its sandbox links the `workflow` interface
-    /// and nothing that observes the outside (see `wit/workflow.wit`).
-    pub fn is_workflow(&self) -> bool {
-        self.linked.iter().any(|module| module == modules::WORKFLOW)
     }
 
     /// Set `linked` to the union of the chunks' modules.
@@ -223,25 +218,23 @@ pub fn modules_of(chunks: &[Chunk]) -> Vec<String> {
     modules
 }
 
-/// Who runs a sandbox: the app whose registry and functions its modules reach (none for a bare
-/// script), how deep in a chain of `funcs.call`s it is, and which process it is.
-#[derive(Clone, Default)]
-pub struct Caller {
-    pub app: Option<Arc<crate::app::App>>,
-    pub depth: u32,
-    /// The process the sandbox is, for a `process.lua` run.
-    pub process: Option<Arc<crate::process::Slot>>,
-    /// The workflow activity the sandbox runs, for a function a workflow called.
-    pub activity: Option<Arc<crate::durable::ActivityInfo>>,
-    /// The HTTP request the sandbox handles, for an `http.endpoint`'s function.
-    pub http: Option<Arc<crate::http::exchange::Exchange>>,
+/// The interfaces an engine can link into sandboxes, given to [`Engine::new`] by the embedder
+/// (luabox's module table, `modules::interfaces`), so the engine knows no module by name.
+pub trait Interfaces: Send + Sync {
+    /// Link what every sandbox gets; a `deterministic` sandbox gets nothing that observes the
+    /// outside.
+    fn link_base(&self, linker: &mut Linker<SandboxState>, deterministic: bool) -> Result<()>;
+    /// Link the interface of module `name`; fails for a name it does not know.
+    fn link(&self, linker: &mut Linker<SandboxState>, name: &str) -> Result<()>;
 }
 
 pub struct Engine {
     wasmtime: wasmtime::Engine,
     component: Component,
     config: EngineConfig,
-    templates: std::sync::Mutex<HashMap<Vec<String>, EntryPre<SandboxState>>>,
+    interfaces: Arc<dyn Interfaces>,
+    /// Instance templates by module set: `[0]` for ordinary sandboxes, `[1]` deterministic ones.
+    templates: std::sync::Mutex<[HashMap<Vec<String>, EntryPre<SandboxState>>; 2]>,
     ticker: EpochTicker,
     /// Where long export calls take turns (see `lane`).
     long_lane: Arc<long_lane::LongLane>,
@@ -250,7 +243,8 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(config: EngineConfig) -> Result<Self> {
+    /// An engine whose sandboxes may link the modules of `interfaces`.
+    pub fn new(config: EngineConfig, interfaces: Arc<dyn Interfaces>) -> Result<Self> {
         if config.max_instances == 0 {
             bail!("the engine needs room for at least one sandbox (max_instances is 0)");
         }
@@ -260,7 +254,7 @@ impl Engine {
         let component = cache::load_component(
             &wasmtime,
             &guest,
-            || snapshot::pre_initialise(&wasmtime, &guest),
+            || snapshot::pre_initialise(&wasmtime, &guest, interfaces.as_ref()),
             &cache_dir,
         )?;
         let ticker = EpochTicker::start(wasmtime.clone());
@@ -269,6 +263,7 @@ impl Engine {
             wasmtime,
             component,
             config,
+            interfaces,
             templates: Default::default(),
             ticker,
             long_lane: long_lane::LongLane::for_this_machine(),
@@ -279,14 +274,14 @@ impl Engine {
     /// Run one invocation in a fresh sandbox; the result is the MessagePack array of the values
     /// the chunk (or the function it returned) returned.
     pub async fn run(&self, invocation: Invocation) -> Result<Vec<u8>, RunError> {
-        self.run_as(invocation, Caller::default()).await
+        self.run_as(invocation, Extensions::default()).await
     }
 
     /// [`Engine::run`] on behalf of `caller`.
     pub async fn run_as(
         &self,
         invocation: Invocation,
-        caller: Caller,
+        caller: Extensions,
     ) -> Result<Vec<u8>, RunError> {
         self.run_until_deadline(invocation, caller, false).await
     }
@@ -298,7 +293,7 @@ impl Engine {
     pub async fn run_function(
         &self,
         invocation: Invocation,
-        caller: Caller,
+        caller: Extensions,
     ) -> Result<Vec<u8>, RunError> {
         self.run_until_deadline(invocation, caller, true).await
     }
@@ -306,7 +301,7 @@ impl Engine {
     async fn run_until_deadline(
         &self,
         invocation: Invocation,
-        caller: Caller,
+        caller: Extensions,
         background: bool,
     ) -> Result<Vec<u8>, RunError> {
         let control = run::Control {
@@ -322,7 +317,7 @@ impl Engine {
     pub async fn run_process(
         &self,
         invocation: Invocation,
-        caller: Caller,
+        caller: Extensions,
         deadline: Option<Duration>,
         stop: impl std::future::Future<Output = String> + Send + 'static,
     ) -> Result<Vec<u8>, RunError> {
@@ -337,7 +332,7 @@ impl Engine {
     async fn run_with(
         &self,
         invocation: Invocation,
-        caller: Caller,
+        caller: Extensions,
         control: run::Control,
     ) -> Result<Vec<u8>, RunError> {
         if invocation.limits.memory > self.config.max_memory {
@@ -347,7 +342,7 @@ impl Engine {
                 crate::error::format_size(self.config.max_memory)
             )));
         }
-        let template = self.template(&invocation.linked)?;
+        let template = self.template(&invocation.linked, invocation.deterministic)?;
         run::run(self, template, invocation, caller, control).await
     }
 
@@ -357,13 +352,14 @@ impl Engine {
         &self,
         sources: &[(&str, &[u8])],
     ) -> Result<Vec<Result<Vec<u8>, String>>, RunError> {
-        let template = self.template(&[])?;
+        let template = self.template(&[], false)?;
         run::compile(self, template, sources).await
     }
 
     /// The instance template for a set of modules, built once per set.
-    fn template(&self, modules: &[String]) -> Result<EntryPre<SandboxState>> {
+    fn template(&self, modules: &[String], deterministic: bool) -> Result<EntryPre<SandboxState>> {
         let mut templates = self.templates.lock().unwrap_or_else(|e| e.into_inner());
+        let templates = &mut templates[usize::from(deterministic)];
         // `modules_of` already sorts: the common case finds its template without allocating.
         if let Some(template) = templates.get(modules) {
             return Ok(template.clone());
@@ -375,15 +371,9 @@ impl Engine {
             return Ok(template.clone());
         }
         let mut linker = Linker::new(&self.wasmtime);
-        modules::link_base(&mut linker, key.iter().any(|m| m == modules::WORKFLOW))?;
+        self.interfaces.link_base(&mut linker, deterministic)?;
         for name in &key {
-            let Some(module) = modules::find(name) else {
-                bail!(
-                    "unknown module '{name}' (luabox provides: {})",
-                    modules::names().join(", ")
-                );
-            };
-            module.link(&mut linker)?;
+            self.interfaces.link(&mut linker, name)?;
         }
         linker.define_unknown_imports_as_traps(&self.component)?;
         let template = EntryPre::new(linker.instantiate_pre(&self.component)?)

@@ -18,7 +18,7 @@ use std::time::Instant;
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use super::lane::{LONG_SLICE_TICKS, Lane};
-use super::{Caller, Engine, Invocation, SLICE_TICKS, SandboxState};
+use super::{Engine, Extensions, Invocation, SLICE_TICKS, SandboxState};
 use crate::bindings::{self, Entry, EntryPre, LuaError, Step};
 use crate::engine::Limits;
 use crate::engine::pending::TooManyPending;
@@ -51,7 +51,7 @@ pub(super) async fn run(
     engine: &Engine,
     template: EntryPre<SandboxState>,
     invocation: Invocation,
-    caller: Caller,
+    caller: Extensions,
     control: Control,
 ) -> Result<Vec<u8>, RunError> {
     let limits = invocation.limits;
@@ -119,20 +119,18 @@ async fn finish_background(
 pub(super) fn new_store(
     engine: &Engine,
     invocation: &Invocation,
-    caller: Caller,
+    caller: Extensions,
 ) -> Store<SandboxState> {
+    let mut extensions = caller;
+    extensions.extend(&invocation.extensions);
     let mut store = SandboxState::store(
         engine.wasmtime(),
         &invocation.entry,
         &invocation.limits,
-        caller,
+        extensions,
     );
-    store.data_mut().allowed_hosts = invocation.allowed_hosts.clone();
-    store.data_mut().resources = invocation.resources.clone();
-    store.data_mut().lane = Lane::new(
-        engine.long_lane.clone(),
-        std::sync::Arc::from(crate::config::namespace_of(&invocation.entry)),
-    );
+    let namespace = std::sync::Arc::from(store.data().namespace());
+    store.data_mut().lane = Lane::new(engine.long_lane.clone(), namespace);
     store.set_epoch_deadline(SLICE_TICKS);
     store.epoch_deadline_callback(|mut store| {
         let state = store.data_mut();
@@ -216,7 +214,7 @@ pub(super) async fn compile(
         engine.wasmtime(),
         "luabox:compile",
         &limits,
-        Caller::default(),
+        Extensions::default(),
     );
     store.set_epoch_deadline(SLICE_TICKS);
     store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(SLICE_TICKS)));
@@ -297,7 +295,6 @@ async fn resume(
 
 /// The guest's form of an invocation.
 pub(super) fn to_guest(invocation: Invocation) -> bindings::Invocation {
-    let workflow = invocation.is_workflow();
     bindings::Invocation {
         entry: invocation.entry,
         method: invocation.method,
@@ -314,7 +311,7 @@ pub(super) fn to_guest(invocation: Invocation) -> bindings::Invocation {
                 library: chunk.library,
             })
             .collect(),
-        workflow,
+        workflow: invocation.deterministic,
         args: invocation.args,
         max_payload: invocation.limits.max_payload,
     }

@@ -8,7 +8,7 @@ use wasmtime::Store;
 
 use super::admission::Slot;
 use super::run::{classify, instantiate, new_store, to_guest};
-use super::{Caller, Engine, Invocation, Limits, SandboxState};
+use super::{Engine, Extensions, Invocation, Limits, SandboxState};
 use crate::bindings::{Completion, Entry, LuaError, Step};
 use crate::error::RunError;
 
@@ -34,10 +34,10 @@ impl Engine {
     pub async fn session(
         &self,
         invocation: &Invocation,
-        caller: Caller,
+        caller: Extensions,
         prepare: impl FnOnce(&mut SandboxState),
     ) -> Result<Session, RunError> {
-        let template = self.template(&invocation.linked)?;
+        let template = self.template(&invocation.linked, invocation.deterministic)?;
         let limits = invocation.limits;
         let slot = self.admission.admit(None).await?;
         let mut store = new_store(self, invocation, caller);

@@ -10,14 +10,17 @@ use anyhow::{Context, Result};
 use wasmtime::component::Linker;
 use wasmtime_wizer::Wizer;
 
-use super::{Limits, SandboxState};
-use crate::modules;
+use super::{Interfaces, Limits, SandboxState};
 
 /// Ticks the initialisation may run before it is treated as hung.
 const INIT_DEADLINE_TICKS: u64 = 60_000;
 
 /// The guest component with its Lua state built.
-pub fn pre_initialise(engine: &wasmtime::Engine, guest: &[u8]) -> Result<Vec<u8>> {
+pub fn pre_initialise(
+    engine: &wasmtime::Engine,
+    guest: &[u8],
+    interfaces: &dyn Interfaces,
+) -> Result<Vec<u8>> {
     let mut store = SandboxState::store(
         engine,
         "luabox:snapshot",
@@ -30,7 +33,9 @@ pub fn pre_initialise(engine: &wasmtime::Engine, guest: &[u8]) -> Result<Vec<u8>
     wizer.keep_init_func(true);
     let run = wizer.run_component(&mut store, guest, async |store, component| {
         let mut linker = Linker::new(store.engine());
-        modules::link_base(&mut linker, false).map_err(wasmtime::Error::from_anyhow)?;
+        interfaces
+            .link_base(&mut linker, false)
+            .map_err(wasmtime::Error::from_anyhow)?;
         linker.define_unknown_imports_as_traps(component)?;
         linker.instantiate_async(store, component).await
     });

@@ -1,6 +1,8 @@
-//! The data a wasmtime `Store` holds for one sandbox instance: who it runs and for whom, its
-//! memory limiter, the host operations it has started, and when it began (what `os.clock`
-//! measures). Host module implementations (`modules/*.rs`) are written against this type.
+//! The data a wasmtime `Store` holds for one sandbox instance: which entry it runs, what its
+//! caller and its entry's kind handed it ([`Extensions`]), its memory limiter, the host
+//! operations it has started, the state modules keep for it, and when it began (what `os.clock`
+//! measures). Host module implementations are written against this type; the engine reads none
+//! of what they keep in it.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -9,24 +11,17 @@ use std::time::Instant;
 
 use wasmtime::ResourceLimiter;
 
-use super::Caller;
+use super::Extensions;
 use super::limits::Limits;
 use super::pending::Pending;
-use crate::app::App;
-use crate::config::EntryId;
-use crate::durable::replay::WorkflowState;
-use crate::http::allowlist::HostPattern;
 
 pub struct SandboxState {
     entry: String,
-    caller: Caller,
+    /// What the caller and the entry's kind handed this sandbox.
+    extensions: Extensions,
     started: Instant,
     pub(crate) limiter: MemoryLimiter,
     pub(crate) pending: Pending,
-    /// The pid a non-process sandbox took when it first used `process`.
-    borrowed_pid: Option<crate::modules::BorrowedPid>,
-    /// The books of a `workflow.lua` run: its history and the commands it issues.
-    workflow: Option<Box<WorkflowState>>,
     /// When the export call in flight must end (checked by the epoch callback).
     pub(crate) deadline: Option<Instant>,
     /// The time one step of a session may take: a workflow replaying many recorded steps in
@@ -34,10 +29,6 @@ pub struct SandboxState {
     pub(crate) step_limit: Option<std::time::Duration>,
     /// The largest payload the sandbox may hand out or take in (its `max_payload` limit).
     max_payload: u32,
-    /// The hosts `http_client` may reach; set from the invocation (empty: none).
-    pub(crate) allowed_hosts: Arc<[HostPattern]>,
-    /// The databases and stores the sandbox may open; set from the invocation (empty: none).
-    pub(crate) resources: Arc<[EntryId]>,
     /// What modules keep for this sandbox between calls (open transactions, ...), one value per
     /// type, dropped with the sandbox.
     module_state: ModuleState,
@@ -51,30 +42,27 @@ impl SandboxState {
         engine: &wasmtime::Engine,
         entry: &str,
         limits: &Limits,
-        caller: Caller,
+        extensions: Extensions,
     ) -> wasmtime::Store<SandboxState> {
-        let mut store = wasmtime::Store::new(engine, SandboxState::new(entry, limits, caller));
+        let state = SandboxState::new(entry, limits, extensions);
+        let mut store = wasmtime::Store::new(engine, state);
         store.limiter(|state| &mut state.limiter);
         store
     }
 
-    fn new(entry: &str, limits: &Limits, caller: Caller) -> Self {
+    fn new(entry: &str, limits: &Limits, extensions: Extensions) -> Self {
         SandboxState {
             entry: entry.to_owned(),
-            caller,
+            extensions,
             started: Instant::now(),
             limiter: MemoryLimiter {
                 limit: limits.memory,
                 refused: false,
             },
             pending: Pending::new(limits.max_pending),
-            borrowed_pid: None,
-            workflow: None,
             deadline: None,
             step_limit: None,
             max_payload: limits.max_payload,
-            allowed_hosts: Arc::new([]),
-            resources: Arc::new([]),
             module_state: ModuleState::default(),
             lane: Default::default(),
         }
@@ -90,31 +78,19 @@ impl SandboxState {
         self.entry.split_once(':').map_or("", |(ns, _)| ns)
     }
 
-    /// The app this sandbox runs in; `None` for a bare script (`luabox eval`).
-    pub fn app(&self) -> Option<&std::sync::Arc<App>> {
-        self.caller.app.as_ref()
+    /// The value of type `T` the caller or the entry's kind handed this sandbox.
+    pub fn extension<T: std::any::Any + Send + Sync>(&self) -> Option<&T> {
+        self.extensions.get()
     }
 
-    /// How many `funcs.call`s deep this sandbox runs (0 for a call from outside).
-    pub fn depth(&self) -> u32 {
-        self.caller.depth
+    /// A shared handle on the value of type `T` handed to this sandbox.
+    pub fn extension_arc<T: std::any::Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.extensions.get_arc()
     }
 
     /// When this sandbox was created.
     pub fn started(&self) -> Instant {
         self.started
-    }
-
-    /// The process this sandbox is, if any yet.
-    pub fn process_slot(&self) -> Option<&std::sync::Arc<crate::process::Slot>> {
-        self.caller
-            .process
-            .as_ref()
-            .or_else(|| self.borrowed_pid.as_ref().map(|pid| pid.slot()))
-    }
-
-    pub(crate) fn set_borrowed_pid(&mut self, pid: crate::modules::BorrowedPid) {
-        self.borrowed_pid = Some(pid);
     }
 
     /// Start the time of a new step (see `step_limit`).
@@ -124,42 +100,19 @@ impl SandboxState {
         }
     }
 
-    /// The activity this sandbox runs for a workflow, if it does.
-    pub fn activity_info(&self) -> Option<&crate::durable::ActivityInfo> {
-        self.caller.activity.as_deref()
-    }
-
-    /// The HTTP exchange this sandbox handles, if it handles one.
-    pub fn http_exchange(&self) -> Option<&std::sync::Arc<crate::http::exchange::Exchange>> {
-        self.caller.http.as_ref()
-    }
-
-    pub fn workflow_state(&mut self) -> Option<&mut WorkflowState> {
-        self.workflow.as_deref_mut()
-    }
-
-    pub(crate) fn set_workflow_state(&mut self, state: WorkflowState) {
-        self.workflow = Some(Box::new(state));
-    }
-
     /// The sandbox's `max_payload` limit in bytes.
     pub fn max_payload(&self) -> u32 {
         self.max_payload
     }
 
-    /// The hosts `http_client` may reach: the entry's `allowed_hosts`.
-    pub fn allowed_hosts(&self) -> &Arc<[HostPattern]> {
-        &self.allowed_hosts
-    }
-
-    /// The databases and stores this sandbox may open: the entry's `resources:`.
-    pub fn resources(&self) -> &[EntryId] {
-        &self.resources
-    }
-
     /// The state module `T` keeps for this sandbox, created on first use.
     pub fn module_state<T: Default + Send + 'static>(&mut self) -> &mut T {
         self.module_state.get_or_default()
+    }
+
+    /// The state module `T` keeps for this sandbox, if it has made any.
+    pub fn module_state_if_any<T: Send + 'static>(&self) -> Option<&T> {
+        self.module_state.get()
     }
 
     /// For host work done inside one import call (hashing, decoding): a trap that ends the run
@@ -184,6 +137,10 @@ impl SandboxState {
 struct ModuleState(HashMap<TypeId, Box<dyn Any + Send>>);
 
 impl ModuleState {
+    fn get<T: Send + 'static>(&self) -> Option<&T> {
+        self.0.get(&TypeId::of::<T>())?.downcast_ref()
+    }
+
     fn get_or_default<T: Default + Send + 'static>(&mut self) -> &mut T {
         self.0
             .entry(TypeId::of::<T>())

@@ -1,7 +1,7 @@
 //! One request/response exchange between the server and the sandbox handling it: the request
 //! as the handler sees it, and the response it writes through the `http` module.
 //!
-//! The server creates the exchange, the sandbox reaches it through its [`crate::engine::Caller`],
+//! The server creates the exchange, the sandbox reaches it through the extensions its sandbox was handed ([`crate::engine::Extensions`]),
 //! and once the function returns the server takes the response. The response is buffered: the
 //! first write fixes status and headers (as a streamed response would), and the body may not
 //! grow past the limit the server gives.

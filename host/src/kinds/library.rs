@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::config::{EntryId, LuaEntry};
-use crate::engine::{Chunk, Invocation, Limits, modules_of};
-use crate::http::allowlist::HostPattern;
+use crate::engine::{Chunk, Extensions, Invocation, Limits, modules_of};
+use crate::modules::Grants;
 
 /// A Lua entry's compiled chunk and its scope, as the app holds it.
 #[derive(Debug, Clone)]
@@ -105,8 +105,8 @@ pub struct Program {
     chunks: Vec<Chunk>,
     linked: Vec<String>,
     limits: Limits,
-    allowed_hosts: Arc<[HostPattern]>,
-    resources: Arc<[EntryId]>,
+    /// What its sandboxes carry: the entry's [`Grants`].
+    extensions: Extensions,
 }
 
 impl Program {
@@ -147,8 +147,10 @@ impl Program {
             linked: modules_of(&chunks),
             chunks,
             limits,
-            allowed_hosts: spec.allowed_hosts.as_slice().into(),
-            resources,
+            extensions: Extensions::default().with(Arc::new(Grants {
+                allowed_hosts: spec.allowed_hosts.as_slice().into(),
+                resources,
+            })),
         }
     }
 
@@ -161,8 +163,8 @@ impl Program {
             linked: self.linked.clone(),
             args,
             limits: self.limits,
-            allowed_hosts: self.allowed_hosts.clone(),
-            resources: self.resources.clone(),
+            deterministic: false,
+            extensions: self.extensions.clone(),
         }
     }
 }

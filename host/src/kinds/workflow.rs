@@ -49,6 +49,7 @@ impl WorkflowEntry {
     /// modules and `workflow` are linked.
     pub fn invocation(&self, input: Vec<u8>) -> Invocation {
         let mut invocation = self.program.invocation(input);
+        invocation.deterministic = true;
         invocation.linked.retain(|module| {
             modules::find(module).is_some_and(|m| m.in_workflows() == InWorkflows::Linked)
         });

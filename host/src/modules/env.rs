@@ -12,6 +12,7 @@
 //! local ok, err = env.set("LAST_RUN", os.date("!%Y-%m-%dT%H:%M:%SZ"))
 //! ```
 
+use super::AppSandbox;
 use rmpv::Value;
 
 use super::host_error;

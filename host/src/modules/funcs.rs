@@ -22,6 +22,7 @@
 //! local v, err = funcs.new():with_options({timeout = 200}):call("app:slow")
 //! ```
 
+use super::AppSandbox;
 use std::time::Duration;
 
 use rmpv::Value;
@@ -32,7 +33,7 @@ use crate::bindings::luabox::sandbox::funcs;
 use crate::codec::{encode_values, table_to_json};
 use crate::config::EntryId;
 use crate::engine::SandboxState;
-use crate::engine::limits::go_duration;
+use crate::units::go_duration;
 
 host_module!(Funcs, "funcs", funcs, Recorded);
 
@@ -69,7 +70,9 @@ impl funcs::Host for SandboxState {
     }
 
     fn activity(&mut self) -> wasmtime::Result<Option<Vec<u8>>> {
-        Ok(self.activity_info().map(|info| info.to_values()))
+        Ok(self
+            .extension::<crate::durable::ActivityInfo>()
+            .map(|info| info.to_values()))
     }
 }
 

@@ -25,15 +25,16 @@ host_module!(Http, "http", http);
 
 impl SandboxState {
     fn exchange(&self, call: &str) -> Result<Arc<Exchange>, HostError> {
-        self.http_exchange().cloned().ok_or_else(|| {
-            host_error(
-                "Invalid",
-                format!(
-                    "http.{call}: this sandbox is not handling an HTTP request (only the \
+        self.extension_arc::<crate::http::exchange::Exchange>()
+            .ok_or_else(|| {
+                host_error(
+                    "Invalid",
+                    format!(
+                        "http.{call}: this sandbox is not handling an HTTP request (only the \
                      function of an http.endpoint is)"
-                ),
-            )
-        })
+                    ),
+                )
+            })
     }
 }
 

@@ -35,8 +35,8 @@ use crate::bindings::luabox::sandbox::http_client::{self, Request};
 use crate::bindings::{Duration as WitDuration, HostError};
 use crate::codec::{ErrorObject, encode_values};
 use crate::engine::SandboxState;
-use crate::engine::limits::go_duration;
 use crate::http::allowlist::HostPattern;
+use crate::units::go_duration;
 
 host_module!(HttpClient, "http_client", http_client);
 
@@ -64,7 +64,8 @@ impl http_client::Host for SandboxState {
         let max_payload = u64::from(self.max_payload());
         let guard = Guard {
             entry: self.entry().to_owned(),
-            allowed: self.allowed_hosts().clone(),
+            allowed: super::grants(self)
+                .map_or_else(|| Arc::from([]), |grants| grants.allowed_hosts.clone()),
             operator: operator_hosts().unwrap_or_default(),
         };
         let prepared = match Prepared::new(request, max_payload) {

@@ -9,6 +9,7 @@
 //! io.print("hello", name)
 //! ```
 
+use super::AppSandbox;
 use rmpv::Value;
 
 use super::host_error;
@@ -24,8 +25,7 @@ impl SandboxState {
     /// The app of a sandbox that is the process of a `terminal.host`.
     fn terminal_app(&self, call: &str) -> Result<std::sync::Arc<crate::app::App>, HostError> {
         let app = self.app().filter(|app| {
-            self.process_slot()
-                .is_some_and(|slot| app.terminal_host(&slot.pid.host).is_some())
+            super::own_slot(self).is_some_and(|slot| app.terminal_host(&slot.pid.host).is_some())
         });
         app.cloned().ok_or_else(|| {
             host_error(

@@ -3,6 +3,7 @@
 //! [`MAX_LINE`] bytes is cut there, so a sandbox cannot flood the host's log with one call, and
 //! [`LogBudget`] caps how much one sandbox logs over time (`print` and `logger` together).
 
+use super::AppSandbox;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -114,7 +115,7 @@ impl LogBudget {
 /// The process of a `terminal.host` with `hide_logs` logs nothing: its terminal shows only what
 /// it writes with `io`.
 fn hidden(state: &SandboxState) -> bool {
-    match (state.app(), state.process_slot()) {
+    match (state.app(), super::own_slot(state)) {
         (Some(app), Some(slot)) => app
             .terminal_host(&slot.pid.host)
             .is_some_and(|terminal| terminal.hide_logs),

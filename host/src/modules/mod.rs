@@ -65,12 +65,17 @@ mod time;
 mod uuid;
 mod workflow;
 
-use anyhow::Result;
+use std::sync::Arc;
+
+use anyhow::{Result, bail};
 use wasmtime::component::Linker;
 
+use crate::app::App;
 use crate::bindings::HostError;
-use crate::engine::SandboxState;
-pub(crate) use process::BorrowedPid;
+use crate::config::EntryId;
+use crate::engine::{Interfaces, SandboxState};
+use crate::http::allowlist::HostPattern;
+pub(crate) use process::own_slot;
 
 /// How a `workflow.lua` entry may use a module (reference §2.4): workflows see the world only
 /// through their history, so a module that observes anything else is refused.
@@ -123,13 +128,71 @@ pub fn names() -> Vec<&'static str> {
     ALL.iter().map(|module| module.name()).collect()
 }
 
-/// Link the interfaces every sandbox gets; a workflow's (`deterministic`) gets no `sys`.
-pub fn link_base(linker: &mut Linker<SandboxState>, deterministic: bool) -> Result<()> {
-    log::link(linker)?;
-    if deterministic {
-        return Ok(());
+/// The interfaces of [`ALL`], for [`crate::engine::Engine::new`].
+pub fn interfaces() -> Arc<dyn Interfaces> {
+    Arc::new(Table)
+}
+
+struct Table;
+
+impl Interfaces for Table {
+    /// Every sandbox gets `log`; a workflow's (`deterministic`) gets no `sys`.
+    fn link_base(&self, linker: &mut Linker<SandboxState>, deterministic: bool) -> Result<()> {
+        log::link(linker)?;
+        if deterministic {
+            return Ok(());
+        }
+        sys::link(linker)
     }
-    sys::link(linker)
+
+    fn link(&self, linker: &mut Linker<SandboxState>, name: &str) -> Result<()> {
+        let Some(module) = find(name) else {
+            bail!(
+                "unknown module '{name}' (luabox provides: {})",
+                names().join(", ")
+            );
+        };
+        module.link(linker)
+    }
+}
+
+/// The app a sandbox runs in, and how many `funcs.call`s deep: what an app hands every sandbox
+/// it runs (a bare script, `luabox eval`, has none).
+pub struct InApp {
+    pub app: Arc<App>,
+    pub depth: u32,
+}
+
+/// What an entry grants its sandboxes besides `modules:`, checked by the modules that open
+/// things: the hosts `http_client` may reach (`allowed_hosts`; none when empty) and the
+/// databases and stores of other namespaces `sql.get` / `store.get` may open (`resources:`).
+#[derive(Debug, Default)]
+pub struct Grants {
+    pub allowed_hosts: Arc<[HostPattern]>,
+    pub resources: Arc<[EntryId]>,
+}
+
+/// A sandbox's app and call depth, for the modules that reach the app.
+pub(crate) trait AppSandbox {
+    /// The app this sandbox runs in; `None` for a bare script.
+    fn app(&self) -> Option<&Arc<App>>;
+    /// How many `funcs.call`s deep this sandbox runs (0 for a call from outside).
+    fn depth(&self) -> u32;
+}
+
+impl AppSandbox for SandboxState {
+    fn app(&self) -> Option<&Arc<App>> {
+        self.extension::<InApp>().map(|in_app| &in_app.app)
+    }
+
+    fn depth(&self) -> u32 {
+        self.extension::<InApp>().map_or(0, |in_app| in_app.depth)
+    }
+}
+
+/// The grants of a sandbox's entry (none for a bare script).
+fn grants(state: &SandboxState) -> Option<&Grants> {
+    state.extension::<Grants>()
 }
 
 /// The module that is the interface of workflow sandboxes.
@@ -179,7 +242,7 @@ fn check_granted(
 ) -> Result<(), HostError> {
     let entry = state.entry();
     let own_namespace = crate::config::namespace_of(entry) == id.ns;
-    if own_namespace || state.resources().contains(id) {
+    if own_namespace || grants(state).is_some_and(|grants| grants.resources.contains(id)) {
         return Ok(());
     }
     Err(host_error(

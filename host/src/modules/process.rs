@@ -17,6 +17,7 @@
 //! local msg = inbox:receive()
 //! ```
 
+use super::AppSandbox;
 use std::sync::Arc;
 
 use rmpv::Value;
@@ -42,15 +43,18 @@ impl From<ProcessError> for HostError {
 }
 
 /// A function's own pid: released when its sandbox ends.
-pub(crate) struct BorrowedPid {
+struct BorrowedPid {
     app: Arc<App>,
     slot: Arc<Slot>,
 }
 
-impl BorrowedPid {
-    pub(crate) fn slot(&self) -> &Arc<Slot> {
-        &self.slot
-    }
+/// The process a sandbox is: the one it runs as (a `process.lua` spawn hands it its [`Slot`]),
+/// or the pid a function took when it first used `process`.
+pub(crate) fn own_slot(state: &SandboxState) -> Option<Arc<Slot>> {
+    state.extension_arc::<Slot>().or_else(|| {
+        let borrowed = state.module_state_if_any::<Option<BorrowedPid>>()?;
+        borrowed.as_ref().map(|pid| pid.slot.clone())
+    })
 }
 
 impl Drop for BorrowedPid {
@@ -138,11 +142,11 @@ impl SandboxState {
             .app()
             .cloned()
             .ok_or_else(|| super::no_app("process"))?;
-        if let Some(slot) = self.process_slot() {
-            return Ok((app, slot.clone()));
+        if let Some(slot) = own_slot(self) {
+            return Ok((app, slot));
         }
         let slot = app.node().reserve(FUNCTION_HOST, false)?;
-        self.set_borrowed_pid(BorrowedPid {
+        *self.module_state::<Option<BorrowedPid>>() = Some(BorrowedPid {
             app: app.clone(),
             slot: slot.clone(),
         });

@@ -9,6 +9,7 @@
 //! local tests = registry.find({type = "test", [".kind"] = "function.lua"})
 //! ```
 
+use super::AppSandbox;
 use super::{host_error, one_value};
 use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::registry;

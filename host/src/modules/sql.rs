@@ -14,6 +14,7 @@
 //! local rows, err = db:query("SELECT id, name FROM users WHERE id = $1", {42})
 //! ```
 
+use super::AppSandbox;
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -18,6 +18,7 @@
 //! cache:set("user:1", {name = "ada"}, 60)
 //! ```
 
+use super::AppSandbox;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -269,7 +270,7 @@ mod tests {
     use super::*;
     use crate::bindings::luabox::sandbox::store::Host;
     use crate::codec::decode_values;
-    use crate::engine::{Caller, Limits};
+    use crate::engine::{Extensions, Limits};
     use crate::store::memory::MemoryStore;
 
     /// A backend that answers after a delay, as one doing I/O would.
@@ -305,7 +306,7 @@ mod tests {
             ..Limits::default()
         };
         let engine = wasmtime::Engine::default();
-        let mut store = SandboxState::store(&engine, "app:main", &limits, Caller::default());
+        let mut store = SandboxState::store(&engine, "app:main", &limits, Extensions::default());
         let opened = store.data_mut().module_state::<Opened>();
         opened.last = 1;
         opened.stores.insert(

@@ -10,7 +10,7 @@ use crate::bindings::Duration;
 use crate::bindings::luabox::sandbox::{time, types};
 use crate::codec::json_to_values;
 use crate::engine::SandboxState;
-use crate::engine::limits::go_duration;
+use crate::units::go_duration;
 
 host_module!(Time, "time", time, Recorded);
 

@@ -40,7 +40,7 @@ impl super::HostModule for Workflow {
 
 impl SandboxState {
     fn workflow(&mut self) -> wasmtime::Result<&mut WorkflowState> {
-        self.workflow_state()
+        crate::durable::replay::books(self)
             .ok_or_else(|| wasmtime::format_err!("the workflow interface used outside a workflow"))
     }
 

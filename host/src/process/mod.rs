@@ -20,9 +20,10 @@ pub use pid::Pid;
 use tokio::task::JoinHandle;
 
 use crate::app::{App, CallError};
-use crate::engine::Caller;
+use crate::engine::Extensions;
 use crate::error::RunError;
 use crate::kinds::process::ProcessEntry;
+use crate::modules::InApp;
 
 /// How a new process is tied to the one that spawns it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -69,13 +70,12 @@ pub fn spawn(
     let invocation_entry = invocation.entry.clone();
     let app = app.clone();
     Ok(tokio::spawn(async move {
-        let caller = Caller {
-            app: Some(app.clone()),
-            depth: 0,
-            process: Some(slot.clone()),
-            activity: None,
-            http: None,
-        };
+        let caller = Extensions::default()
+            .with(Arc::new(InApp {
+                app: app.clone(),
+                depth: 0,
+            }))
+            .with(slot.clone());
         let stopped = slot.clone().stopped();
         let result = match app.process_engine() {
             Some(engine) => {
