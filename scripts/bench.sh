@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's scoreboard: runs every benchmark and prints one table of figures, each beside a
-# baseline measured in the same run (see DESIGN.md §8 for the targets).
+# baseline measured in the same run (see docs/architecture.md §7 for the targets).
 #
 # The process benchmark keeps 10,000 processes alive, more than Linux's default
 # vm.max_map_count (65,530) leaves room for; as root this raises it (it only ever grows it),

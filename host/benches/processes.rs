@@ -60,7 +60,7 @@ fn main() {
             "ping-pong round trips/s",
             round_trips,
             &baseline("pingpong_round_trips_per_s"),
-            ">= 200000 (DESIGN §8)",
+            ">= 200000 (docs/architecture.md §7)",
         );
     }
     if selected("spawn") {
@@ -86,7 +86,7 @@ fn main() {
             "RSS bytes per idle process (10,000 live)",
             per_process(|r| r.rss),
             &baseline("idle_bytes_per_process"),
-            "<= 240000 (100k in 24 GiB, DESIGN §8)",
+            "<= 240000 (100k in 24 GiB, docs/architecture.md §7)",
         );
         row(
             "PSS bytes per idle process (10,000 live)",

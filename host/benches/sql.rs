@@ -280,7 +280,7 @@ fn cell(figures: Figures) -> String {
 
 fn row(name: &str, luabox: Figures, baseline: Figures) {
     println!(
-        "| {name} | {} | {} | {:.2}x | - (no DESIGN target) |",
+        "| {name} | {} | {} | {:.2}x | - (no target in docs/architecture.md §7) |",
         cell(luabox),
         cell(baseline),
         luabox.per_second / baseline.per_second

@@ -1,4 +1,4 @@
-//! Durable workflow benchmarks (DESIGN §8): workflows/s with three activities on the SQLite
+//! Durable workflow benchmarks (docs/architecture.md §7): workflows/s with three activities on the SQLite
 //! store with durable commits, and the time to replay a 10,000-event history, each beside a
 //! baseline measured in the same run.
 //!
@@ -117,7 +117,7 @@ fn throughput(runtime: &Runtime, app: &Arc<App>, service: &Arc<Workflows>) {
         ),
         per_second(luabox),
         per_second(baseline),
-        ">= 2,000/s (DESIGN §8)",
+        ">= 2,000/s (docs/architecture.md §7)",
     );
     // Each workflow writes 5 times (its start and 4 steps); group commits share the fsyncs.
     println!(
@@ -310,7 +310,7 @@ fn replay(runtime: &Runtime, app: &Arc<App>, service: &Arc<Workflows>) {
         ),
         ms(times[REPLAYS / 2]),
         ms(live),
-        "<= 50 ms (DESIGN §8)",
+        "<= 50 ms (docs/architecture.md §7)",
     );
 }
 

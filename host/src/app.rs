@@ -61,7 +61,7 @@ pub struct App {
 
 /// The most processes one luabox host runs at once (all its process hosts' `max_processes`
 /// together), and the most memory one may have: with the hosts' limits they size the process
-/// engine's reservation of address space (DESIGN §2b), about 0.6 GiB per process.
+/// engine's reservation of address space (docs/architecture.md §3), about 0.6 GiB per process.
 pub const MAX_PROCESSES: u32 = 100_000;
 pub const MAX_PROCESS_MEMORY: u64 = 256 << 20;
 /// Sandboxes for processes outside any host: those `luabox run --exec` starts.

@@ -1,7 +1,7 @@
 //! The Rust side of `wit/`: one `bindgen!` for the `entry` world.
 //!
 //! Imports are synchronous (they never block: a waiting call starts an operation and returns a
-//! handle, DESIGN §2b) and trappable, so a host bug or limit breach becomes a trap. Exports are
+//! handle, docs/architecture.md §3) and trappable, so a host bug or limit breach becomes a trap. Exports are
 //! async so epoch interruption can make a long export call yield to tokio.
 
 wasmtime::component::bindgen!({

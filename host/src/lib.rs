@@ -4,23 +4,48 @@
 //! wasmtime. The only way out of a sandbox is through the WIT interfaces in `wit/`, and an entry
 //! is linked only with the interfaces of the modules it lists.
 //!
+//! The map below follows the layers of `docs/architecture.md` §1, lowest first. The engine and
+//! the configuration import nothing above them (`scripts/layers.py` checks it); the modules and
+//! the kinds' runtimes still reach back up to [`app`] (§1 says how that is to go).
+//!
+//! Leaves:
+//! - [`units`]: sizes and durations in their human forms (`32MiB`, `1h30m`).
+//! - [`error`]: how a run can end badly.
+//! - [`codec`]: values across the boundary (MessagePack) and their JSON form for the CLI.
+//! - [`bindings`]: the Rust side of `wit/`, generated once.
+//! - [`typed`]: typed Lua (Wippy's type syntax) lowered to plain Lua 5.4, line for line.
+//!
+//! Configuration:
 //! - [`config`]: YAML app directories → typed entries, validated with file:line errors.
 //! - [`registry`]: the entry store and its `find` filters.
-//! - [`app`]: a loaded app (registry + compiled Lua entries) and calls into its functions.
-//! - [`kinds`]: what each entry kind means at run time (`function.lua`, `library.lua`, ...).
-//! - [`engine`]: the wasmtime engine, the compiled-component cache, per-module-set linkers and
-//!   instance templates, limits, and the driver that runs a sandbox from start to result while it
-//!   waits on host operations between export calls (DESIGN §2b).
-//! - [`process`]: actors: the process table, mailboxes, links, monitors, names.
-//! - [`durable`]: workflows: histories (SQLite), replay, the runner, activities, the service.
-//! - [`http`]: HTTP servers, routers and endpoints (route matching so far).
-//! - [`store`]: key-value stores (`store.memory`), which the `store` module opens.
-//! - [`modules`]: one file per host interface, each behind [`modules::HostModule`].
-//! - [`env`]: the app's `env.variable` entries and the `env.storage.*` entries holding them.
+//! - [`lint`]: what `luabox check` reports beyond what loading refuses.
+//!
+//! The engine:
+//! - [`engine`]: wasmtime, the compiled-component cache, per-module-set linkers and instance
+//!   templates, limits, and the driver that runs a sandbox from start to result while it waits on
+//!   host operations between export calls (`docs/architecture.md` §3). It knows no module, kind or
+//!   app: what they hand a sandbox travels as [`engine::Extensions`].
+//!
+//! Backends the modules open:
 //! - [`sql`]: the app's SQL databases (SQLite, PostgreSQL): pools, statements, transactions.
-//! - [`typed`]: typed Lua (Wippy's type syntax) lowered to plain Lua 5.4, line for line.
-//! - [`codec`]: values across the boundary (MessagePack) and their JSON form for the CLI.
-//! - [`error`]: how a run can end badly.
+//! - [`store`]: key-value stores (`store.memory`, `store.sql`).
+//! - [`env`]: the app's `env.variable` entries and the `env.storage.*` entries holding them.
+//! - [`terminal`]: this process's terminal, for the process of a `terminal.host`.
+//!
+//! Modules:
+//! - [`modules`]: one file per WIT interface, each behind [`modules::HostModule`]; [`modules::ALL`]
+//!   lists them and [`modules::interfaces`] links them for the engine.
+//!
+//! Entry kinds at run time:
+//! - [`kinds`]: a Lua entry's program: its chunks, libraries, modules, grants and limits.
+//! - [`process`]: actors: the process table, mailboxes, links, monitors, names, supervision.
+//! - [`durable`]: workflows: histories (SQLite), replay, the runner, activities, the service.
+//! - [`temporal`]: workflows on a Temporal cluster, through the same recorded commands.
+//! - [`http`]: HTTP servers, routers and endpoints.
+//!
+//! Composition and command line:
+//! - [`app`]: a loaded app: builds the registry, compiles every Lua entry, opens the backends,
+//!   and calls into its functions, processes and workflows.
 //! - [`cli`]: the `luabox` command line; `main.rs` only calls [`cli::main`].
 //!
 //! ```no_run

@@ -10,7 +10,7 @@
 //! | `meta.a.b` (or plain `b`, or `meta = {b = ..}`) | meta value equal (`*` globs); an array meta value must contain it |
 //! | `~meta.x` / `*meta.x` / `^meta.x` / `$meta.x` | regex / contains / prefix / suffix |
 //!
-//! Plain keys are a luabox decision (DESIGN §5): the reference runtime drops them with a warning,
+//! Plain keys are a luabox decision (docs/architecture.md §6): the reference runtime drops them with a warning,
 //! which makes `{type = "test"}` silently match everything.
 //!
 //! ```text

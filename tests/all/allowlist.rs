@@ -1,4 +1,4 @@
-//! The module allowlist is a link-time fact (DESIGN §2): an entry without a module cannot reach
+//! The module allowlist is a link-time fact (docs/architecture.md §2): an entry without a module cannot reach
 //! its host functions, even when the guest's own `require` check is out of the way.
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! Values across the sandbox boundary (DESIGN §3) and their JSON form.
+//! Values across the sandbox boundary (docs/architecture.md §4) and their JSON form.
 //!
 //! Arguments and results cross as one MessagePack array of Lua values. The guest decides how a
 //! Lua value is encoded (`guest-lua/glue/codec.c`); this module converts between that encoding and

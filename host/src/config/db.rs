@@ -1,4 +1,4 @@
-//! The fields of `db.sql.sqlite` and `db.sql.postgres` (reference §1.11) → [`SqlDatabase`].
+//! The fields of `db.sql.sqlite` and `db.sql.postgres` (Wippy: wippyai/docs en/guides/entry-kinds.md) → [`SqlDatabase`].
 //!
 //! ```yaml
 //! - name: local

@@ -1,5 +1,5 @@
 //! The fields of `env.storage.os`, `env.storage.memory` and `env.storage.file` →
-//! [`EnvStorage`] (reference §1.11). What they mean at run time is [`crate::env`]'s.
+//! [`EnvStorage`] (Wippy: wippyai/docs en/guides/entry-kinds.md). What they mean at run time is [`crate::env`]'s.
 //!
 //! ```yaml
 //! - name: host_env

@@ -1,4 +1,4 @@
-//! The fields of `http.service`, `http.router` and `http.endpoint` (reference §1.10) →
+//! The fields of `http.service`, `http.router` and `http.endpoint` (Wippy: wippyai/docs en/http/router.md) →
 //! [`HttpService`], [`HttpRouter`], [`HttpEndpoint`].
 //!
 //! ```yaml

@@ -73,6 +73,7 @@ pub use order::{needs, start_order};
 use build::{AppContext, Candidate, FileContext};
 use source::Sources;
 pub use source::{inside_app, shown_chunk_name};
+pub use temporal::MAX_RESIDENT_WORKFLOWS;
 
 /// A loaded app.
 #[derive(Debug, Clone)]

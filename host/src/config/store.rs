@@ -1,4 +1,4 @@
-//! The fields of `store.memory` and `store.sql` (reference §1.11) → [`Store`].
+//! The fields of `store.memory` and `store.sql` (Wippy: wippyai/docs en/guides/entry-kinds.md) → [`Store`].
 //!
 //! ```yaml
 //! - name: cache

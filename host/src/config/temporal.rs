@@ -1,4 +1,4 @@
-//! The fields of `temporal.client` and `temporal.worker` (reference §1.11, §4) → [`TemporalClient`],
+//! The fields of `temporal.client` and `temporal.worker` (Wippy: wippyai/docs en/guides/entry-kinds.md, §4) → [`TemporalClient`],
 //! [`TemporalWorker`], and the `meta.temporal` bindings of Lua entries → [`TemporalBinding`].
 //!
 //! ```yaml
@@ -79,8 +79,10 @@ impl Default for WorkerOptions {
     }
 }
 
-/// The most workflows a worker may keep cached: the workflow sandboxes luabox has.
-const MAX_CACHED_WORKFLOWS: u32 = crate::durable::service::MAX_RESIDENT as u32;
+/// Workflow sandboxes a luabox host keeps at once (each open workflow holds one): the most a
+/// Temporal worker may keep cached.
+pub const MAX_RESIDENT_WORKFLOWS: u32 = 2_000;
+const MAX_CACHED_WORKFLOWS: u32 = MAX_RESIDENT_WORKFLOWS;
 
 const WORKER_OPTIONS: &[&str] = &[
     "max_concurrent_workflow_tasks",

@@ -1,5 +1,5 @@
 //! Activities: the `function.lua` calls of a workflow (`funcs.call` inside `workflow.lua`), run
-//! with a retry policy and timeouts (reference §4), each attempt in a fresh function sandbox.
+//! with a retry policy and timeouts (Wippy: wippyai/docs en/concepts/workflows.md), each attempt in a fresh function sandbox.
 //!
 //! Options, set with `funcs.new():with_options{...}` in the workflow:
 //! - `activity.start_to_close_timeout`: bound on one attempt (default 10m);

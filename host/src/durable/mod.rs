@@ -1,4 +1,4 @@
-//! Workflow histories (DESIGN §4, issue 5): the durable record from which a `workflow.lua` is
+//! Workflow histories (docs/architecture.md §5, issue 5): the durable record from which a `workflow.lua` is
 //! replayed. A workflow is a row (id, entry, input, status, result) and an append-only list of
 //! events numbered from 1; signals wait in a per-workflow inbox until the workflow records them
 //! in its history. Everything a store acknowledges is on disk.

@@ -1,4 +1,4 @@
-//! The host side of one workflow sandbox: what its `workflow` imports answer (DESIGN §2,
+//! The host side of one workflow sandbox: what its `workflow` imports answer (docs/architecture.md §2,
 //! `wit/workflow.wit`). Built from the workflow's history, it first *replays*: each command the
 //! code issues is matched against the recorded one, recorded answers (uuids, versions) are
 //! handed back, and the recorded inputs are delivered through `next` one by one, each once the

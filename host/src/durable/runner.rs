@@ -1,5 +1,5 @@
 //! Runs one workflow: replays its history in a fresh sandbox, then drives it live, one input
-//! per step, until it closes (DESIGN §2b, §4).
+//! per step, until it closes (docs/architecture.md §3, §4).
 //!
 //! Every step ends with one append to the history store: the input the step delivered, the
 //! commands the code issued in it, and the close event if it finished. Only after that append

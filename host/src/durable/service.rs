@@ -31,7 +31,7 @@ use crate::process::ProcessError;
 /// How often a serving host looks for what other luabox processes wrote to the store.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// Workflows resident at once (each holds a sandbox while it is open); more wait their turn.
-pub const MAX_RESIDENT: usize = 2_000;
+pub const MAX_RESIDENT: usize = crate::config::MAX_RESIDENT_WORKFLOWS as usize;
 
 /// What a runner is told.
 pub(super) enum Control {

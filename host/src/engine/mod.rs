@@ -4,7 +4,7 @@
 //! setjmp/longjmp, async exports, epoch interruption, the pooling allocator), pre-initialises the
 //! guest's Lua state ([`snapshot`]), loads it through the compiled-artifact cache, and keeps one
 //! instance template (`InstancePre`) per set of modules: the linker behind a template holds only
-//! the interfaces of those modules, and every other import traps (DESIGN §2, allowlist at link
+//! the interfaces of those modules, and every other import traps (docs/architecture.md §2, allowlist at link
 //! time). [`Engine::run`] runs one invocation in a fresh instance; see [`run`] for how it drives
 //! the sandbox.
 
@@ -91,7 +91,7 @@ pub struct EngineConfig {
     pub cache_dir: Option<PathBuf>,
     /// Compile for deterministic execution (NaN canonicalisation, deterministic relaxed SIMD):
     /// the engine that runs workflows, whose replays must compute exactly what their first
-    /// run computed, on any machine (DESIGN §2).
+    /// run computed, on any machine (docs/architecture.md §2).
     pub deterministic: bool,
     /// A guest component file to run instead of the built-in one (see [`GUEST_VARIABLE`]).
     pub guest: Option<PathBuf>,
@@ -112,7 +112,7 @@ impl Default for EngineConfig {
 
 impl EngineConfig {
     /// The engine for processes: `max_instances` live at once, each with at most `max_memory`
-    /// of linear memory reserved (DESIGN §2b: 4 GiB each would not fit 10,000 in the address
+    /// of linear memory reserved (docs/architecture.md §3: 4 GiB each would not fit 10,000 in the address
     /// space).
     pub fn for_processes(max_instances: u32, max_memory: u64, cache_dir: Option<PathBuf>) -> Self {
         EngineConfig {

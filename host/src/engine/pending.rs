@@ -1,4 +1,4 @@
-//! The host operations a sandbox has started and may wait on (DESIGN §2b).
+//! The host operations a sandbox has started and may wait on (docs/architecture.md §3).
 //!
 //! A waiting import (`time.sleep`, ...) calls [`Pending::start`] with the operation's future and
 //! returns the handle to the guest at once. Between export calls the driver awaits

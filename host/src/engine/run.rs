@@ -1,4 +1,4 @@
-//! Drives one sandbox from `start` to its result (DESIGN §2b).
+//! Drives one sandbox from `start` to its result (docs/architecture.md §3).
 //!
 //! The guest runs Lua inside an export call until no coroutine can progress, then returns a step:
 //! done, failed, or waiting on handles of host operations. While it waits, no export call is in

@@ -1,4 +1,4 @@
-//! A sandbox driven step by step from outside: what runs a workflow (DESIGN §2b). Where
+//! A sandbox driven step by step from outside: what runs a workflow (docs/architecture.md §3). Where
 //! [`super::Engine::run`] feeds a sandbox its completions until it finishes, a [`Session`]
 //! returns after every export call, so the caller can record what the step did before anything
 //! else happens, and choose what to deliver next. Each step gets the entry's deadline (a

@@ -1,4 +1,4 @@
-//! HTTP (reference §1.10, issue 6): `http.service` servers whose `http.router`s route requests
+//! HTTP (Wippy: wippyai/docs en/http/router.md, issue 6): `http.service` servers whose `http.router`s route requests
 //! to `http.endpoint`s, each handled by a `function.lua` in a fresh sandbox.
 //!
 //! [`server`] listens and manages connections; [`handler`] answers one request, using

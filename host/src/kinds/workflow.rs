@@ -1,4 +1,4 @@
-//! `workflow.lua`: a durable workflow (DESIGN §4, reference §4; run by [`crate::durable`]).
+//! `workflow.lua`: a durable workflow (docs/architecture.md §5, Wippy: wippyai/docs en/concepts/workflows.md; run by [`crate::durable`]).
 //!
 //! Its sandbox is the deterministic world of `wit/workflow.wit`: the `workflow` interface and
 //! the deterministic modules (json, base64, hash) are linked; the workflow-aware modules (funcs,

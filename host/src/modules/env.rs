@@ -4,7 +4,7 @@
 //! A sandbox sees no OS environment of its own: only declared variables, by public name or
 //! entry id. `env.set` stores at once in memory and os storages; in a file storage it starts a
 //! pending operation that writes the file durably off the async threads, and the Lua call
-//! returns once the write is on disk (DESIGN §2b).
+//! returns once the write is on disk (docs/architecture.md §3).
 //!
 //! ```lua
 //! local env = require("env")

@@ -2,7 +2,7 @@
 //! `function.lua` entry in a fresh sandbox with the callee's own modules, imports and limits.
 //!
 //! The import starts the call and returns a handle at once; the caller's sandbox waits for it as
-//! data (DESIGN §2b). The callee runs as one of the caller's pending operations, on the caller's
+//! data (docs/architecture.md §3). The callee runs as one of the caller's pending operations, on the caller's
 //! tokio task, so it makes progress while the caller waits (on it, or on anything else); measured
 //! here, spawning it as a task of its own doubled a call's latency (a
 //! cross-thread wake-up per call) and did not raise the throughput of concurrent calls. If the

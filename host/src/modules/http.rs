@@ -1,5 +1,5 @@
 //! `wit/http.wit`, the `http` Lua module: inside the `function.lua` of an `http.endpoint`, the
-//! request it handles and the response it writes (reference §2.10). The server hands the
+//! request it handles and the response it writes (Wippy: wippyai/docs en/lua/http/http.md). The server hands the
 //! sandbox an [`Exchange`] through its caller; every call made outside a request is an
 //! `Invalid` error. The Lua face is `guest-lua/glue/lua/http.lua`.
 //!

@@ -5,7 +5,7 @@
 //!
 //! `send` checks the request (method, URL, headers, options) and the allowlist at once, so a
 //! refused request never opens a connection, then starts it as a pending operation and returns
-//! its handle; the sandbox waits for it as data (DESIGN §2b). Redirects are followed here, not by
+//! its handle; the sandbox waits for it as data (docs/architecture.md §3). Redirects are followed here, not by
 //! reqwest (its client has `redirect::Policy::none()`), at most [`MAX_REDIRECTS`] of them, and
 //! every hop's URL is checked against the allowlist before it is requested: an allowed host
 //! cannot bounce a sandbox to one that is not.

@@ -1,7 +1,7 @@
 //! `wit/json.wit`, the `json` Lua module. The guest hands over a Lua value as MessagePack; this
 //! side turns it into JSON text with serde_json, and JSON text back into MessagePack.
 //!
-//! Encoding rules (reference §2.9): a table with keys 1..n is an array and the empty table is
+//! Encoding rules (Wippy: wippyai/docs en/lua/data/json.md): a table with keys 1..n is an array and the empty table is
 //! `[]`; a table with string keys is an object; a sparse array or a table mixing key types is an
 //! error naming its path; NaN and infinities become `null`; byte strings that are not UTF-8 are
 //! an error. Nesting is capped at 128 levels on both sides. Decoding turns `null` into nil; a

@@ -77,7 +77,7 @@ use crate::engine::{Interfaces, SandboxState};
 use crate::http::allowlist::HostPattern;
 pub(crate) use process::own_slot;
 
-/// How a `workflow.lua` entry may use a module (reference §2.4): workflows see the world only
+/// How a `workflow.lua` entry may use a module (Wippy: wippyai/docs en/concepts/workflows.md): workflows see the world only
 /// through their history, so a module that observes anything else is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InWorkflows {

@@ -1,9 +1,9 @@
-//! `wit/process.wit`, the `process` global (reference §2.6): pids, messages, spawn/exec, links,
+//! `wit/process.wit`, the `process` global (Wippy: wippyai/docs en/lua/core/process.md): pids, messages, spawn/exec, links,
 //! monitors, cancel/terminate and the name registry, over the app's process table
 //! ([`crate::process::Node`]).
 //!
 //! A `workflow.lua` registered with a `temporal.worker` is started on that worker's Temporal
-//! cluster by a spawn or exec whose host is the worker (reference §4); its pid names the
+//! cluster by a spawn or exec whose host is the worker (Wippy: wippyai/docs en/concepts/workflows.md); its pid names the
 //! worker, and `process.send` to it is a Temporal signal.
 //!
 //! A `process.lua` sandbox is its process. Any other sandbox that links `process` (a function

@@ -1,7 +1,7 @@
 //! `wit/registry.wit`, the `registry` Lua module: `registry.get(id)` and `registry.find(filter)`
 //! over the app's entries, each as `{id, kind, meta, data}`. Filters are those of
 //! [`crate::registry::Filter`]: `.kind`/`.ns`/`.name`/`.id`, `meta.*` with globs and operator
-//! prefixes, and the plain keys of DESIGN §5 (`{type = "test"}` matches `meta.type`).
+//! prefixes, and the plain keys of docs/architecture.md §6 (`{type = "test"}` matches `meta.type`).
 //!
 //! ```lua
 //! local registry = require("registry")

@@ -5,7 +5,7 @@
 //! sandbox a small handle; transactions get handles too. Both live in this sandbox's
 //! [`Session`], so they end with it: a transaction still open when the sandbox ends is dropped,
 //! which rolls it back and frees its connection. Each statement runs as a pending operation
-//! (DESIGN §2b); its result may not exceed the database's `max_rows` nor the sandbox's
+//! (docs/architecture.md §3); its result may not exceed the database's `max_rows` nor the sandbox's
 //! `max_payload`.
 //!
 //! ```lua

@@ -5,7 +5,7 @@
 //! [`Opened`], its per-sandbox state); the operations take that number, so a sandbox can reach
 //! only stores it was allowed to open. An operation is polled once as it starts: a backend that
 //! answers at once (memory) returns its values directly, one doing I/O becomes a pending
-//! operation the sandbox waits on (DESIGN §2b).
+//! operation the sandbox waits on (docs/architecture.md §3).
 //!
 //! Error kinds: `Invalid` (a bad id, key, ttl or value, a value over the sandbox's
 //! `max_payload`, a released store), `NotFound` (no such store entry, a missing or expired key),

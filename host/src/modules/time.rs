@@ -1,5 +1,5 @@
 //! `wit/time.wit`, the `time` Lua module: `time.sleep(d)` starts a tokio timer and returns its
-//! handle at once; the sandbox waits for it as data, between export calls (DESIGN §2b).
+//! handle at once; the sandbox waits for it as data, between export calls (docs/architecture.md §3).
 //!
 //! ```lua
 //! local time = require("time")

@@ -1,4 +1,4 @@
-//! Processes: `process.lua` entries running as actors (DESIGN §2b, reference §3).
+//! Processes: `process.lua` entries running as actors (docs/architecture.md §3, Wippy: wippyai/docs en/concepts/process-model.md).
 //!
 //! A process is a sandbox of its own, driven by one tokio task from `start` to its result. While
 //! it waits (on its mailbox, a timer, a call...) no export call is in flight: the task awaits the

@@ -1,5 +1,5 @@
 //! The process table of one luabox host: which processes live, on which `process.host`, the
-//! links and monitors between them, and the name registry (reference §3).
+//! links and monitors between them, and the name registry (Wippy: wippyai/docs en/concepts/process-model.md).
 //!
 //! One lock guards the table, so the relations change atomically with the set of live
 //! processes: a process that exits while another links to it either is linked first (and its

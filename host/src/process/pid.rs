@@ -1,5 +1,5 @@
 //! Process ids: `{host|n}`, where `host` is the `process.host` entry the process runs on and `n`
-//! is unique within this luabox host (reference §3). Lua sees them as strings; any other
+//! is unique within this luabox host (Wippy: wippyai/docs en/concepts/process-model.md). Lua sees them as strings; any other
 //! destination string is a registered name.
 
 use std::fmt;

@@ -1,5 +1,5 @@
 //! Starting and stopping an app's services (`luabox run`): `process.host` entries and the
-//! `process.service` entries that keep a process running on them (reference §1.8–§1.9).
+//! `process.service` entries that keep a process running on them (Wippy: wippyai/docs en/guides/supervision.md–§1.9).
 //!
 //! Start: every `auto_start` entry and what it requires, in dependency order (hosts before their
 //! services). A service's supervisor spawns its process and watches it:

@@ -3,7 +3,7 @@
 //!
 //! Each store entry of an app gets one backend when the app loads ([`Stores::new`]), shared by
 //! every sandbox that opens it. A backend implements [`KvStore`]: four async operations on
-//! [`Key`]s and values, so a backend may do I/O (the sandbox waits as data, DESIGN §2b); one that
+//! [`Key`]s and values, so a backend may do I/O (the sandbox waits as data, docs/architecture.md §3); one that
 //! answers at once (memory) costs the sandbox no wait at all, since the module polls the
 //! operation once before starting it as a pending operation.
 //!

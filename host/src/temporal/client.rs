@@ -92,7 +92,7 @@ fn rpc_error(what: &str, status: tonic::Status) -> ErrorObject {
     ErrorObject::new(kind, format!("{what}: {}", status.message()))
 }
 
-/// How to start a workflow (reference §4's `temporal.workflow.*` options that the frontend
+/// How to start a workflow (Wippy: wippyai/docs en/concepts/workflows.md's `temporal.workflow.*` options that the frontend
 /// takes).
 #[derive(Debug, Clone, Default)]
 pub struct StartOptions {

@@ -1,4 +1,4 @@
-//! Workflows on a Temporal cluster (DESIGN §4, reference §4, issue 8): luabox as a Temporal
+//! Workflows on a Temporal cluster (docs/architecture.md §5, Wippy: wippyai/docs en/concepts/workflows.md, issue 8): luabox as a Temporal
 //! worker. Temporal owns each workflow's history; luabox runs the same `workflow.lua` sandboxes
 //! as the embedded engine ([`crate::durable`]) and answers Temporal's activations with commands.
 //!

@@ -3,7 +3,7 @@
 //! `luabox workflow ... --worker` and by Lua (`process.spawn`/`exec` on a `temporal.worker`,
 //! `process.send` to a workflow pid naming one). Connections are made on first use and kept.
 //!
-//! Start options are reference §4's `temporal.workflow.*` keys (`process.with_options{...}` in
+//! Start options are Wippy: wippyai/docs en/concepts/workflows.md's `temporal.workflow.*` keys (`process.with_options{...}` in
 //! Lua, `--options` on the command line): `id`, `execution_timeout`,
 //! `run_timeout`, `task_timeout` (durations such as "1h"), `id_conflict_policy`
 //! (`use_existing`, the default, `fail` or `terminate_existing`) and `retry_policy`

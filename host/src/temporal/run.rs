@@ -730,7 +730,7 @@ impl Run {
         Ok(())
     }
 
-    /// Queries (reference §4): `pid` gives the workflow's pid, `state` an empty table.
+    /// Queries (Wippy: wippyai/docs en/concepts/workflows.md): `pid` gives the workflow's pid, `state` an empty table.
     fn answer_query(&mut self, query_id: String, query_type: &str) -> Command {
         let variant = match query_type {
             "pid" => {
@@ -771,7 +771,7 @@ fn activity_failed(cmd: u64, error: &ErrorObject) -> Recorded {
     }
 }
 
-/// `funcs.call` in a workflow as a Temporal activity, with its options (reference §4).
+/// `funcs.call` in a workflow as a Temporal activity, with its options (Wippy: wippyai/docs en/concepts/workflows.md).
 fn schedule_activity(
     context: &Context<'_>,
     seq: u32,

@@ -1,4 +1,4 @@
--- Starting workflows from Lua on a Temporal worker (reference §4): process.exec waits for the
+-- Starting workflows from Lua on a Temporal worker (Wippy: wippyai/docs en/concepts/workflows.md): process.exec waits for the
 -- result; process.spawn returns the pid once Temporal has the start.
 local function exec_parent(worker, x)
   return process.exec("shop:parent", worker, x)
