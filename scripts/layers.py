@@ -66,6 +66,15 @@ def imports(files, me, text):
         target = resolve(files, list(me[:-1]) + m.group(1).split("::"))
         if target:
             found.add(target)
+    # A folder's own file reaches its children by relative paths (`funcs::Funcs`, `self::x`).
+    if files[me].endswith("mod.rs") or me[0].startswith("<"):
+        base = [] if me[0].startswith("<") else list(me)
+        for m in re.finditer(r"(?<![\w:])(?:self::)?([a-z_]\w*)::", text):
+            if m.group(1) in ("crate", "super", "self", "std", "core"):
+                continue
+            target = resolve(files, base + [m.group(1)])
+            if target and len(target) == len(base) + 1:
+                found.add(target)
     found.discard(me)
     return found
 

@@ -15,6 +15,7 @@ use crate::durable::service::Workflows;
 use crate::durable::sqlite::SqliteStore;
 use crate::durable::{ActivityInfo, HistoryStore, StoreError};
 use crate::engine::{Engine, EngineConfig, Extensions};
+use crate::error::ErrorKind;
 use crate::error::RunError;
 use crate::http::exchange::Exchange;
 use crate::kinds::function::{Function, returned_error};
@@ -113,11 +114,13 @@ impl CallError {
     /// The error object a calling Lua sandbox receives.
     pub fn to_error_object(&self) -> ErrorObject {
         match self {
-            CallError::NotFound(_) => ErrorObject::new("NotFound", self.to_string()),
+            CallError::NotFound(_) => ErrorObject::new(ErrorKind::NotFound, self.to_string()),
             CallError::NotCallable { .. } | CallError::Invalid(_) => {
-                ErrorObject::new("Invalid", self.to_string())
+                ErrorObject::new(ErrorKind::Invalid, self.to_string())
             }
-            CallError::TooDeep | CallError::NoApp => ErrorObject::new("Internal", self.to_string()),
+            CallError::TooDeep | CallError::NoApp => {
+                ErrorObject::new(ErrorKind::Internal, self.to_string())
+            }
             CallError::Returned(error) => error.clone(),
             CallError::Run(error) => Self::run_error_object(error),
             CallError::TimedOut(_) => timeout(self.to_string()),
@@ -133,17 +136,17 @@ impl CallError {
                 .as_deref()
                 .and_then(|values| crate::codec::decode_values(values).ok())
                 .and_then(|values| values.first().and_then(ErrorObject::from_msgpack))
-                .unwrap_or_else(|| ErrorObject::new("Internal", failure.message.clone())),
+                .unwrap_or_else(|| ErrorObject::new(ErrorKind::Internal, failure.message.clone())),
             RunError::Deadline { .. } => timeout(error.to_string()),
-            RunError::Stopped(reason) => ErrorObject::new("Canceled", reason.clone()),
-            RunError::Busy { .. } => ErrorObject::new("Unavailable", error.to_string()),
-            error => ErrorObject::new("Internal", error.to_string()),
+            RunError::Stopped(reason) => ErrorObject::new(ErrorKind::Canceled, reason.clone()),
+            RunError::Busy { .. } => ErrorObject::new(ErrorKind::Unavailable, error.to_string()),
+            error => ErrorObject::new(ErrorKind::Internal, error.to_string()),
         }
     }
 }
 
 fn timeout(message: String) -> ErrorObject {
-    let mut timeout = ErrorObject::new("Timeout", message);
+    let mut timeout = ErrorObject::new(ErrorKind::Timeout, message);
     timeout.retryable = Some(true);
     timeout
 }
@@ -357,17 +360,20 @@ impl App {
         let Some(entry) = self.processes.get(id) else {
             return Err(match self.registry.get(id) {
                 Some(entry) if entry.kind == "workflow.lua" => ProcessError::new(
-                    "Invalid",
+                    ErrorKind::Invalid,
                     format!(
                         "entry '{id}' is a workflow.lua: spawn it on a temporal.worker it is \
                          registered with, not on '{host}'"
                     ),
                 ),
                 Some(entry) => ProcessError::new(
-                    "Invalid",
+                    ErrorKind::Invalid,
                     format!("entry '{id}' is a {}, not a process.lua", entry.kind),
                 ),
-                None => ProcessError::new("NotFound", format!("no entry '{id}' in the registry")),
+                None => ProcessError::new(
+                    ErrorKind::NotFound,
+                    format!("no entry '{id}' in the registry"),
+                ),
             });
         };
         let counted = host != EXEC_HOST;
@@ -378,7 +384,7 @@ impl App {
                 .map(|entry| entry.kind.as_str());
             if !kind.is_some_and(|kind| crate::config::PROCESS_HOST_KINDS.contains(&kind)) {
                 return Err(ProcessError::new(
-                    "NotFound",
+                    ErrorKind::NotFound,
                     match kind {
                         Some(kind) => {
                             format!("'{host}' is a {kind}, not a process.host or terminal.host")

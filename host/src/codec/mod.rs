@@ -86,9 +86,11 @@ pub struct ErrorObject {
 }
 
 impl ErrorObject {
-    pub fn new(kind: &str, message: impl Into<String>) -> Self {
+    /// An error object of `kind`: a [`crate::error::ErrorKind`] luabox raises, or a kind that came from
+    /// elsewhere (a Lua error object, a Temporal failure) as its name.
+    pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
         ErrorObject {
-            kind: kind.to_owned(),
+            kind: kind.into(),
             message: message.into(),
             retryable: None,
             details: None,

@@ -23,6 +23,7 @@ use super::ActivityInfo;
 use crate::app::{App, CallError};
 use crate::codec::ErrorObject;
 use crate::config::EntryId;
+use crate::error::ErrorKind;
 use crate::error::RunError;
 use crate::units::go_duration;
 
@@ -214,7 +215,7 @@ pub async fn run(
         Ok(options) => options,
         Err(message) => {
             return Outcome {
-                result: Err(ErrorObject::new("Invalid", message)),
+                result: Err(ErrorObject::new(ErrorKind::Invalid, message)),
                 attempts: 0,
             };
         }
@@ -223,7 +224,7 @@ pub async fn run(
         Ok(id) => id,
         Err(message) => {
             return Outcome {
-                result: Err(ErrorObject::new("Invalid", message)),
+                result: Err(ErrorObject::new(ErrorKind::Invalid, message)),
                 attempts: 0,
             };
         }
@@ -235,7 +236,7 @@ pub async fn run(
             .await
             .unwrap_or_else(|_| Outcome {
                 result: Err(ErrorObject::new(
-                    "Timeout",
+                    ErrorKind::Timeout,
                     format!(
                         "activity {id} did not finish within its schedule-to-close timeout of {}",
                         humantime::format_duration(limit)

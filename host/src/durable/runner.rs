@@ -32,6 +32,7 @@ use crate::app::{App, CallError};
 use crate::codec::{ErrorObject, encode_values};
 use crate::config::EntryId;
 use crate::engine::{Progress, Session};
+use crate::error::ErrorKind;
 use crate::error::RunError;
 use crate::kinds::function::returned_error;
 
@@ -202,7 +203,7 @@ impl Runner {
         let state = workflow_state(session);
         if let Some(divergence) = state.divergence() {
             tracing::error!(workflow = %self.id, "{divergence}");
-            let mut error = ErrorObject::new("NonDeterministic", divergence.to_string());
+            let mut error = ErrorObject::new(ErrorKind::NonDeterministic, divergence.to_string());
             error.retryable = Some(false);
             return Err(Close::Failed(error));
         }
@@ -216,7 +217,10 @@ impl Runner {
                         state.id(),
                         state.entry()
                     );
-                    return Err(Close::Failed(ErrorObject::new("NonDeterministic", message)));
+                    return Err(Close::Failed(ErrorObject::new(
+                        ErrorKind::NonDeterministic,
+                        message,
+                    )));
                 }
                 Ok(Some(match returned_error(&values) {
                     Some(error) => Close::Failed(error),
@@ -269,7 +273,8 @@ impl Runner {
                 )
             }
             Close::Canceled(reason) => {
-                let error = ErrorObject::new("Canceled", format!("workflow canceled: {reason}"));
+                let error =
+                    ErrorObject::new(ErrorKind::Canceled, format!("workflow canceled: {reason}"));
                 let outcome = encode_values(vec![Value::Nil, error.to_msgpack()]);
                 (
                     Status::Canceled,
@@ -278,7 +283,10 @@ impl Runner {
                 )
             }
             Close::Terminated(reason) => {
-                let error = ErrorObject::new("Canceled", format!("workflow terminated: {reason}"));
+                let error = ErrorObject::new(
+                    ErrorKind::Canceled,
+                    format!("workflow terminated: {reason}"),
+                );
                 let outcome = encode_values(vec![Value::Nil, error.to_msgpack()]);
                 (Status::Terminated, Recorded::Terminated { reason }, outcome)
             }

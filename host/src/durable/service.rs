@@ -26,6 +26,7 @@ use super::{
 use crate::app::App;
 use crate::codec::{ErrorObject, decode_values};
 use crate::config::EntryId;
+use crate::error::ErrorKind;
 use crate::process::ProcessError;
 
 /// How often a serving host looks for what other luabox processes wrote to the store.
@@ -51,12 +52,12 @@ pub enum WorkflowError {
 }
 
 impl WorkflowError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            WorkflowError::Invalid(_) => "Invalid",
-            WorkflowError::Store(StoreError::NotFound(_)) => "NotFound",
-            WorkflowError::Store(StoreError::Closed { .. }) => "Invalid",
-            WorkflowError::Store(_) => "Unavailable",
+            WorkflowError::Invalid(_) => ErrorKind::Invalid,
+            WorkflowError::Store(StoreError::NotFound(_)) => ErrorKind::NotFound,
+            WorkflowError::Store(StoreError::Closed { .. }) => ErrorKind::Invalid,
+            WorkflowError::Store(_) => ErrorKind::Unavailable,
         }
     }
 }
@@ -330,8 +331,8 @@ impl Workflows {
     ) -> Result<Vec<u8>, ErrorObject> {
         let failed = |error: WorkflowError| ErrorObject::new(error.kind(), error.to_string());
         let app = self.app().map_err(failed)?;
-        let entry =
-            EntryId::resolve(entry, "").map_err(|message| ErrorObject::new("Invalid", message))?;
+        let entry = EntryId::resolve(entry, "")
+            .map_err(|message| ErrorObject::new(ErrorKind::Invalid, message))?;
         let (started, history) = start_in(
             &app,
             &self.store,
@@ -372,7 +373,10 @@ pub fn outcome_of(workflow: &Workflow) -> Result<Vec<u8>, ErrorObject> {
         .get(1)
         .and_then(ErrorObject::from_msgpack)
         .unwrap_or_else(|| {
-            ErrorObject::new("Internal", format!("workflow {}", workflow.status.as_str()))
+            ErrorObject::new(
+                ErrorKind::Internal,
+                format!("workflow {}", workflow.status.as_str()),
+            )
         }))
 }
 
@@ -483,7 +487,7 @@ pub async fn signal_from(
     }
     let Some(id) = parse_workflow_pid(dest) else {
         return Err(ProcessError::new(
-            "Invalid",
+            ErrorKind::Invalid,
             format!("'{dest}' is not a workflow pid"),
         ));
     };

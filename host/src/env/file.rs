@@ -21,6 +21,7 @@ use super::dotenv::{self, ParseError};
 use super::storage::Storage;
 use crate::config::EntryId;
 use crate::config::env_storage::EnvFile;
+use crate::error::ErrorKind;
 
 pub struct FileStorage {
     id: EntryId,
@@ -64,7 +65,7 @@ impl FileStorage {
 
     fn failed(&self, what: &str, error: impl std::fmt::Display) -> EnvError {
         EnvError::new(
-            "Internal",
+            ErrorKind::Internal,
             format!(
                 "env: env.storage.file '{}' cannot {what} '{}': {error}",
                 self.id,

@@ -30,6 +30,7 @@ use std::sync::Arc;
 
 use crate::config::env_storage::EnvStorage;
 use crate::config::{ConfigError, Entry, EntryId, Location, Spec};
+use crate::error::ErrorKind;
 use file::{FileStorage, OpenError};
 use storage::{MemoryStorage, OsStorage, Storage};
 
@@ -39,12 +40,12 @@ pub const MAX_VALUE: usize = 64 << 10;
 /// An expected failure of an `env` call; Lua sees `nil, err` of this kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvError {
-    pub kind: &'static str,
+    pub kind: ErrorKind,
     pub message: String,
 }
 
 impl EnvError {
-    pub fn new(kind: &'static str, message: impl Into<String>) -> EnvError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> EnvError {
         EnvError {
             kind,
             message: message.into(),
@@ -190,7 +191,7 @@ impl AppEnv {
             .find(|v| (v.public && v.name == name) || Some(&v.id) == by_id.as_ref())
             .ok_or_else(|| {
                 EnvError::new(
-                    "NotFound",
+                    ErrorKind::NotFound,
                     format!("env: no env.variable entry declares '{name}'"),
                 )
             })
@@ -200,7 +201,7 @@ impl AppEnv {
     pub fn get(&self, name: &str, namespace: &str) -> Result<String, EnvError> {
         self.find(name, namespace)?.value().ok_or_else(|| {
             EnvError::new(
-                "NotFound",
+                ErrorKind::NotFound,
                 format!("env: variable '{name}' is not set and has no default"),
             )
         })
@@ -216,7 +217,7 @@ impl AppEnv {
         let variable = self.find(name, namespace)?;
         let denied = |why: String| {
             EnvError::new(
-                "PermissionDenied",
+                ErrorKind::PermissionDenied,
                 format!(
                     "env: variable '{}' (entry '{}') {why}",
                     variable.name, variable.id
@@ -233,7 +234,7 @@ impl AppEnv {
         };
         if value.len() > MAX_VALUE {
             return Err(EnvError::new(
-                "Invalid",
+                ErrorKind::Invalid,
                 format!(
                     "env: the value for '{}' is {} bytes; a value is at most {MAX_VALUE}",
                     variable.name,
@@ -243,7 +244,7 @@ impl AppEnv {
         }
         if let Some(why) = storage.refuses(&value) {
             return Err(EnvError::new(
-                "Invalid",
+                ErrorKind::Invalid,
                 format!(
                     "env: cannot set '{}' in '{storage_id}': {why}",
                     variable.name

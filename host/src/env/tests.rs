@@ -162,7 +162,7 @@ fn variables_resolve_and_fall_back_to_their_default() {
     assert_eq!(env.get("PRESET", "app").unwrap(), "p");
     assert_eq!(env.get("COUNTER", "app").unwrap(), "0");
     let missing = env.get("NOPE", "app").unwrap_err();
-    assert_eq!(missing.kind, "NotFound");
+    assert_eq!(missing.kind, crate::error::ErrorKind::NotFound);
     let unset = env.get("LUABOX_ENV_SURELY_UNSET", "app").unwrap_err();
     assert_eq!(
         unset.message,
@@ -198,22 +198,25 @@ fn sets_that_are_refused() {
     assert_eq!(
         refused("LOCKED", "y"),
         EnvError::new(
-            "PermissionDenied",
+            crate::error::ErrorKind::PermissionDenied,
             "env: variable 'LOCKED' (entry 'app:locked') is readonly"
         )
     );
     assert_eq!(
         refused("GREETING", "y"),
         EnvError::new(
-            "PermissionDenied",
+            crate::error::ErrorKind::PermissionDenied,
             "env: variable 'GREETING' (entry 'app:greeting') has no storage, so it cannot be set: \
              its value is its default"
         )
     );
-    assert_eq!(refused("NOPE", "y").kind, "NotFound");
-    assert_eq!(refused("PRESET", "a\0b").kind, "Invalid");
+    assert_eq!(refused("NOPE", "y").kind, crate::error::ErrorKind::NotFound);
+    assert_eq!(
+        refused("PRESET", "a\0b").kind,
+        crate::error::ErrorKind::Invalid
+    );
     let big = refused("PRESET", &"x".repeat(MAX_VALUE + 1));
-    assert_eq!(big.kind, "Invalid");
+    assert_eq!(big.kind, crate::error::ErrorKind::Invalid);
     assert!(big.message.contains("at most 65536"), "{}", big.message);
 }
 

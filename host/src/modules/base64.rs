@@ -15,6 +15,7 @@ use super::host_error;
 use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::base64;
 use crate::engine::SandboxState;
+use crate::error::ErrorKind;
 
 host_module!(Base64, "base64", base64, Linked);
 
@@ -53,7 +54,7 @@ impl base64::Host for SandboxState {
                     other => other,
                 };
                 return Ok(Err(host_error(
-                    "Invalid",
+                    ErrorKind::Invalid,
                     format!("base64.decode: {error}"),
                 )));
             }

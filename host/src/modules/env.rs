@@ -21,6 +21,7 @@ use crate::bindings::luabox::sandbox::env;
 use crate::codec::{ErrorObject, encode_values};
 use crate::engine::SandboxState;
 use crate::env::EnvError;
+use crate::error::ErrorKind;
 
 host_module!(Env, "env", env);
 
@@ -58,7 +59,7 @@ impl env::Host for SandboxState {
                 .await
                 .unwrap_or_else(|error| {
                     Err(EnvError::new(
-                        "Internal",
+                        ErrorKind::Internal,
                         format!("env.set: the write stopped: {error}"),
                     ))
                 });
@@ -85,8 +86,12 @@ impl env::Host for SandboxState {
 
 /// A name or value from Lua, which must be UTF-8 text.
 fn text(what: &str, bytes: Vec<u8>) -> Result<String, EnvError> {
-    String::from_utf8(bytes)
-        .map_err(|_| EnvError::new("Invalid", format!("env: the {what} is not UTF-8 text")))
+    String::from_utf8(bytes).map_err(|_| {
+        EnvError::new(
+            ErrorKind::Invalid,
+            format!("env: the {what} is not UTF-8 text"),
+        )
+    })
 }
 
 fn to_host(error: EnvError) -> HostError {

@@ -19,6 +19,7 @@ use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::http;
 use crate::codec::{encode_values, json_to_msgpack};
 use crate::engine::SandboxState;
+use crate::error::ErrorKind;
 use crate::http::exchange::{Exchange, WriteError};
 
 host_module!(Http, "http", http);
@@ -28,7 +29,7 @@ impl SandboxState {
         self.extension_arc::<crate::http::exchange::Exchange>()
             .ok_or_else(|| {
                 host_error(
-                    "Invalid",
+                    ErrorKind::Invalid,
                     format!(
                         "http.{call}: this sandbox is not handling an HTTP request (only the \
                      function of an http.endpoint is)"
@@ -39,7 +40,7 @@ impl SandboxState {
 }
 
 fn write_error(call: &str, error: WriteError) -> HostError {
-    host_error("Invalid", format!("http: {call}: {error}"))
+    host_error(ErrorKind::Invalid, format!("http: {call}: {error}"))
 }
 
 impl http::Host for SandboxState {
@@ -75,7 +76,7 @@ impl http::Host for SandboxState {
                 .map(|json| encode_values(vec![json_to_msgpack(&json)]))
                 .map_err(|error| {
                     host_error(
-                        "Invalid",
+                        ErrorKind::Invalid,
                         format!("http: the request body is not valid JSON: {error}"),
                     )
                 }),
@@ -86,7 +87,7 @@ impl http::Host for SandboxState {
         Ok(self.exchange("response").and_then(|exchange| {
             if !(100..=999).contains(&code) {
                 return Err(host_error(
-                    "Invalid",
+                    ErrorKind::Invalid,
                     format!("http: set_status: {code} is not a status code (100 to 999)"),
                 ));
             }
@@ -119,11 +120,14 @@ impl http::Host for SandboxState {
     fn write_json(&mut self, value: Vec<u8>) -> wasmtime::Result<Result<(), HostError>> {
         Ok(self.exchange("response").and_then(|exchange| {
             let value = one_value(&value)?;
-            let json = super::json::to_json(&value, &mut String::from("value"))
-                .map_err(|message| host_error("Invalid", format!("http: write_json: {message}")))?;
+            let json =
+                super::json::to_json(&value, &mut String::from("value")).map_err(|message| {
+                    host_error(ErrorKind::Invalid, format!("http: write_json: {message}"))
+                })?;
             exchange.default_header("content-type", "application/json");
-            let text = serde_json::to_vec(&json)
-                .map_err(|error| host_error("Internal", format!("http: write_json: {error}")))?;
+            let text = serde_json::to_vec(&json).map_err(|error| {
+                host_error(ErrorKind::Internal, format!("http: write_json: {error}"))
+            })?;
             exchange
                 .write(&text)
                 .map_err(|error| write_error("write_json", error))

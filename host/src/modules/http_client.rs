@@ -35,6 +35,7 @@ use crate::bindings::luabox::sandbox::http_client::{self, Request};
 use crate::bindings::{Duration as WitDuration, HostError};
 use crate::codec::{ErrorObject, encode_values};
 use crate::engine::SandboxState;
+use crate::error::ErrorKind;
 use crate::http::allowlist::HostPattern;
 use crate::units::go_duration;
 
@@ -77,7 +78,7 @@ impl http_client::Host for SandboxState {
         }
         let client = match &*CLIENT {
             Ok(client) => client.clone(),
-            Err(message) => return Ok(Err(host_error("Internal", message.clone()))),
+            Err(message) => return Ok(Err(host_error(ErrorKind::Internal, message.clone()))),
         };
         let operation = async move {
             let timeout = prepared.timeout;
@@ -86,7 +87,7 @@ impl http_client::Host for SandboxState {
                 .await
                 .unwrap_or_else(|_| {
                     Err(host_error(
-                        "Timeout",
+                        ErrorKind::Timeout,
                         format!(
                             "http_client: {description} timed out after {}",
                             humantime::format_duration(timeout)
@@ -156,7 +157,7 @@ impl Guard {
             None => String::new(),
         };
         Err(host_error(
-            "PermissionDenied",
+            ErrorKind::PermissionDenied,
             format!(
                 "http_client: {redirect}host '{host}:{port}' is not in allowed_hosts of entry \
                  '{}'{hint}",
@@ -171,14 +172,14 @@ fn target(url: &Url) -> Result<(&str, &str, u16), HostError> {
     let scheme = url.scheme();
     if scheme != "http" && scheme != "https" {
         return Err(host_error(
-            "Invalid",
+            ErrorKind::Invalid,
             format!("http_client: unsupported URL scheme '{scheme}' in '{url}' (http or https)"),
         ));
     }
     match (url.host_str(), url.port_or_known_default()) {
         (Some(host), Some(port)) if !host.is_empty() => Ok((scheme, host, port)),
         _ => Err(host_error(
-            "Invalid",
+            ErrorKind::Invalid,
             format!("http_client: the URL '{url}' has no host"),
         )),
     }
@@ -198,7 +199,8 @@ struct Prepared {
 impl Prepared {
     /// Check the guest's request: every problem is an `Invalid` error naming what is wrong.
     fn new(request: Request, max_payload: u64) -> Result<Prepared, HostError> {
-        let invalid = |message: String| host_error("Invalid", format!("http_client: {message}"));
+        let invalid =
+            |message: String| host_error(ErrorKind::Invalid, format!("http_client: {message}"));
         let method = Method::from_bytes(request.method.as_bytes())
             .map_err(|_| invalid(format!("invalid method {:?}", request.method)))?;
         let mut url = Url::parse(&request.url)
@@ -301,7 +303,7 @@ async fn fetch(
         }
         if redirects == MAX_REDIRECTS {
             return Err(host_error(
-                "Internal",
+                ErrorKind::Internal,
                 format!(
                     "http_client: {} {}: stopped after {MAX_REDIRECTS} redirects",
                     request.method, request.url
@@ -315,7 +317,7 @@ async fn fetch(
             .and_then(|location| request.url.join(location).ok())
             .ok_or_else(|| {
                 host_error(
-                    "Internal",
+                    ErrorKind::Internal,
                     format!(
                         "http_client: {} answered {status} without a usable Location header",
                         request.url
@@ -341,11 +343,11 @@ fn send_error(request: &Prepared, error: &reqwest::Error) -> HostError {
         source = cause.source();
     }
     let kind = if error.is_builder() {
-        "Invalid"
+        ErrorKind::Invalid
     } else if error.is_timeout() {
-        "Timeout"
+        ErrorKind::Timeout
     } else {
-        "Unavailable"
+        ErrorKind::Unavailable
     };
     host_error(kind, message)
 }
@@ -355,7 +357,7 @@ fn send_error(request: &Prepared, error: &reqwest::Error) -> HostError {
 async fn read(mut response: reqwest::Response, request: &Prepared) -> Result<Value, HostError> {
     let too_large = || {
         host_error(
-            "Invalid",
+            ErrorKind::Invalid,
             format!(
                 "http_client: the response body of {} {} is larger than {} bytes (the request's \
                  max_response_body, at most the sandbox's max_payload)",

@@ -17,6 +17,7 @@ use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::io::{self, Output};
 use crate::codec::{ErrorObject, encode_values};
 use crate::engine::SandboxState;
+use crate::error::ErrorKind;
 use crate::terminal::ReadKind;
 
 host_module!(Io, "io", io);
@@ -29,7 +30,7 @@ impl SandboxState {
         });
         app.cloned().ok_or_else(|| {
             host_error(
-                "Unavailable",
+                ErrorKind::Unavailable,
                 format!(
                     "{call}: entry '{}' has no terminal: only the process of a terminal.host \
                      does (luabox run --exec on an app with one)",
@@ -53,7 +54,7 @@ impl io::Host for SandboxState {
         Ok(app
             .terminal()
             .write(stream, &data)
-            .map_err(|error| host_error("Internal", format!("io.write: {error}"))))
+            .map_err(|error| host_error(ErrorKind::Internal, format!("io.write: {error}"))))
     }
 
     fn read(&mut self, line: bool, max: u32) -> wasmtime::Result<Result<u64, HostError>> {
@@ -83,7 +84,7 @@ impl io::Host for SandboxState {
         Ok(self.terminal_app("io.raw").and_then(|app| {
             app.terminal()
                 .raw(enable)
-                .map_err(|error| host_error("Unavailable", format!("io.raw: {error}")))
+                .map_err(|error| host_error(ErrorKind::Unavailable, format!("io.raw: {error}")))
         }))
     }
 
@@ -102,6 +103,6 @@ impl io::Host for SandboxState {
 fn failed(message: &str) -> Vec<Value> {
     vec![
         Value::Nil,
-        ErrorObject::new("Internal", message).to_msgpack(),
+        ErrorObject::new(ErrorKind::Internal, message).to_msgpack(),
     ]
 }

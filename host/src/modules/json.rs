@@ -24,6 +24,7 @@ use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::json;
 use crate::codec::{TranscodeError, json_text_to_msgpack};
 use crate::engine::SandboxState;
+use crate::error::ErrorKind;
 
 host_module!(Json, "json", json, Linked);
 
@@ -35,22 +36,26 @@ impl json::Host for SandboxState {
         };
         Ok(to_json(&value, &mut String::from("value"))
             .map(|json| json.to_string())
-            .map_err(|message| host_error("Invalid", format!("json.encode: {message}"))))
+            .map_err(|message| host_error(ErrorKind::Invalid, format!("json.encode: {message}"))))
     }
 
     fn decode(&mut self, text: String) -> wasmtime::Result<Result<Vec<u8>, HostError>> {
         if text.trim().is_empty() {
-            return Ok(Err(host_error("Invalid", "json.decode: empty input")));
+            return Ok(Err(host_error(
+                ErrorKind::Invalid,
+                "json.decode: empty input",
+            )));
         }
         let limit = self.max_payload() as usize;
         let decoded = json_text_to_msgpack(&text, limit, &mut || self.check_deadline().is_ok());
         match decoded {
             Ok(values) => Ok(Ok(values)),
-            Err(TranscodeError::Invalid(error)) => {
-                Ok(Err(host_error("Invalid", format!("json.decode: {error}"))))
-            }
+            Err(TranscodeError::Invalid(error)) => Ok(Err(host_error(
+                ErrorKind::Invalid,
+                format!("json.decode: {error}"),
+            ))),
             Err(TranscodeError::TooLarge { limit }) => Ok(Err(host_error(
-                "Invalid",
+                ErrorKind::Invalid,
                 format!(
                     "json.decode: the value is larger than the sandbox's payload limit \
                      ({limit} bytes as it crosses the boundary; limits.max_payload)"
@@ -58,7 +63,7 @@ impl json::Host for SandboxState {
             ))),
             Err(TranscodeError::Stopped) => self.check_deadline().map(|()| {
                 Err(host_error(
-                    "Internal",
+                    ErrorKind::Internal,
                     "json.decode: stopped before the deadline",
                 ))
             }),

@@ -74,6 +74,7 @@ use crate::app::App;
 use crate::bindings::HostError;
 use crate::config::EntryId;
 use crate::engine::{Interfaces, SandboxState};
+use crate::error::ErrorKind;
 use crate::http::allowlist::HostPattern;
 pub(crate) use process::own_slot;
 
@@ -216,9 +217,9 @@ fn in_chunks(
     Ok(())
 }
 
-fn host_error(kind: &str, message: impl Into<String>) -> HostError {
+fn host_error(kind: ErrorKind, message: impl Into<String>) -> HostError {
     HostError {
-        kind: kind.to_owned(),
+        kind: kind.into(),
         message: message.into(),
     }
 }
@@ -226,7 +227,7 @@ fn host_error(kind: &str, message: impl Into<String>) -> HostError {
 /// The failure of a module that reads the app (registry, env, funcs) in a bare script.
 fn no_app(call: &str) -> HostError {
     host_error(
-        "Unavailable",
+        ErrorKind::Unavailable,
         format!("{call}: this sandbox runs outside an app (luabox eval), so there is no registry"),
     )
 }
@@ -246,7 +247,7 @@ fn check_granted(
         return Ok(());
     }
     Err(host_error(
-        "PermissionDenied",
+        ErrorKind::PermissionDenied,
         format!(
             "{call}: entry '{entry}' may not open {what} '{id}' of another namespace: add it to \
              the entry's resources list"
@@ -259,9 +260,9 @@ fn one_value(payload: &[u8]) -> Result<rmpv::Value, HostError> {
     match crate::codec::decode_values(payload) {
         Ok(mut values) if values.len() == 1 => Ok(values.remove(0)),
         Ok(values) => Err(host_error(
-            "Internal",
+            ErrorKind::Internal,
             format!("expected one value from the sandbox, got {}", values.len()),
         )),
-        Err(error) => Err(host_error("Internal", format!("{error:#}"))),
+        Err(error) => Err(host_error(ErrorKind::Internal, format!("{error:#}"))),
     }
 }

@@ -28,6 +28,7 @@ use crate::bindings::luabox::sandbox::process::{self, SpawnFlags};
 use crate::codec::{ErrorObject, encode_values};
 use crate::config::EntryId;
 use crate::engine::SandboxState;
+use crate::error::ErrorKind;
 use crate::process::{Exit, Node, ProcessError, Slot, Ties};
 use crate::temporal::remote::{Messages, Started, parse_options};
 
@@ -76,7 +77,8 @@ struct Spawner {
 
 impl Spawner {
     fn parse(with: &[u8]) -> Result<Spawner, HostError> {
-        let invalid = |message: &str| super::host_error("Invalid", format!("spawner: {message}"));
+        let invalid =
+            |message: &str| super::host_error(ErrorKind::Invalid, format!("spawner: {message}"));
         let values = crate::codec::decode_values(with).map_err(|_| invalid("malformed"))?;
         let mut values = values.into_iter();
         let (Some(options), Some(messages)) = (values.next(), values.next()) else {
@@ -182,7 +184,10 @@ impl SandboxState {
         with: Spawner,
     ) -> Result<impl Future<Output = Result<Started, ErrorObject>> + use<>, HostError> {
         let entry = self.resolve_entry(entry)?;
-        let failed = |error: ErrorObject| super::host_error(&error.kind, error.message);
+        let failed = |error: ErrorObject| HostError {
+            kind: error.kind,
+            message: error.message,
+        };
         let (options, id) = parse_options(&with.options).map_err(failed)?;
         let from = if with.messages.is_empty() {
             None
@@ -216,7 +221,7 @@ impl SandboxState {
             .is_none_or(|options| options.is_empty())
         {
             return Err(super::host_error(
-                "Invalid",
+                ErrorKind::Invalid,
                 "process.with_options: start options apply to workflows on a temporal.worker, \
                  not to processes",
             ));
@@ -234,7 +239,7 @@ impl SandboxState {
 
     fn resolve_entry(&self, reference: &str) -> Result<EntryId, HostError> {
         EntryId::resolve(reference, self.namespace())
-            .map_err(|message| super::host_error("Invalid", message))
+            .map_err(|message| super::host_error(ErrorKind::Invalid, message))
     }
 }
 
@@ -350,9 +355,10 @@ impl process::Host for SandboxState {
                 Ok((_, task)) => match task.await {
                     Ok(Ok(values)) => return values,
                     Ok(Err(error)) => CallError::run_error_object(&error),
-                    Err(error) => {
-                        ErrorObject::new("Internal", format!("the process task failed: {error}"))
-                    }
+                    Err(error) => ErrorObject::new(
+                        ErrorKind::Internal,
+                        format!("the process task failed: {error}"),
+                    ),
                 },
             };
             encode_values(vec![Value::Nil, error.to_msgpack()])

@@ -16,6 +16,7 @@ use crate::bindings::luabox::sandbox::registry;
 use crate::codec::{encode_values, json_to_msgpack, table_to_json};
 use crate::config::EntryId;
 use crate::engine::SandboxState;
+use crate::error::ErrorKind;
 use crate::registry::{Filter, entry_to_json};
 
 host_module!(Registry, "registry", registry);
@@ -27,12 +28,12 @@ impl registry::Host for SandboxState {
         };
         let id = match EntryId::resolve(&id, self.namespace()) {
             Ok(id) => id,
-            Err(message) => return Ok(Err(host_error("Invalid", message))),
+            Err(message) => return Ok(Err(host_error(ErrorKind::Invalid, message))),
         };
         Ok(match app.registry().get(&id) {
             Some(entry) => Ok(encode_values(vec![json_to_msgpack(&entry_to_json(entry))])),
             None => Err(host_error(
-                "NotFound",
+                ErrorKind::NotFound,
                 format!("no entry '{id}' in the registry"),
             )),
         })
@@ -52,7 +53,7 @@ impl registry::Host for SandboxState {
         };
         let filter = match filter {
             Ok(filter) => filter,
-            Err(message) => return Ok(Err(host_error("Invalid", message))),
+            Err(message) => return Ok(Err(host_error(ErrorKind::Invalid, message))),
         };
         let entries = app
             .registry()

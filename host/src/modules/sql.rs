@@ -27,6 +27,7 @@ use crate::bindings::luabox::sandbox::sql::{self, SavepointAction, Target};
 use crate::codec::encode_values;
 use crate::config::EntryId;
 use crate::engine::SandboxState;
+use crate::error::ErrorKind;
 use crate::sql::{Database, Executed, Isolation, Param, SqlError, Transaction, TxOptions, value};
 
 host_module!(Sql, "sql", sql);
@@ -59,20 +60,20 @@ impl SandboxState {
                 .get(handle as usize)
                 .and_then(Option::clone)
                 .map(On::Database)
-                .ok_or_else(|| host_error("Invalid", "sql: the database was released")),
+                .ok_or_else(|| host_error(ErrorKind::Invalid, "sql: the database was released")),
             Target::Transaction(handle) => session
                 .transactions
                 .get(&handle)
                 .cloned()
                 .map(On::Transaction)
-                .ok_or_else(|| host_error("Invalid", "sql: the transaction has ended")),
+                .ok_or_else(|| host_error(ErrorKind::Invalid, "sql: the transaction has ended")),
         }
     }
 
     fn sql_database(&mut self, handle: u32) -> Result<Arc<Database>, HostError> {
         match self.sql_target(Target::Database(handle))? {
             On::Database(database) => Ok(database),
-            On::Transaction(_) => Err(host_error("Internal", "sql: not a database")),
+            On::Transaction(_) => Err(host_error(ErrorKind::Internal, "sql: not a database")),
         }
     }
 
@@ -196,14 +197,14 @@ impl sql::Host for SandboxState {
         };
         let id = match EntryId::resolve(&id, self.namespace()) {
             Ok(id) => id,
-            Err(e) => return Ok(Err(host_error("Invalid", format!("sql.get: {e}")))),
+            Err(e) => return Ok(Err(host_error(ErrorKind::Invalid, format!("sql.get: {e}")))),
         };
         // The app has a pool for every database entry and for nothing else.
         let database = match app.databases().get(&id) {
             Some(database) => database.clone(),
             None => {
                 return Ok(Err(host_error(
-                    "NotFound",
+                    ErrorKind::NotFound,
                     format!(
                         "sql.get: no database '{id}' (a db.sql.sqlite or db.sql.postgres entry)"
                     ),
@@ -216,7 +217,7 @@ impl sql::Host for SandboxState {
         let session = self.module_state::<Session>();
         if session.databases.len() >= MAX_OPENED {
             return Ok(Err(host_error(
-                "Invalid",
+                ErrorKind::Invalid,
                 format!("sql.get: a sandbox may open databases at most {MAX_OPENED} times"),
             )));
         }
@@ -271,7 +272,7 @@ impl sql::Host for SandboxState {
     ) -> wasmtime::Result<Result<u64, HostError>> {
         let Some(isolation) = Isolation::parse(&isolation) else {
             return Ok(Err(host_error(
-                "Invalid",
+                ErrorKind::Invalid,
                 format!(
                     "sql: unknown isolation level '{isolation}' (one of: {})",
                     Isolation::NAMES.join(", ")
@@ -290,7 +291,7 @@ impl sql::Host for SandboxState {
             .retain(|_, slot| slot.try_lock().map_or(true, |tx| tx.is_some()));
         if session.transactions.len() >= MAX_TRANSACTIONS {
             return Ok(Err(host_error(
-                "Invalid",
+                ErrorKind::Invalid,
                 format!(
                     "sql: a sandbox may have at most {MAX_TRANSACTIONS} transactions open at once"
                 ),
@@ -303,7 +304,7 @@ impl sql::Host for SandboxState {
         // Held from now until the transaction is in it, so statements on it wait for it.
         let Ok(mut filling) = slot.try_lock_owned() else {
             return Ok(Err(host_error(
-                "Internal",
+                ErrorKind::Internal,
                 "sql: a new transaction slot was in use",
             )));
         };
@@ -327,7 +328,10 @@ impl sql::Host for SandboxState {
             .transactions
             .remove(&transaction)
         else {
-            return Ok(Err(host_error("Invalid", "sql: the transaction has ended")));
+            return Ok(Err(host_error(
+                ErrorKind::Invalid,
+                "sql: the transaction has ended",
+            )));
         };
         Ok(Ok(self.sql_start(async move {
             match slot.lock().await.take() {
@@ -349,7 +353,10 @@ impl sql::Host for SandboxState {
         let slot = match self.sql_target(Target::Transaction(transaction)) {
             Ok(On::Transaction(slot)) => slot,
             Ok(On::Database(_)) => {
-                return Ok(Err(host_error("Internal", "sql: not a transaction")));
+                return Ok(Err(host_error(
+                    ErrorKind::Internal,
+                    "sql: not a transaction",
+                )));
             }
             Err(error) => return Ok(Err(error)),
         };

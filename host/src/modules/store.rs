@@ -32,6 +32,7 @@ use crate::bindings::luabox::sandbox::store::{self, Outcome};
 use crate::codec::{ErrorObject, encode_values};
 use crate::config::{EntryId, Spec};
 use crate::engine::SandboxState;
+use crate::error::ErrorKind;
 use crate::store::{Key, KvError, KvStore, OpenError, Ttl, value};
 
 host_module!(Store, "store", store);
@@ -62,7 +63,7 @@ impl store::Host for SandboxState {
         let opened = self.module_state::<Opened>();
         if opened.stores.len() >= MAX_OPEN {
             return Ok(Err(host_error(
-                "Unavailable",
+                ErrorKind::Unavailable,
                 format!(
                     "store.get: this sandbox has {MAX_OPEN} stores open; release some with \
                      s:release()"
@@ -72,7 +73,7 @@ impl store::Host for SandboxState {
         // Numbers are not reused while the sandbox lives (4 billion opens would take hours).
         let Some(number) = opened.last.checked_add(1) else {
             return Ok(Err(host_error(
-                "Unavailable",
+                ErrorKind::Unavailable,
                 "store.get: this sandbox has opened too many stores",
             )));
         };
@@ -87,7 +88,7 @@ impl store::Host for SandboxState {
         self.operate(store, key, move |open, key| async move {
             match open.backend.get(&key).await {
                 Ok(Some(stored)) if stored.len() >= max_payload => failure(
-                    "Invalid",
+                    ErrorKind::Invalid,
                     format!(
                         "store '{}': the value of key '{key}' is {} bytes, more than this \
                          sandbox's max_payload ({max_payload})",
@@ -97,7 +98,7 @@ impl store::Host for SandboxState {
                 ),
                 Ok(Some(stored)) => value::to_payload(&stored),
                 Ok(None) => failure(
-                    "NotFound",
+                    ErrorKind::NotFound,
                     format!("store '{}' has no key '{key}'", open.id),
                 ),
                 Err(error) => kv_failure(&open, error),
@@ -114,7 +115,7 @@ impl store::Host for SandboxState {
     ) -> wasmtime::Result<Result<Outcome, HostError>> {
         if payload.len() > self.max_payload() as usize {
             return Ok(Err(host_error(
-                "Invalid",
+                ErrorKind::Invalid,
                 format!(
                     "store: the value is {} bytes, more than this sandbox's max_payload ({})",
                     payload.len(),
@@ -124,7 +125,7 @@ impl store::Host for SandboxState {
         }
         let Some(stored) = value::from_payload(&payload).map(<[u8]>::to_vec) else {
             return Ok(Err(host_error(
-                "Internal",
+                ErrorKind::Internal,
                 "store: the sandbox sent a value that is not one MessagePack value",
             )));
         };
@@ -169,7 +170,7 @@ impl SandboxState {
     fn open_store(&self, reference: &str) -> Result<Open, HostError> {
         let id = EntryId::resolve(reference, self.namespace()).map_err(|error| {
             host_error(
-                "Invalid",
+                ErrorKind::Invalid,
                 format!("store.get: invalid store id '{reference}': {error}"),
             )
         })?;
@@ -181,14 +182,14 @@ impl SandboxState {
         {
             None => {
                 return Err(host_error(
-                    "NotFound",
+                    ErrorKind::NotFound,
                     format!("store.get: no entry '{id}' in the registry"),
                 ));
             }
             Some((Spec::Store(_), _)) => {}
             Some((_, kind)) => {
                 return Err(host_error(
-                    "NotFound",
+                    ErrorKind::NotFound,
                     format!("store.get: '{id}' is a {kind}, not a store"),
                 ));
             }
@@ -200,11 +201,11 @@ impl SandboxState {
                 backend,
             }),
             Err(OpenError::NotFound) => Err(host_error(
-                "Internal",
+                ErrorKind::Internal,
                 format!("store.get: store '{id}' has no backend"),
             )),
             Err(OpenError::Unavailable(why)) => Err(host_error(
-                "Unavailable",
+                ErrorKind::Unavailable,
                 format!("store.get: store '{id}': {why}"),
             )),
         }
@@ -223,7 +224,7 @@ impl SandboxState {
     {
         let Some(open) = self.module_state::<Opened>().stores.get(&store).cloned() else {
             return Ok(Err(host_error(
-                "Invalid",
+                ErrorKind::Invalid,
                 "store: this store was released (store.get opens it again)",
             )));
         };
@@ -243,7 +244,7 @@ impl SandboxState {
 }
 
 /// The values of a failed operation: nil and an error object.
-fn failure(kind: &str, message: String) -> Vec<u8> {
+fn failure(kind: ErrorKind, message: String) -> Vec<u8> {
     encode_values(vec![
         Value::Nil,
         ErrorObject::new(kind, message).to_msgpack(),

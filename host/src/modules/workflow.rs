@@ -17,6 +17,7 @@ use crate::durable::event::Recorded;
 use crate::durable::replay::{NonDeterminism, WorkflowState, recorded_values};
 use crate::engine::SandboxState;
 use crate::engine::pending::TooManyPending;
+use crate::error::ErrorKind;
 
 pub(super) struct Workflow;
 
@@ -177,7 +178,7 @@ impl workflow::Host for SandboxState {
             .workflow()?
             .version(&change_id, min, max, &line)
             .map_err(trap)?;
-        Ok(version.map_err(|message| super::host_error("Invalid", message)))
+        Ok(version.map_err(|message| super::host_error(ErrorKind::Invalid, message)))
     }
 
     fn child(
@@ -210,7 +211,7 @@ impl workflow::Host for SandboxState {
     ) -> wasmtime::Result<Result<(), HostError>> {
         if topic.is_empty() || topic.starts_with('@') {
             return Ok(Err(super::host_error(
-                "Invalid",
+                ErrorKind::Invalid,
                 format!("invalid topic {topic:?}: it must be non-empty and not start with '@'"),
             )));
         }

@@ -23,6 +23,7 @@ use super::capacity::MappingBudget;
 use super::mailbox::{Delivery, Mailbox};
 use super::pid::Pid;
 use crate::codec::{ErrorObject, decode_values};
+use crate::error::ErrorKind;
 
 pub const EXIT: &str = "pid.exit";
 pub const LINK_DOWN: &str = "pid.link.down";
@@ -32,12 +33,12 @@ pub const CANCEL: &str = "pid.cancel";
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
 pub struct ProcessError {
-    pub kind: &'static str,
+    pub kind: ErrorKind,
     pub message: String,
 }
 
 impl ProcessError {
-    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         ProcessError {
             kind,
             message: message.into(),
@@ -48,18 +49,18 @@ impl ProcessError {
     /// reads as `Internal`).
     pub fn from_error_object(error: crate::codec::ErrorObject) -> Self {
         let kind = [
-            "NotFound",
-            "AlreadyExists",
-            "Invalid",
-            "PermissionDenied",
-            "Unavailable",
-            "Timeout",
-            "Canceled",
-            "Conflict",
+            ErrorKind::NotFound,
+            ErrorKind::AlreadyExists,
+            ErrorKind::Invalid,
+            ErrorKind::PermissionDenied,
+            ErrorKind::Unavailable,
+            ErrorKind::Timeout,
+            ErrorKind::Canceled,
+            ErrorKind::Conflict,
         ]
         .into_iter()
-        .find(|kind| *kind == error.kind)
-        .unwrap_or("Internal");
+        .find(|kind| kind.as_str() == error.kind)
+        .unwrap_or(ErrorKind::Internal);
         ProcessError::new(kind, error.message)
     }
 }
@@ -195,25 +196,28 @@ impl Node {
         if counted && let Some(budget) = self.mapping_budget.get() {
             let live: u64 = table.hosts.values().map(|host| u64::from(host.live)).sum();
             if live >= budget.processes {
-                return Err(ProcessError::new("Unavailable", budget.exhausted()));
+                return Err(ProcessError::new(
+                    ErrorKind::Unavailable,
+                    budget.exhausted(),
+                ));
             }
         }
         if counted {
             let Some(state) = table.hosts.get_mut(host) else {
                 return Err(ProcessError::new(
-                    "NotFound",
+                    ErrorKind::NotFound,
                     format!("no process.host '{host}'"),
                 ));
             };
             if !state.running {
                 return Err(ProcessError::new(
-                    "Unavailable",
+                    ErrorKind::Unavailable,
                     format!("process host '{host}' is not running (give it lifecycle.auto_start)"),
                 ));
             }
             if state.live >= state.max_processes {
                 return Err(ProcessError::new(
-                    "Unavailable",
+                    ErrorKind::Unavailable,
                     format!(
                         "process host '{host}' is at its limit of {} processes (host.max_processes)",
                         state.max_processes
@@ -258,12 +262,12 @@ impl Node {
         match Pid::parse(dest) {
             Some(pid) if table.live.contains_key(&pid.id) => Ok(pid.id),
             Some(_) => Err(ProcessError::new(
-                "NotFound",
+                ErrorKind::NotFound,
                 format!("process {dest} not found (it has exited or never existed)"),
             )),
             None => table.names.get(dest).copied().ok_or_else(|| {
                 ProcessError::new(
-                    "NotFound",
+                    ErrorKind::NotFound,
                     format!("no process is registered as '{dest}' (nor is it a pid)"),
                 )
             }),
@@ -298,7 +302,7 @@ impl Node {
             Ok(())
         } else {
             Err(ProcessError::new(
-                "Unavailable",
+                ErrorKind::Unavailable,
                 format!(
                     "the mailbox of {dest} is full ({} messages waiting)",
                     super::mailbox::MAX_QUEUED
@@ -347,7 +351,7 @@ impl Node {
         let target = Self::find(&table, dest)?;
         if target == watcher {
             return Err(ProcessError::new(
-                "Invalid",
+                ErrorKind::Invalid,
                 "a process cannot monitor itself",
             ));
         }
@@ -377,7 +381,7 @@ impl Node {
         let other = Self::find(&table, dest)?;
         if other == me {
             return Err(ProcessError::new(
-                "Invalid",
+                ErrorKind::Invalid,
                 "a process cannot link to itself",
             ));
         }
@@ -404,7 +408,7 @@ impl Node {
     pub fn register(&self, name: &str, id: u64) -> Result<(), ProcessError> {
         if Pid::parse(name).is_some() {
             return Err(ProcessError::new(
-                "Invalid",
+                ErrorKind::Invalid,
                 format!("'{name}' looks like a pid and cannot be a name"),
             ));
         }
@@ -412,12 +416,15 @@ impl Node {
         if let Some(owner) = table.names.get(name) {
             let owner = &table.live[owner].slot.pid_text;
             return Err(ProcessError::new(
-                "AlreadyExists",
+                ErrorKind::AlreadyExists,
                 format!("name '{name}' is already registered to {owner}"),
             ));
         }
         let Some(live) = table.live.get_mut(&id) else {
-            return Err(ProcessError::new("NotFound", "the process has exited"));
+            return Err(ProcessError::new(
+                ErrorKind::NotFound,
+                "the process has exited",
+            ));
         };
         live.names.push(name.to_owned());
         table.names.insert(name.to_owned(), id);
@@ -429,7 +436,7 @@ impl Node {
         match table.names.get(name) {
             Some(id) => Ok(table.live[id].slot.clone()),
             None => Err(ProcessError::new(
-                "NotFound",
+                ErrorKind::NotFound,
                 format!("no process is registered as '{name}'"),
             )),
         }

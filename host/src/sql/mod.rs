@@ -20,6 +20,7 @@ use rmpv::Value;
 
 use crate::config::db::{DbPool, SqlBackend, SqlDatabase, SqliteFile};
 use crate::config::{ConfigError, Entry, EntryId, Spec};
+use crate::error::ErrorKind;
 pub use value::{Executed, Param, RowBudget, SqlError};
 
 /// How long a statement waits for a connection (and a connection attempt may take).
@@ -347,7 +348,7 @@ impl SavepointAction {
 fn pool_error<E: Into<SqlError>>(e: managed::PoolError<E>) -> SqlError {
     match e {
         managed::PoolError::Timeout(_) => SqlError::new(
-            "Timeout",
+            ErrorKind::Timeout,
             format!(
                 "no connection came free within {} (all of pool.max_open are in use)",
                 humantime::format_duration(WAIT_TIMEOUT)

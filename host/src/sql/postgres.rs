@@ -27,6 +27,7 @@ use tokio_postgres::{NoTls, Row, Statement};
 use super::value::{Executed, Param, RowBudget, SqlError};
 use super::{Isolation, SavepointAction, TxOptions};
 use crate::config::db::PostgresConfig;
+use crate::error::ErrorKind;
 
 /// The pool of one entry. Nothing connects until the first statement.
 pub fn pool(config: &PostgresConfig, max_open: u32) -> Result<Pool, String> {
@@ -186,7 +187,7 @@ pub async fn connection(pool: &Pool) -> Result<Object, SqlError> {
     pool.get().await.map_err(|e| match e {
         deadpool_postgres::PoolError::Backend(e) => {
             let mut e = error(e).context("cannot connect");
-            e.kind = "Unavailable";
+            e.kind = ErrorKind::Unavailable;
             e
         }
         other => super::pool_error(other),
@@ -453,9 +454,9 @@ pub fn error(e: tokio_postgres::Error) -> SqlError {
     if let Some(db) = e.as_db_error() {
         let code = db.code().code();
         let kind = match &code[..2] {
-            "08" | "57" => "Unavailable",
-            "40" => "Conflict",
-            _ => "Invalid",
+            "08" | "57" => ErrorKind::Unavailable,
+            "40" => ErrorKind::Conflict,
+            _ => ErrorKind::Invalid,
         };
         let mut message = format!("{}: {}", db.severity(), db.message());
         if let Some(detail) = db.detail() {

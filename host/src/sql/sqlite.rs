@@ -25,6 +25,7 @@ use rusqlite::{Connection, OpenFlags, Statement};
 
 use super::value::{Executed, Param, RowBudget, SqlError};
 use super::{SavepointAction, TxOptions};
+use crate::error::ErrorKind;
 
 /// How long a statement waits for another connection's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -397,8 +398,10 @@ fn error(e: rusqlite::Error) -> SqlError {
         _ => return SqlError::invalid(e.to_string()),
     };
     let kind = match failure.code {
-        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => "Unavailable",
-        _ => "Invalid",
+        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+            ErrorKind::Unavailable
+        }
+        _ => ErrorKind::Invalid,
     };
     SqlError::new(kind, text).with_code(format!("{:?}", failure.code))
 }

@@ -5,6 +5,7 @@
 use rmpv::Value;
 
 use crate::codec::ErrorObject;
+use crate::error::ErrorKind;
 
 /// The most parameters one statement takes (PostgreSQL's own limit).
 pub const MAX_PARAMS: usize = 65_535;
@@ -152,13 +153,13 @@ fn kind_of(value: &Value) -> &'static str {
 /// database's own, with its SQLSTATE or SQLite code in `details.code` when there is one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SqlError {
-    pub kind: &'static str,
+    pub kind: ErrorKind,
     pub message: String,
     pub code: Option<String>,
 }
 
 impl SqlError {
-    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         SqlError {
             kind,
             message: message.into(),
@@ -167,15 +168,15 @@ impl SqlError {
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self::new("Invalid", message)
+        Self::new(ErrorKind::Invalid, message)
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new("Internal", message)
+        Self::new(ErrorKind::Internal, message)
     }
 
     pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::new("Unavailable", message)
+        Self::new(ErrorKind::Unavailable, message)
     }
 
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
@@ -191,7 +192,10 @@ impl SqlError {
 
     pub fn to_error_object(&self) -> ErrorObject {
         let mut error = ErrorObject::new(self.kind, format!("sql: {}", self.message));
-        error.retryable = Some(matches!(self.kind, "Unavailable" | "Timeout"));
+        error.retryable = Some(matches!(
+            self.kind,
+            ErrorKind::Unavailable | ErrorKind::Timeout
+        ));
         if let Some(code) = &self.code {
             error.details = Some(Value::Map(vec![(
                 Value::from("code"),
@@ -322,7 +326,10 @@ mod tests {
                 .starts_with("parameter 1 is a table")
         );
         let named = Value::Map(vec![(Value::from("id"), Value::from(1))]);
-        assert_eq!(params(&encoded(named)).unwrap_err().kind, "Invalid");
+        assert_eq!(
+            params(&encoded(named)).unwrap_err().kind,
+            crate::error::ErrorKind::Invalid
+        );
     }
 
     #[test]

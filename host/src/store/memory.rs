@@ -251,7 +251,7 @@ mod tests {
         store.set(&key("a"), vec![1], None).await.unwrap();
         store.set(&key("b"), vec![2], short).await.unwrap();
         let full = store.set(&key("c"), vec![3], None).await.unwrap_err();
-        assert_eq!(full.kind(), "Unavailable");
+        assert_eq!(full.kind(), crate::error::ErrorKind::Unavailable);
         assert!(
             full.to_string()
                 .starts_with("store 'app:small' is full: it holds 2 keys, its max_size"),

@@ -38,6 +38,7 @@ use futures::future::BoxFuture;
 
 use crate::config::store::{Store, StoreBackend};
 use crate::config::{self, EntryId, Spec};
+use crate::error::ErrorKind;
 
 /// The longest key, in bytes.
 pub const MAX_KEY_LEN: usize = 1024;
@@ -79,12 +80,12 @@ pub enum KvError {
 }
 
 impl KvError {
-    /// The `errors` kind of this failure ("Invalid", ...).
-    pub fn kind(&self) -> &'static str {
+    /// The `errors` kind of this failure.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            KvError::Invalid(_) => "Invalid",
-            KvError::Unavailable(_) => "Unavailable",
-            KvError::Internal(_) => "Internal",
+            KvError::Invalid(_) => ErrorKind::Invalid,
+            KvError::Unavailable(_) => ErrorKind::Unavailable,
+            KvError::Internal(_) => ErrorKind::Internal,
         }
     }
 }
@@ -228,7 +229,7 @@ mod tests {
             long,
             KvError::Invalid("the key is 1025 bytes long; the longest is 1024".into())
         );
-        assert_eq!(long.kind(), "Invalid");
+        assert_eq!(long.kind(), crate::error::ErrorKind::Invalid);
         assert!(Key::new("").is_err());
 
         assert_eq!(

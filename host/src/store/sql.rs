@@ -18,6 +18,7 @@ use tokio::sync::OnceCell;
 
 use super::{Key, KvError, KvStore, Ttl};
 use crate::config::store::SqlStore;
+use crate::error::ErrorKind;
 use crate::sql::{Database, Param, SqlError};
 
 pub struct SqlKvStore {
@@ -119,7 +120,9 @@ impl SqlKvStore {
     fn error(&self, e: SqlError) -> KvError {
         let message = format!("store '{}': sql: {}", self.name, e.message);
         match e.kind {
-            "Unavailable" | "Timeout" | "Conflict" => KvError::Unavailable(message),
+            ErrorKind::Unavailable | ErrorKind::Timeout | ErrorKind::Conflict => {
+                KvError::Unavailable(message)
+            }
             _ => KvError::Internal(message),
         }
     }

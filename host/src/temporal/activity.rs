@@ -15,6 +15,7 @@ use crate::app::App;
 use crate::codec::ErrorObject;
 use crate::durable::ActivityInfo;
 use crate::durable::activity::{RetryPolicy, judge};
+use crate::error::ErrorKind;
 
 /// Run activity task `start` (its token `task_token`) and say how it ended.
 pub async fn run(
@@ -26,7 +27,7 @@ pub async fn run(
     let result = match attempt(&app, worker, start).await {
         Ok(values) => match payload::result(&values) {
             Ok(result) => ActivityExecutionResult::ok(result),
-            Err(message) => failed(&ErrorObject::new("Internal", message), false),
+            Err(message) => failed(&ErrorObject::new(ErrorKind::Internal, message), false),
         },
         Err((error, retryable)) => failed(&error, retryable),
     };
@@ -56,10 +57,10 @@ async fn attempt(
             "activity type '{}' is not registered on temporal.worker '{}' (registered: {known:?})",
             start.activity_type, worker.id
         );
-        return Err((ErrorObject::new("NotFound", message), false));
+        return Err((ErrorObject::new(ErrorKind::NotFound, message), false));
     };
     let args = payload::values_of(&start.input)
-        .map_err(|message| (ErrorObject::new("Invalid", message), false))?;
+        .map_err(|message| (ErrorObject::new(ErrorKind::Invalid, message), false))?;
     let workflow_id = start
         .workflow_execution
         .map(|execution| execution.workflow_id)

@@ -27,6 +27,7 @@ use super::{payload, proto_duration, proto_retry};
 use crate::codec::ErrorObject;
 use crate::config::temporal::TemporalClient;
 use crate::durable::activity::RetryPolicy;
+use crate::error::ErrorKind;
 
 /// Header of a signal naming the pid of its sender (what `msg:from()` returns).
 const FROM_HEADER: &str = "luabox-from";
@@ -57,7 +58,7 @@ pub async fn connect(client: &TemporalClient) -> Result<Connection, ErrorObject>
     };
     let url = Url::from_str(&format!("{scheme}://{}", client.address)).map_err(|error| {
         ErrorObject::new(
-            "Invalid",
+            ErrorKind::Invalid,
             format!("Temporal address {:?}: {error}", client.address),
         )
     })?;
@@ -74,7 +75,7 @@ pub async fn connect(client: &TemporalClient) -> Result<Connection, ErrorObject>
         .build();
     Connection::connect(options).await.map_err(|error| {
         ErrorObject::new(
-            "Unavailable",
+            ErrorKind::Unavailable,
             format!("cannot reach Temporal at {}: {error}", client.address),
         )
     })
@@ -82,12 +83,12 @@ pub async fn connect(client: &TemporalClient) -> Result<Connection, ErrorObject>
 
 fn rpc_error(what: &str, status: tonic::Status) -> ErrorObject {
     let kind = match status.code() {
-        Code::NotFound => "NotFound",
-        Code::AlreadyExists => "AlreadyExists",
-        Code::InvalidArgument | Code::FailedPrecondition => "Invalid",
-        Code::PermissionDenied | Code::Unauthenticated => "PermissionDenied",
-        Code::DeadlineExceeded => "Timeout",
-        _ => "Unavailable",
+        Code::NotFound => ErrorKind::NotFound,
+        Code::AlreadyExists => ErrorKind::AlreadyExists,
+        Code::InvalidArgument | Code::FailedPrecondition => ErrorKind::Invalid,
+        Code::PermissionDenied | Code::Unauthenticated => ErrorKind::PermissionDenied,
+        Code::DeadlineExceeded => ErrorKind::Timeout,
+        _ => ErrorKind::Unavailable,
     };
     ErrorObject::new(kind, format!("{what}: {}", status.message()))
 }
@@ -306,24 +307,24 @@ pub async fn outcome(
                 let first = done.result.as_ref().and_then(|r| r.payloads.first());
                 payload::result_values(first)
                     .map(Ok)
-                    .map_err(|message| ErrorObject::new("Invalid", message))
+                    .map_err(|message| ErrorObject::new(ErrorKind::Invalid, message))
             }
             Attributes::WorkflowExecutionFailedEventAttributes(failed_run) => {
                 let failure = failed_run.failure.unwrap_or_default();
                 failed(payload::error_of(&failure))
             }
             Attributes::WorkflowExecutionCanceledEventAttributes(_) => failed(ErrorObject::new(
-                "Canceled",
+                ErrorKind::Canceled,
                 format!("workflow '{workflow_id}' was canceled"),
             )),
             Attributes::WorkflowExecutionTerminatedEventAttributes(terminated) => {
                 failed(ErrorObject::new(
-                    "Canceled",
+                    ErrorKind::Canceled,
                     format!("workflow terminated: {}", terminated.reason),
                 ))
             }
             Attributes::WorkflowExecutionTimedOutEventAttributes(_) => failed(ErrorObject::new(
-                "Timeout",
+                ErrorKind::Timeout,
                 format!("workflow '{workflow_id}' timed out"),
             )),
             Attributes::WorkflowExecutionContinuedAsNewEventAttributes(next) => {

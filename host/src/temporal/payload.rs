@@ -21,6 +21,7 @@ use temporalio_common::protos::temporal::api::failure::v1::{ApplicationFailureIn
 
 use crate::codec::{ErrorObject, decode_values, encode_values};
 use crate::durable::values::{from_json, to_json};
+use crate::error::ErrorKind;
 
 const ENCODING: &str = "encoding";
 const JSON_PLAIN: &str = "json/plain";
@@ -158,17 +159,19 @@ pub fn error_of(failure: &Failure) -> ErrorObject {
             let what = TimeoutType::try_from(info.timeout_type)
                 .map(|t| t.as_str_name().to_lowercase())
                 .unwrap_or_default();
-            let mut error = ErrorObject::new("Timeout", format!("{} ({what})", failure.message));
+            let mut error =
+                ErrorObject::new(ErrorKind::Timeout, format!("{} ({what})", failure.message));
             error.retryable = Some(true);
             error
         }
         Some(FailureInfo::CanceledFailureInfo(_)) => {
-            ErrorObject::new("Canceled", failure.message.clone())
+            ErrorObject::new(ErrorKind::Canceled, failure.message.clone())
         }
-        Some(FailureInfo::TerminatedFailureInfo(_)) => {
-            ErrorObject::new("Canceled", format!("terminated: {}", failure.message))
-        }
-        _ => ErrorObject::new("Internal", failure.message.clone()),
+        Some(FailureInfo::TerminatedFailureInfo(_)) => ErrorObject::new(
+            ErrorKind::Canceled,
+            format!("terminated: {}", failure.message),
+        ),
+        _ => ErrorObject::new(ErrorKind::Internal, failure.message.clone()),
     };
     if error.message.is_empty() {
         error.message = "failed".into();

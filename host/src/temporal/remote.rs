@@ -22,6 +22,7 @@ use crate::codec::ErrorObject;
 use crate::config::EntryId;
 use crate::durable::activity::RetryPolicy;
 use crate::durable::valid_workflow_id;
+use crate::error::ErrorKind;
 use crate::registry::Registry;
 
 const PREFIX: &str = "temporal.workflow.";
@@ -48,7 +49,7 @@ pub struct Messages<'a> {
 }
 
 fn invalid(message: impl Into<String>) -> ErrorObject {
-    ErrorObject::new("Invalid", message)
+    ErrorObject::new(ErrorKind::Invalid, message)
 }
 
 fn duration(key: &str, value: &Json) -> Result<Duration, ErrorObject> {
@@ -117,7 +118,7 @@ impl Remote {
     fn worker(&self, id: &EntryId) -> Result<&WorkerEntry, ErrorObject> {
         self.directory.worker(id).ok_or_else(|| {
             ErrorObject::new(
-                "NotFound",
+                ErrorKind::NotFound,
                 format!("no temporal.worker '{id}' in the registry"),
             )
         })

@@ -51,6 +51,7 @@ use crate::durable::replay::{
 };
 use crate::durable::values::{json_to_values, values_to_json};
 use crate::engine::{Progress, Session};
+use crate::error::ErrorKind;
 use crate::error::RunError;
 use crate::kinds::function::returned_error;
 
@@ -261,7 +262,7 @@ async fn start(
         let mut known: Vec<&String> = context.worker.workflows.keys().collect();
         known.sort();
         return Ok(Started::Refused(ErrorObject::new(
-            "NotFound",
+            ErrorKind::NotFound,
             format!(
                 "workflow type '{}' is not registered on temporal.worker '{}' (registered: {known:?})",
                 init.workflow_type, context.worker.id
@@ -277,7 +278,7 @@ async fn start(
         Ok(input) => input,
         Err(message) => {
             return Ok(Started::Refused(ErrorObject::new(
-                "Invalid",
+                ErrorKind::Invalid,
                 format!("the workflow's input: {message}"),
             )));
         }
@@ -421,7 +422,7 @@ impl Run {
                 let Some(child) = child else {
                     // As on the embedded engine: only a workflow.lua entry can be a child.
                     let error = ErrorObject::new(
-                        "Invalid",
+                        ErrorKind::Invalid,
                         format!("no workflow.lua entry '{entry}' in the registry"),
                     );
                     step.immediate.push_back(child_failed(cmd, &error));
@@ -553,7 +554,7 @@ impl Run {
                     }
                     Some(activity_resolution::Status::Cancelled(canceled)) => {
                         let error = payload::error_of(&canceled.failure.unwrap_or_default());
-                        activity_failed(cmd, &ErrorObject::new("Canceled", error.message))
+                        activity_failed(cmd, &ErrorObject::new(ErrorKind::Canceled, error.message))
                     }
                     // Local activities only, which luabox does not schedule.
                     Some(activity_resolution::Status::Backoff(_)) | None => return Ok(()),
@@ -565,7 +566,7 @@ impl Run {
                 let error = match started.status {
                     Some(Status::Succeeded(_)) | None => return Ok(()),
                     Some(Status::Failed(failed)) => ErrorObject::new(
-                        "AlreadyExists",
+                        ErrorKind::AlreadyExists,
                         format!("child workflow '{}' exists already", failed.workflow_id),
                     ),
                     Some(Status::Cancelled(canceled)) => {
@@ -596,7 +597,7 @@ impl Run {
                     ),
                     None => child_failed(
                         cmd,
-                        &ErrorObject::new("Internal", "a child workflow without a result"),
+                        &ErrorObject::new(ErrorKind::Internal, "a child workflow without a result"),
                     ),
                 }
             }
@@ -632,7 +633,7 @@ impl Run {
             }
             Job::DoUpdate(update) => {
                 let error = ErrorObject::new(
-                    "Invalid",
+                    ErrorKind::Invalid,
                     format!(
                         "workflow updates are not supported (update '{}')",
                         update.name
@@ -743,7 +744,7 @@ impl Run {
                 response: Some(payload::value_payload(&Value::Map(Vec::new()))),
             }),
             other => query_result::Variant::Failed(payload::failure(&ErrorObject::new(
-                "Invalid",
+                ErrorKind::Invalid,
                 format!("unknown query type {other:?}: luabox workflows answer 'pid' and 'state'"),
             ))),
         };
@@ -779,7 +780,7 @@ fn schedule_activity(
     args: &Json,
     options: &Json,
 ) -> Result<ScheduleActivity, ErrorObject> {
-    let invalid = |message: String| ErrorObject::new("Invalid", message);
+    let invalid = |message: String| ErrorObject::new(ErrorKind::Invalid, message);
     let options = ActivityOptions::parse(options).map_err(invalid)?;
     let target_id = EntryId::resolve(target, "").map_err(invalid)?;
     let (activity_type, task_queue) = context.directory().route(&target_id, context.worker);

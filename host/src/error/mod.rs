@@ -7,7 +7,10 @@
 
 use std::time::Duration;
 
-use crate::bindings::{ErrorKind, LuaError};
+use crate::bindings::{ErrorKind as LuaErrorKind, LuaError};
+
+mod kind;
+pub use kind::ErrorKind;
 
 /// What a Lua failure was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,15 +131,15 @@ impl RunError {
     /// failure was an allocation that the limit refused.
     pub(crate) fn from_guest(error: LuaError, memory_limit: u64) -> RunError {
         let kind = match error.kind {
-            ErrorKind::Memory => {
+            LuaErrorKind::Memory => {
                 return RunError::Memory {
                     limit: memory_limit,
                 };
             }
-            ErrorKind::Syntax => FailureKind::Syntax,
-            ErrorKind::Runtime => FailureKind::Runtime,
-            ErrorKind::Value => FailureKind::Value,
-            ErrorKind::Deadlock => FailureKind::Deadlock,
+            LuaErrorKind::Syntax => FailureKind::Syntax,
+            LuaErrorKind::Runtime => FailureKind::Runtime,
+            LuaErrorKind::Value => FailureKind::Value,
+            LuaErrorKind::Deadlock => FailureKind::Deadlock,
         };
         RunError::Lua(LuaFailure {
             kind,
