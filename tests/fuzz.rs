@@ -444,7 +444,7 @@ proptest! {
             return Ok(()); // refused before any sandbox saw it
         };
         let verdict = shared().runtime.block_on(luabox::durable::verify::replay(
-            &replayer.app,
+            &replayer.app.workflow_host(),
             exported,
             None,
         ));

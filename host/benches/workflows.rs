@@ -63,7 +63,7 @@ fn main() {
     let runtime = common::runtime();
     let (dir, app) = common::load_app(&runtime, "workflows");
     let service = runtime
-        .block_on(Workflows::serve(&app))
+        .block_on(Workflows::serve(&app.workflow_host()))
         .expect("serving the workflows");
     println!("| benchmark | luabox | baseline | ratio | target |");
     println!("|---|---|---|---|---|");
@@ -293,7 +293,7 @@ fn replay(runtime: &Runtime, app: &Arc<App>, service: &Arc<Workflows>) {
             };
             let start = Instant::now();
             let verified = runtime
-                .block_on(verify::replay(app, exported, None))
+                .block_on(verify::replay(&app.workflow_host(), exported, None))
                 .unwrap_or_else(|error| panic!("replaying {id}: {error}"));
             let elapsed = start.elapsed();
             assert_eq!(verified.events, count);

@@ -9,14 +9,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use crate::codec::ErrorObject;
 use crate::config::{self, ConfigError, EntryId, LuaKind, Spec};
 use crate::durable::service::Workflows;
 use crate::durable::sqlite::SqliteStore;
 use crate::durable::{ActivityInfo, HistoryStore, StoreError};
 use crate::engine::{Engine, EngineConfig, Extensions};
 use crate::error::ErrorKind;
-use crate::error::RunError;
 use crate::http::exchange::Exchange;
 use crate::kinds::function::{Function, returned_error};
 use crate::kinds::library::CompiledLua;
@@ -28,11 +26,8 @@ use crate::process::capacity::{self, MappingBudget};
 use crate::process::{Node, ProcessError, Slot, Ties};
 use crate::registry::Registry;
 use crate::store::Stores;
-use tokio::task::JoinHandle;
 
-/// How many `funcs.call`s may be nested before a call fails (a guard against unbounded recursion
-/// between entries, each level of which holds a sandbox).
-pub const MAX_CALL_DEPTH: u32 = 32;
+pub use crate::error::{CallError, MAX_CALL_DEPTH};
 
 pub struct App {
     root: PathBuf,
@@ -76,8 +71,7 @@ pub const HISTORY_FILE: &str = ".luabox/workflows.db";
 /// `process.host` entry, so nothing can spawn onto it and no host limit applies.
 pub const EXEC_HOST: &str = "luabox:exec";
 
-/// A process just started: its slot, and the task that ends with its result.
-pub type Spawned = (Arc<Slot>, JoinHandle<Result<Vec<u8>, RunError>>);
+pub use crate::process::Spawned;
 
 /// Why an app could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -86,69 +80,6 @@ pub enum LoadError {
     Config(Vec<ConfigError>),
     #[error("{0:#}")]
     Host(anyhow::Error),
-}
-
-/// Why a call did not produce values.
-#[derive(Debug, thiserror::Error)]
-pub enum CallError {
-    #[error("no entry '{0}' in the registry")]
-    NotFound(EntryId),
-    #[error("entry '{id}' is a {kind}, not a function.lua")]
-    NotCallable { id: EntryId, kind: String },
-    #[error("{0}")]
-    Invalid(String),
-    #[error("calls are nested more than {MAX_CALL_DEPTH} deep (funcs.call recursion?)")]
-    TooDeep,
-    #[error("the call did not finish within its {} timeout", humantime::format_duration(*.0))]
-    TimedOut(std::time::Duration),
-    #[error("this sandbox runs outside an app (luabox eval), so it cannot call entries")]
-    NoApp,
-    /// The function returned `nil, err`.
-    #[error("{0}")]
-    Returned(ErrorObject),
-    #[error("{0}")]
-    Run(RunError),
-}
-
-impl CallError {
-    /// The error object a calling Lua sandbox receives.
-    pub fn to_error_object(&self) -> ErrorObject {
-        match self {
-            CallError::NotFound(_) => ErrorObject::new(ErrorKind::NotFound, self.to_string()),
-            CallError::NotCallable { .. } | CallError::Invalid(_) => {
-                ErrorObject::new(ErrorKind::Invalid, self.to_string())
-            }
-            CallError::TooDeep | CallError::NoApp => {
-                ErrorObject::new(ErrorKind::Internal, self.to_string())
-            }
-            CallError::Returned(error) => error.clone(),
-            CallError::Run(error) => Self::run_error_object(error),
-            CallError::TimedOut(_) => timeout(self.to_string()),
-        }
-    }
-
-    /// The error object for a failed run: the raised error object itself, `Timeout` for a
-    /// deadline, `Internal` for anything else.
-    pub fn run_error_object(error: &RunError) -> ErrorObject {
-        match error {
-            RunError::Lua(failure) => failure
-                .value
-                .as_deref()
-                .and_then(|values| crate::codec::decode_values(values).ok())
-                .and_then(|values| values.first().and_then(ErrorObject::from_msgpack))
-                .unwrap_or_else(|| ErrorObject::new(ErrorKind::Internal, failure.message.clone())),
-            RunError::Deadline { .. } => timeout(error.to_string()),
-            RunError::Stopped(reason) => ErrorObject::new(ErrorKind::Canceled, reason.clone()),
-            RunError::Busy { .. } => ErrorObject::new(ErrorKind::Unavailable, error.to_string()),
-            error => ErrorObject::new(ErrorKind::Internal, error.to_string()),
-        }
-    }
-}
-
-fn timeout(message: String) -> ErrorObject {
-    let mut timeout = ErrorObject::new(ErrorKind::Timeout, message);
-    timeout.retryable = Some(true);
-    timeout
 }
 
 impl App {
@@ -254,6 +185,11 @@ impl App {
             temporal: OnceLock::new(),
             terminal: crate::terminal::Terminal::default(),
         }))
+    }
+
+    /// This app as the workflow runtime sees it.
+    pub fn workflow_host(self: &Arc<Self>) -> Arc<dyn crate::durable::host::WorkflowHost> {
+        self.clone()
     }
 
     /// This luabox process's terminal.
@@ -395,7 +331,8 @@ impl App {
             }
         }
         let slot = self.node.reserve(host, counted)?;
-        let task = crate::process::spawn(self, entry, slot.clone(), args, parent)?;
+        let host: Arc<dyn crate::process::spawn::ProcessHost> = self.clone();
+        let task = crate::process::spawn::spawn(&host, entry, slot.clone(), args, parent)?;
         Ok((slot, task))
     }
 
@@ -645,4 +582,113 @@ fn syntax_error(
         Some(entry.id.to_string()),
         format!("Lua syntax error: {text}"),
     )
+}
+
+impl crate::modules::AppServices for App {
+    fn registry(&self) -> &Registry {
+        App::registry(self)
+    }
+
+    fn env(&self) -> &crate::env::AppEnv {
+        App::env(self)
+    }
+
+    fn databases(&self) -> &crate::sql::Databases {
+        App::databases(self)
+    }
+
+    fn stores(&self) -> &Stores {
+        App::stores(self)
+    }
+
+    fn node(&self) -> &Node {
+        App::node(self)
+    }
+
+    fn terminal(&self) -> &crate::terminal::Terminal {
+        App::terminal(self)
+    }
+
+    fn terminal_host(&self, host: &str) -> Option<crate::config::TerminalHost> {
+        App::terminal_host(self, host)
+    }
+
+    fn temporal(&self) -> &crate::temporal::remote::Remote {
+        App::temporal(self)
+    }
+
+    fn call(
+        self: Arc<Self>,
+        id: EntryId,
+        args: Vec<u8>,
+        depth: u32,
+    ) -> futures::future::BoxFuture<'static, Result<Vec<u8>, CallError>> {
+        Box::pin(async move { App::call(&self, &id, args, depth).await })
+    }
+
+    fn spawn(
+        self: Arc<Self>,
+        id: &EntryId,
+        host: &str,
+        args: Vec<u8>,
+        parent: Option<(&Slot, Ties)>,
+    ) -> Result<Spawned, ProcessError> {
+        App::spawn(&self, id, host, args, parent)
+    }
+
+    fn signal(
+        self: Arc<Self>,
+        dest: String,
+        topic: String,
+        from: Option<String>,
+        values: Vec<u8>,
+    ) -> futures::future::BoxFuture<'static, Result<(), ProcessError>> {
+        Box::pin(async move {
+            let host: Arc<dyn crate::durable::host::WorkflowHost> = self;
+            crate::durable::service::signal_from(&host, &dest, &topic, from, values).await
+        })
+    }
+}
+
+impl crate::durable::activity::CallActivity for App {
+    fn call_activity(
+        self: Arc<Self>,
+        id: EntryId,
+        args: Vec<u8>,
+        info: Arc<ActivityInfo>,
+    ) -> futures::future::BoxFuture<'static, Result<Vec<u8>, CallError>> {
+        Box::pin(async move { App::call_activity(&self, &id, args, info).await })
+    }
+}
+
+impl crate::process::spawn::ProcessHost for App {
+    fn process_engine(&self) -> Option<&Engine> {
+        App::process_engine(self)
+    }
+}
+
+impl crate::durable::host::WorkflowHost for App {
+    fn root(&self) -> &Path {
+        App::root(self)
+    }
+
+    fn workflow(&self, id: &EntryId) -> Option<&WorkflowEntry> {
+        App::workflow(self, id)
+    }
+
+    fn workflow_engine(&self) -> &Engine {
+        App::workflow_engine(self)
+    }
+
+    fn history_store(&self) -> Result<Arc<dyn HistoryStore>, StoreError> {
+        App::history_store(self)
+    }
+
+    fn workflows(&self) -> Option<&Arc<Workflows>> {
+        App::workflows(self)
+    }
+
+    fn set_workflows(&self, service: Arc<Workflows>) {
+        App::set_workflows(self, service)
+    }
 }

@@ -4,9 +4,10 @@
 //! wasmtime. The only way out of a sandbox is through the WIT interfaces in `wit/`, and an entry
 //! is linked only with the interfaces of the modules it lists.
 //!
-//! The map below follows the layers of `docs/architecture.md` §1, lowest first. The engine and
-//! the configuration import nothing above them (`scripts/layers.py` checks it); the modules and
-//! the kinds' runtimes still reach back up to [`app`] (§1 says how that is to go).
+//! The map below follows the layers of `docs/architecture.md` §1, lowest first: no import cycle
+//! runs through two folders, the engine and the configuration import nothing above them, and
+//! what modules and runtimes need of the app they reach through ports [`app`] implements
+//! (`scripts/layers.py` checks it).
 //!
 //! Leaves:
 //! - [`units`]: sizes and durations in their human forms (`32MiB`, `1h30m`).

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use super::exit;
-use crate::app::{App, CallError, LoadError};
+use crate::app::{App, LoadError};
 use crate::config::EntryId;
 use crate::engine::{Engine, EngineConfig};
+use crate::error::CallError;
 
 /// Load the app in `dir`, or print why not and return the exit code.
 pub async fn load(dir: &Path) -> Result<Arc<App>, u8> {

@@ -24,10 +24,11 @@ use serde_json::json;
 
 use super::app::{describe, exit_code, load, parse_json_args, resolve_id};
 use super::exit;
-use crate::app::{App, CallError, EXEC_HOST};
+use crate::app::{App, EXEC_HOST};
 use crate::codec::{decode_values, encode_values, json_to_values, values_to_json};
 use crate::config::EntryId;
 use crate::durable::service::Workflows;
+use crate::error::CallError;
 use crate::kinds::function::returned_error;
 use crate::process::supervisor;
 
@@ -70,7 +71,7 @@ pub async fn run(args: RunArgs) -> u8 {
         super::quiet_logging();
     }
     let workflows = if app.has_workflows() || app.root().join(crate::app::HISTORY_FILE).exists() {
-        match Workflows::serve(&app).await {
+        match Workflows::serve(&app.workflow_host()).await {
             Ok(service) => Some(service),
             Err(message) => {
                 eprintln!("error: {message}");

@@ -219,14 +219,14 @@ async fn start(
     let entry = resolve_id(app, entry)?;
     let input = json_to_values(&parse_json_args(json_args)?);
     let serving = if wait && !is_served(app.root()) {
-        Some(Workflows::serve(app).await?)
+        Some(Workflows::serve(&app.workflow_host()).await?)
     } else {
         None
     };
     let store = app.history_store().map_err(|e| e.to_string())?;
     let started = match &serving {
         Some(service) => service.start(&entry, input, id).await,
-        None => start_in(app, &store, &entry, input, id, None)
+        None => start_in(&*app.workflow_host(), &store, &entry, input, id, None)
             .await
             .map(|(started, _)| started),
     }
@@ -263,7 +263,7 @@ async fn wait(app: &Arc<App>, id: &str) -> Result<u8, String> {
     let closed = if is_served(app.root()) {
         poll_closed(&store, id).await
     } else {
-        let service = Workflows::serve(app).await?;
+        let service = Workflows::serve(&app.workflow_host()).await?;
         let closed = service.wait_closed(id).await;
         service.stop();
         closed
@@ -446,7 +446,7 @@ async fn replay(app: &Arc<App>, path: &PathBuf, entry: Option<&str>) -> Result<u
     let history = Exported::parse(&json).map_err(|e| format!("{}: {e}", path.display()))?;
     let entry = entry.map(|text| resolve_id(app, text)).transpose()?;
     let workflow_id = history.workflow_id.clone();
-    match verify::replay(app, history, entry.as_ref()).await {
+    match verify::replay(&app.workflow_host(), history, entry.as_ref()).await {
         Ok(verified) => {
             println!(
                 "replayed {} events of workflow {workflow_id}: the code matches the history ({})",

@@ -20,11 +20,11 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use super::ActivityInfo;
-use crate::app::{App, CallError};
+use futures::future::BoxFuture;
+
 use crate::codec::ErrorObject;
 use crate::config::EntryId;
-use crate::error::ErrorKind;
-use crate::error::RunError;
+use crate::error::{CallError, ErrorKind, RunError};
 use crate::units::go_duration;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -201,10 +201,22 @@ pub fn judge(error: CallError, policy: &RetryPolicy) -> (ErrorObject, bool) {
     (object, retryable && !listed)
 }
 
+/// How an activity reaches the function it runs: `app::App` implements it, so the workflow
+/// runtime does not depend on the app.
+pub trait CallActivity: Send + Sync + 'static {
+    /// Call `function.lua` entry `id` with `args` (a MessagePack array) as attempt `info`.
+    fn call_activity(
+        self: Arc<Self>,
+        id: EntryId,
+        args: Vec<u8>,
+        info: Arc<ActivityInfo>,
+    ) -> BoxFuture<'static, Result<Vec<u8>, CallError>>;
+}
+
 /// Run activity `target` for workflow `workflow_id` (its command `cmd`) until it succeeds or
 /// its policy gives up.
 pub async fn run(
-    app: Arc<App>,
+    app: Arc<dyn CallActivity>,
     workflow_id: String,
     cmd: u64,
     target: String,
@@ -248,7 +260,7 @@ pub async fn run(
 }
 
 async fn attempt_all(
-    app: &Arc<App>,
+    app: &Arc<dyn CallActivity>,
     workflow_id: &str,
     cmd: u64,
     id: &EntryId,
@@ -263,7 +275,7 @@ async fn attempt_all(
             workflow_id: workflow_id.to_owned(),
             attempt,
         });
-        let call = app.call_activity(id, args.to_vec(), info);
+        let call = app.clone().call_activity(id.clone(), args.to_vec(), info);
         let result = tokio::time::timeout(options.start_to_close, call)
             .await
             .unwrap_or(Err(CallError::TimedOut(options.start_to_close)));

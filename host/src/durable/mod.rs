@@ -12,13 +12,16 @@
 //! - [`replay`]: the books of one workflow sandbox, matching its commands against the history;
 //! - [`runner`]: drives one workflow, recording each step before acting on it; [`activity`] runs
 //!   its activities under their retry policies;
+//! - [`host`]: what the workflow runtime reaches of the app ([`host::WorkflowHost`]);
 //! - [`service`]: serves an app's workflows (start, signals, cancel, recovery);
 //! - [`verify`]: replays an exported history against the current code (`luabox workflow replay`).
 
 pub mod activity;
 pub mod event;
+pub mod host;
 pub mod replay;
 pub mod runner;
+pub mod sandbox;
 pub mod service;
 pub mod sqlite;
 pub mod values;

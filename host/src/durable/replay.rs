@@ -16,20 +16,15 @@
 //! markers Temporal reports ([`TemporalRun`]).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use rmpv::Value;
 use serde_json::Value as Json;
 
 use super::event::{Recorded, Sort};
 use super::values::{json_to_values, values_to_json};
-use crate::app::App;
 use crate::bindings::Completion;
 use crate::codec::encode_values;
-use crate::engine::{Extensions, Progress, SandboxState, Session};
-use crate::error::RunError;
-use crate::kinds::workflow::WorkflowEntry;
-use crate::modules::InApp;
+use crate::engine::{SandboxState, Session};
 use crate::process::Delivery;
 
 /// Handles of `receive` calls start here, above any command number.
@@ -539,30 +534,7 @@ fn check_range(change_id: &str, version: i64, min: i64, max: i64) -> Result<i64,
     }
 }
 
-/// A fresh sandbox of workflow `entry` that has replayed the history in `state`: started with
-/// `input`, it ran until it finished, failed, or caught up and waits (`progress`).
-pub async fn replayed_sandbox(
-    app: &Arc<App>,
-    entry: &WorkflowEntry,
-    state: WorkflowState,
-    input: Vec<u8>,
-) -> Result<(Session, Result<Progress, RunError>), RunError> {
-    let invocation = entry.invocation(input);
-    let caller = Extensions::default().with(Arc::new(InApp {
-        app: app.clone(),
-        depth: 0,
-    }));
-    let mut session = app
-        .workflow_engine()
-        .session(&invocation, caller, |sandbox| {
-            *sandbox.module_state::<Option<WorkflowState>>() = Some(state);
-        })
-        .await?;
-    let progress = session.start(invocation).await;
-    Ok((session, progress))
-}
-
-/// The books of a session [`replayed_sandbox`] opened.
+/// The books of a workflow's session (`durable::sandbox::replayed_sandbox` opens them).
 pub fn workflow_state(session: &mut Session) -> &mut WorkflowState {
     books(session.state()).expect("a workflow session holds its workflow state")
 }

@@ -24,14 +24,16 @@ use serde_json::{Value as Json, json};
 use tokio::sync::mpsc;
 
 use super::event::Recorded;
-use super::replay::{WorkflowState, replayed_sandbox, workflow_state};
+use super::host::WorkflowHost;
+use super::replay::{WorkflowState, workflow_state};
+use super::sandbox::replayed_sandbox;
 use super::service::{Control, Workflows};
 use super::values::{json_to_values, parse_json, to_json, values_to_json};
 use super::{Append, History, Signal, Status, StoreError, Workflow, activity};
-use crate::app::{App, CallError};
 use crate::codec::{ErrorObject, encode_values};
 use crate::config::EntryId;
 use crate::engine::{Progress, Session};
+use crate::error::CallError;
 use crate::error::ErrorKind;
 use crate::error::RunError;
 use crate::kinds::function::returned_error;
@@ -53,7 +55,7 @@ pub enum Halt {
 
 pub(super) struct Runner {
     service: Arc<Workflows>,
-    app: Arc<App>,
+    app: Arc<dyn WorkflowHost>,
     id: String,
     /// Events in the stored history.
     seq: u64,
@@ -85,7 +87,7 @@ enum Close {
 impl Runner {
     pub(super) fn new(
         service: Arc<Workflows>,
-        app: Arc<App>,
+        app: Arc<dyn WorkflowHost>,
         id: String,
         control: mpsc::UnboundedReceiver<Control>,
     ) -> Self {

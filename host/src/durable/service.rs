@@ -17,13 +17,13 @@ use serde_json::json;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::event::Recorded;
+use super::host::WorkflowHost;
 use super::runner::{CANCEL_TOPIC, Runner, TERMINATE_TOPIC};
 use super::values::values_to_json;
 use super::{
     Cursor, Event, History, HistoryStore, Started, Status, StoreError, Workflow,
     parse_workflow_pid, valid_workflow_id,
 };
-use crate::app::App;
 use crate::codec::{ErrorObject, decode_values};
 use crate::config::EntryId;
 use crate::error::ErrorKind;
@@ -63,7 +63,7 @@ impl WorkflowError {
 }
 
 pub struct Workflows {
-    app: Weak<App>,
+    app: Weak<dyn WorkflowHost>,
     store: Arc<dyn HistoryStore>,
     live: Mutex<HashMap<String, mpsc::UnboundedSender<Control>>>,
     /// Who waits for a workflow (by id) to close here: they get its row as closed.
@@ -134,7 +134,7 @@ pub fn is_served(root: &Path) -> bool {
 
 impl Workflows {
     /// Serve `app`'s workflows from this process: resume every open one and follow the store.
-    pub async fn serve(app: &Arc<App>) -> Result<Arc<Workflows>, String> {
+    pub async fn serve(app: &Arc<dyn WorkflowHost>) -> Result<Arc<Workflows>, String> {
         let lock = take_lock(app.root()).await?;
         let store = app.history_store().map_err(|error| error.to_string())?;
         let service = Arc::new(Workflows {
@@ -207,7 +207,7 @@ impl Workflows {
         Ok(started)
     }
 
-    fn app(&self) -> Result<Arc<App>, WorkflowError> {
+    fn app(&self) -> Result<Arc<dyn WorkflowHost>, WorkflowError> {
         self.app
             .upgrade()
             .ok_or_else(|| WorkflowError::Invalid("the app is shutting down".into()))
@@ -334,7 +334,7 @@ impl Workflows {
         let entry = EntryId::resolve(entry, "")
             .map_err(|message| ErrorObject::new(ErrorKind::Invalid, message))?;
         let (started, history) = start_in(
-            &app,
+            &*app,
             &self.store,
             &entry,
             input,
@@ -383,7 +383,7 @@ pub fn outcome_of(workflow: &Workflow) -> Result<Vec<u8>, ErrorObject> {
 /// Record the start of a workflow in `store` (see [`Workflows::start`]); a new workflow's
 /// history comes back too, so whoever runs it need not read it back.
 pub async fn start_in(
-    app: &App,
+    app: &dyn WorkflowHost,
     store: &Arc<dyn HistoryStore>,
     entry: &EntryId,
     input: Vec<u8>,
@@ -472,7 +472,7 @@ async fn queue(
 /// `process.send` to a workflow pid (of the embedded engine or of a Temporal worker): the
 /// signal is durable when this returns.
 pub async fn signal_from(
-    app: &Arc<App>,
+    app: &Arc<dyn WorkflowHost>,
     dest: &str,
     topic: &str,
     from: Option<String>,
@@ -508,7 +508,7 @@ pub async fn signal_from(
 
 /// `process.send` from a workflow: to another workflow (a signal) or to a process.
 pub async fn send_from(
-    app: &Arc<App>,
+    app: &Arc<dyn WorkflowHost>,
     dest: &str,
     topic: &str,
     from: Option<String>,

@@ -11,9 +11,10 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use super::event::{Recorded, Sort};
-use super::replay::{WorkflowState, replayed_sandbox, workflow_state};
+use super::host::WorkflowHost;
+use super::replay::{WorkflowState, workflow_state};
+use super::sandbox::replayed_sandbox;
 use super::values::values_to_json;
-use crate::app::App;
 use crate::config::EntryId;
 use crate::engine::Progress;
 use crate::kinds::function::returned_error;
@@ -71,7 +72,7 @@ pub struct Verified {
 
 /// Replay `history` with `entry` (by default the entry it was recorded with) of `app`.
 pub async fn replay(
-    app: &Arc<App>,
+    app: &Arc<dyn WorkflowHost>,
     history: Exported,
     entry: Option<&EntryId>,
 ) -> Result<Verified, String> {

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use crate::bindings::{ErrorKind as LuaErrorKind, LuaError};
 
+mod call;
 mod kind;
+pub use call::{CallError, MAX_CALL_DEPTH};
 pub use kind::ErrorKind;
 
 /// What a Lua failure was.

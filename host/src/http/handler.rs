@@ -33,10 +33,11 @@ use serde_json::json;
 
 use super::exchange::{self, Exchange};
 use super::routes::{Matched, Route, Routes};
-use crate::app::{App, CallError};
+use crate::app::App;
 use crate::codec::{decode_values, msgpack_to_json};
 use crate::config::http::{Cors, DEFAULT_MAX_BODY, HttpService, Middleware};
 use crate::config::{EntryId, Spec};
+use crate::error::CallError;
 use crate::error::RunError;
 
 /// The largest response body a function may write.

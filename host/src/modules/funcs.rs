@@ -10,7 +10,7 @@
 //! dropped with its sandbox. The completion holds the callee's results, or nil and an error
 //! object: the callee's own error object when it returned or raised one, `Internal` for a raised
 //! Lua error, `Timeout` for a deadline, `NotFound` for an unknown target (see
-//! [`crate::app::CallError`]). A target without ':' is looked up in the caller's namespace.
+//! [`crate::error::CallError`]). A target without ':' is looked up in the caller's namespace.
 //!
 //! Call options (`funcs.new():with_options{...}`): `timeout`, in milliseconds or as a duration
 //! string, bounds the call on top of the callee's own deadline (`Timeout` when it fires). Any
@@ -28,11 +28,11 @@ use std::time::Duration;
 use rmpv::Value;
 use serde_json::Value as JsonValue;
 
-use crate::app::CallError;
 use crate::bindings::luabox::sandbox::funcs;
 use crate::codec::{encode_values, table_to_json};
 use crate::config::EntryId;
 use crate::engine::SandboxState;
+use crate::error::CallError;
 use crate::units::go_duration;
 
 host_module!(Funcs, "funcs", funcs, Recorded);
@@ -50,8 +50,8 @@ impl funcs::Host for SandboxState {
                     Err(CallError::Invalid(message))
                 }
                 (Some(app), Ok(id), Ok(options)) => match options.timeout {
-                    None => app.call(&id, args, depth).await,
-                    Some(limit) => tokio::time::timeout(limit, app.call(&id, args, depth))
+                    None => app.call(id, args, depth).await,
+                    Some(limit) => tokio::time::timeout(limit, app.call(id, args, depth))
                         .await
                         .unwrap_or(Err(CallError::TimedOut(limit))),
                 },

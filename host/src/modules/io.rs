@@ -24,7 +24,10 @@ host_module!(Io, "io", io);
 
 impl SandboxState {
     /// The app of a sandbox that is the process of a `terminal.host`.
-    fn terminal_app(&self, call: &str) -> Result<std::sync::Arc<crate::app::App>, HostError> {
+    fn terminal_app(
+        &self,
+        call: &str,
+    ) -> Result<std::sync::Arc<dyn super::AppServices>, HostError> {
         let app = self.app().filter(|app| {
             super::own_slot(self).is_some_and(|slot| app.terminal_host(&slot.pid.host).is_some())
         });

@@ -70,12 +70,16 @@ use std::sync::Arc;
 use anyhow::{Result, bail};
 use wasmtime::component::Linker;
 
-use crate::app::App;
+use futures::future::BoxFuture;
+
 use crate::bindings::HostError;
-use crate::config::EntryId;
+use crate::config::{EntryId, TerminalHost};
 use crate::engine::{Interfaces, SandboxState};
+use crate::error::CallError;
 use crate::error::ErrorKind;
 use crate::http::allowlist::HostPattern;
+use crate::process::{Node, ProcessError, Slot, Spawned, Ties};
+use crate::registry::Registry;
 pub(crate) use process::own_slot;
 
 /// How a `workflow.lua` entry may use a module (Wippy: wippyai/docs en/concepts/workflows.md): workflows see the world only
@@ -160,8 +164,53 @@ impl Interfaces for Table {
 /// The app a sandbox runs in, and how many `funcs.call`s deep: what an app hands every sandbox
 /// it runs (a bare script, `luabox eval`, has none).
 pub struct InApp {
-    pub app: Arc<App>,
+    pub app: Arc<dyn AppServices>,
     pub depth: u32,
+}
+
+/// What the modules reach of the app a sandbox runs in: its registry, its backends, and the calls
+/// into its entries that modules make. `app::App` implements it, so no module depends on the
+/// app itself (`docs/architecture.md` §1).
+pub trait AppServices: Send + Sync + 'static {
+    fn registry(&self) -> &Registry;
+    /// `env`'s variables.
+    fn env(&self) -> &crate::env::AppEnv;
+    /// `sql`'s databases.
+    fn databases(&self) -> &crate::sql::Databases;
+    /// `store`'s stores.
+    fn stores(&self) -> &crate::store::Stores;
+    /// `process`'s table of processes.
+    fn node(&self) -> &Node;
+    /// `io`'s terminal.
+    fn terminal(&self) -> &crate::terminal::Terminal;
+    /// The `terminal.host` entry `host` names, if it names one.
+    fn terminal_host(&self, host: &str) -> Option<TerminalHost>;
+    /// The app's Temporal clusters, for `process` starts on a `temporal.worker`.
+    fn temporal(&self) -> &crate::temporal::remote::Remote;
+    /// `funcs.call`: call `function.lua` entry `id` with `args` (a MessagePack array), `depth`
+    /// calls deep.
+    fn call(
+        self: Arc<Self>,
+        id: EntryId,
+        args: Vec<u8>,
+        depth: u32,
+    ) -> BoxFuture<'static, Result<Vec<u8>, CallError>>;
+    /// `process.spawn`: start `process.lua` entry `id` on `host`, tied to `parent` as it says.
+    fn spawn(
+        self: Arc<Self>,
+        id: &EntryId,
+        host: &str,
+        args: Vec<u8>,
+        parent: Option<(&Slot, Ties)>,
+    ) -> Result<Spawned, ProcessError>;
+    /// `process.send` to a workflow's pid: a signal, from the process `from` if any.
+    fn signal(
+        self: Arc<Self>,
+        dest: String,
+        topic: String,
+        from: Option<String>,
+        values: Vec<u8>,
+    ) -> BoxFuture<'static, Result<(), ProcessError>>;
 }
 
 /// What an entry grants its sandboxes besides `modules:`, checked by the modules that open
@@ -176,13 +225,13 @@ pub struct Grants {
 /// A sandbox's app and call depth, for the modules that reach the app.
 pub(crate) trait AppSandbox {
     /// The app this sandbox runs in; `None` for a bare script.
-    fn app(&self) -> Option<&Arc<App>>;
+    fn app(&self) -> Option<&Arc<dyn AppServices>>;
     /// How many `funcs.call`s deep this sandbox runs (0 for a call from outside).
     fn depth(&self) -> u32;
 }
 
 impl AppSandbox for SandboxState {
-    fn app(&self) -> Option<&Arc<App>> {
+    fn app(&self) -> Option<&Arc<dyn AppServices>> {
         self.extension::<InApp>().map(|in_app| &in_app.app)
     }
 

@@ -22,14 +22,15 @@ use std::sync::Arc;
 
 use rmpv::Value;
 
-use crate::app::{App, CallError, Spawned};
+use super::AppServices;
 use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::process::{self, SpawnFlags};
 use crate::codec::{ErrorObject, encode_values};
 use crate::config::EntryId;
 use crate::engine::SandboxState;
+use crate::error::CallError;
 use crate::error::ErrorKind;
-use crate::process::{Exit, Node, ProcessError, Slot, Ties};
+use crate::process::{Exit, Node, ProcessError, Slot, Spawned, Ties};
 use crate::temporal::remote::{Messages, Started, parse_options};
 
 host_module!(Process, "process", process, Recorded);
@@ -45,7 +46,7 @@ impl From<ProcessError> for HostError {
 
 /// A function's own pid: released when its sandbox ends.
 struct BorrowedPid {
-    app: Arc<App>,
+    app: Arc<dyn AppServices>,
     slot: Arc<Slot>,
 }
 
@@ -139,7 +140,7 @@ fn unpacked(packed: Value) -> Vec<Value> {
 
 impl SandboxState {
     /// The app and this sandbox's process (created on first use for a function).
-    fn me(&mut self) -> Result<(Arc<App>, Arc<Slot>), HostError> {
+    fn me(&mut self) -> Result<(Arc<dyn AppServices>, Arc<Slot>), HostError> {
         let app = self
             .app()
             .cloned()
@@ -166,7 +167,7 @@ impl SandboxState {
     }
 
     /// The `temporal.worker` entry `host` names, if it names one.
-    fn temporal_worker(&self, host: &str) -> Option<(Arc<App>, EntryId)> {
+    fn temporal_worker(&self, host: &str) -> Option<(Arc<dyn AppServices>, EntryId)> {
         let app = self.app()?.clone();
         let id = EntryId::resolve(host, self.namespace()).ok()?;
         app.temporal().directory().worker(&id)?;
@@ -177,7 +178,7 @@ impl SandboxState {
     /// checked now; the returned future sends the start (and the spawner's messages).
     fn start_on_temporal(
         &mut self,
-        app: Arc<App>,
+        app: Arc<dyn AppServices>,
         worker: EntryId,
         entry: &str,
         args: Vec<u8>,
@@ -229,7 +230,7 @@ impl SandboxState {
         let (app, me) = self.me()?;
         let entry = self.resolve_entry(entry)?;
         let host = self.resolve_entry(host)?.to_string();
-        let spawned = app.spawn(&entry, &host, args, Some((&me, ties)))?;
+        let spawned = app.clone().spawn(&entry, &host, args, Some((&me, ties)))?;
         let pid = spawned.0.pid_text().to_string();
         for (topic, values) in with.messages {
             app.node().send(Some(&me), &pid, &topic, values)?;
@@ -267,11 +268,10 @@ impl process::Host for SandboxState {
         Ok(self.pending().start(async move {
             let sent = match app {
                 None => Err(super::no_app("process.send")),
-                Some(app) => {
-                    crate::durable::service::signal_from(&app, &dest, &topic, from, values)
-                        .await
-                        .map_err(|error| super::host_error(error.kind, error.message))
-                }
+                Some(app) => app
+                    .signal(dest, topic, from, values)
+                    .await
+                    .map_err(|error| super::host_error(error.kind, error.message)),
             };
             match sent {
                 Ok(()) => encode_values(vec![Value::Boolean(true)]),

@@ -41,16 +41,16 @@ use temporalio_common::protos::temporal::api::failure::v1::Failure;
 
 use super::payload::{self, error_json};
 use super::{Directory, WorkerEntry, proto_duration, proto_retry};
-use crate::app::{App, CallError};
+use crate::app::App;
 use crate::codec::{ErrorObject, encode_values};
 use crate::config::EntryId;
 use crate::durable::activity::ActivityOptions;
 use crate::durable::event::Recorded;
-use crate::durable::replay::{
-    Activation, TemporalRun, WorkflowState, patch_id, replayed_sandbox, workflow_state,
-};
+use crate::durable::replay::{Activation, TemporalRun, WorkflowState, patch_id, workflow_state};
+use crate::durable::sandbox::replayed_sandbox;
 use crate::durable::values::{json_to_values, values_to_json};
 use crate::engine::{Progress, Session};
+use crate::error::CallError;
 use crate::error::ErrorKind;
 use crate::error::RunError;
 use crate::kinds::function::returned_error;
@@ -288,7 +288,7 @@ async fn start(
     let mut state =
         WorkflowState::on_temporal(&init.workflow_id, &entry_id.to_string(), seed, books);
     state.observe(observed);
-    let (session, progress) = replayed_sandbox(context.app, entry, state, input)
+    let (session, progress) = replayed_sandbox(&context.app.workflow_host(), entry, state, input)
         .await
         .map_err(|error| TaskFailure::host(format!("cannot create its sandbox: {error}")))?;
     let run = Run {
@@ -500,7 +500,7 @@ impl Run {
                             let (app, pid) = (context.app.clone(), pid.to_owned());
                             tokio::spawn(async move {
                                 let sent = crate::durable::service::send_from(
-                                    &app,
+                                    &app.workflow_host(),
                                     &dest,
                                     &topic,
                                     Some(pid),
