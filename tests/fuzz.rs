@@ -346,7 +346,7 @@ fn replayer() -> &'static Replayer {
             .args(["workflow", "--dir", dir_arg, "show", "fuzz", "--json"])
             .output()
             .unwrap();
-        let history = luabox::durable::values::parse_json(&show.stdout).unwrap();
+        let history = luabox::codec::lossless::parse_json(&show.stdout).unwrap();
         let shared = shared();
         let engine = Engine::new(EngineConfig::default(), luabox::modules::interfaces()).unwrap();
         let app = shared

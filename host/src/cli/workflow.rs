@@ -441,7 +441,7 @@ async fn show(app: &Arc<App>, id: &str, json: bool) -> Result<u8, String> {
 
 async fn replay(app: &Arc<App>, path: &PathBuf, entry: Option<&str>) -> Result<u8, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let json: Json = crate::durable::values::parse_json(text.as_bytes())
+    let json: Json = crate::codec::lossless::parse_json(text.as_bytes())
         .map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
     let history = Exported::parse(&json).map_err(|e| format!("{}: {e}", path.display()))?;
     let entry = entry.map(|text| resolve_id(app, text)).transpose()?;

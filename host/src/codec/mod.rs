@@ -16,7 +16,15 @@
 //! Error objects (the `errors` module's) cross as MessagePack extension [`ERROR_EXT`] holding a
 //! map of their fields; [`ErrorObject`] reads and writes that form, and their JSON form is
 //! `{"kind": ..., "message": ..., ...}`.
+//!
+//! Each conversion of values has one place:
+//! - MessagePack ↔ plain JSON, for the command line: this file;
+//! - JSON text → MessagePack without building a tree: [`json_text_to_msgpack`];
+//! - MessagePack ↔ lossless JSON, for workflow histories: [`lossless`];
+//! - MessagePack → strict JSON, for `json.encode` and HTTP bodies: [`strict`].
 
+pub mod lossless;
+pub mod strict;
 mod transcode;
 
 pub use transcode::{TranscodeError, json_text_to_msgpack};

@@ -372,7 +372,8 @@ impl Recorded {
 
     /// Read an event's payload.
     pub fn parse(payload: &[u8]) -> Result<Recorded, String> {
-        super::values::parse_json(payload).map_err(|error| format!("unreadable event: {error}"))
+        crate::codec::lossless::parse_json(payload)
+            .map_err(|error| format!("unreadable event: {error}"))
     }
 }
 

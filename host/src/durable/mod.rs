@@ -7,8 +7,8 @@
 //! default, and other backends (PostgreSQL, Temporal) implement the same trait.
 //!
 //! The engine around it:
-//! - [`event`]: what a history records (commands, inputs, the close) and [`values`], the
-//!   lossless JSON its Lua values are kept in;
+//! - [`event`]: what a history records (commands, inputs, the close), its Lua values kept in
+//!   lossless JSON ([`crate::codec::lossless`]);
 //! - [`replay`]: the books of one workflow sandbox, matching its commands against the history;
 //! - [`runner`]: drives one workflow, recording each step before acting on it; [`activity`] runs
 //!   its activities under their retry policies;
@@ -24,7 +24,6 @@ pub mod runner;
 pub mod sandbox;
 pub mod service;
 pub mod sqlite;
-pub mod values;
 pub mod verify;
 
 use futures::future::BoxFuture;

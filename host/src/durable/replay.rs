@@ -21,9 +21,9 @@ use rmpv::Value;
 use serde_json::Value as Json;
 
 use super::event::{Recorded, Sort};
-use super::values::{json_to_values, values_to_json};
 use crate::bindings::Completion;
 use crate::codec::encode_values;
+use crate::codec::lossless::{json_to_values, values_to_json};
 use crate::engine::{SandboxState, Session};
 use crate::process::Delivery;
 
@@ -547,7 +547,7 @@ pub fn books(sandbox: &mut SandboxState) -> Option<&mut WorkflowState> {
 /// The completion the code receives for an input.
 pub fn completion_of(event: &Recorded) -> Result<Completion, String> {
     let failure = |error: &Json| -> Result<Vec<u8>, String> {
-        let error = super::values::from_json(error)?;
+        let error = crate::codec::lossless::from_json(error)?;
         Ok(encode_values(vec![Value::Nil, error]))
     };
     let (handle, values) = match event {

@@ -19,11 +19,11 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use super::event::Recorded;
 use super::host::WorkflowHost;
 use super::runner::{CANCEL_TOPIC, Runner, TERMINATE_TOPIC};
-use super::values::values_to_json;
 use super::{
     Cursor, Event, History, HistoryStore, Started, Status, StoreError, Workflow,
     parse_workflow_pid, valid_workflow_id,
 };
+use crate::codec::lossless::values_to_json;
 use crate::codec::{ErrorObject, decode_values};
 use crate::config::EntryId;
 use crate::error::ErrorKind;

@@ -14,7 +14,7 @@ use super::event::{Recorded, Sort};
 use super::host::WorkflowHost;
 use super::replay::{WorkflowState, workflow_state};
 use super::sandbox::replayed_sandbox;
-use super::values::values_to_json;
+use crate::codec::lossless::values_to_json;
 use crate::config::EntryId;
 use crate::engine::Progress;
 use crate::kinds::function::returned_error;
@@ -84,7 +84,9 @@ pub async fn replay(
         .workflow(&entry_id)
         .ok_or_else(|| format!("the app has no workflow.lua entry '{entry_id}'"))?;
     let input = match history.events.first() {
-        Some((_, Recorded::Started { input, .. })) => super::values::json_to_values(input)?,
+        Some((_, Recorded::Started { input, .. })) => {
+            crate::codec::lossless::json_to_values(input)?
+        }
         _ => return Err("the history does not begin with workflow.started".into()),
     };
     let close = history

@@ -120,10 +120,9 @@ impl http::Host for SandboxState {
     fn write_json(&mut self, value: Vec<u8>) -> wasmtime::Result<Result<(), HostError>> {
         Ok(self.exchange("response").and_then(|exchange| {
             let value = one_value(&value)?;
-            let json =
-                super::json::to_json(&value, &mut String::from("value")).map_err(|message| {
-                    host_error(ErrorKind::Invalid, format!("http: write_json: {message}"))
-                })?;
+            let json = crate::codec::strict::to_json(&value, &mut String::from("value")).map_err(
+                |message| host_error(ErrorKind::Invalid, format!("http: write_json: {message}")),
+            )?;
             exchange.default_header("content-type", "application/json");
             let text = serde_json::to_vec(&json).map_err(|error| {
                 host_error(ErrorKind::Internal, format!("http: write_json: {error}"))

@@ -19,8 +19,8 @@ use temporalio_common::protos::temporal::api::enums::v1::TimeoutType;
 use temporalio_common::protos::temporal::api::failure::v1::failure::FailureInfo;
 use temporalio_common::protos::temporal::api::failure::v1::{ApplicationFailureInfo, Failure};
 
+use crate::codec::lossless::{from_json, to_json};
 use crate::codec::{ErrorObject, decode_values, encode_values};
-use crate::durable::values::{from_json, to_json};
 use crate::error::ErrorKind;
 
 const ENCODING: &str = "encoding";
@@ -49,7 +49,7 @@ pub fn payload_value(payload: &Payload) -> Result<Value, String> {
         .unwrap_or_default();
     match encoding.as_str() {
         JSON_PLAIN => {
-            let json: Json = crate::durable::values::parse_json(&payload.data)
+            let json: Json = crate::codec::lossless::parse_json(&payload.data)
                 .map_err(|error| format!("a json/plain payload that is not JSON: {error}"))?;
             from_json(&json)
         }
