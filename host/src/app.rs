@@ -295,7 +295,7 @@ impl App {
     ) -> Result<Spawned, ProcessError> {
         let Some(entry) = self.processes.get(id) else {
             return Err(match self.registry.get(id) {
-                Some(entry) if entry.kind == "workflow.lua" => ProcessError::new(
+                Some(entry) if entry.lua_kind() == Some(LuaKind::Workflow) => ProcessError::new(
                     ErrorKind::Invalid,
                     format!(
                         "entry '{id}' is a workflow.lua: spawn it on a temporal.worker it is \

@@ -26,7 +26,7 @@ use super::app::{describe, exit_code, load, parse_json_args, resolve_id};
 use super::exit;
 use crate::app::{App, EXEC_HOST};
 use crate::codec::{decode_values, encode_values, json_to_values, values_to_json};
-use crate::config::EntryId;
+use crate::config::{EntryId, LuaKind, Spec};
 use crate::durable::service::Workflows;
 use crate::error::CallError;
 use crate::kinds::function::returned_error;
@@ -208,7 +208,7 @@ fn terminal_host(
     let terminals: Vec<String> = app
         .registry()
         .entries()
-        .filter(|entry| entry.kind == "terminal.host")
+        .filter(|entry| matches!(&entry.spec, Spec::ProcessHost(host) if host.terminal.is_some()))
         .map(|entry| entry.id.to_string())
         .collect();
     match host {
@@ -329,7 +329,7 @@ fn commands(app: &App) -> Vec<(String, EntryId, String)> {
     let mut commands: Vec<_> = app
         .registry()
         .entries()
-        .filter(|entry| entry.kind == "process.lua")
+        .filter(|entry| entry.lua_kind() == Some(LuaKind::Process))
         .filter_map(|entry| {
             let command = entry.meta.get("command")?;
             let name = command.get("name")?.as_str()?;

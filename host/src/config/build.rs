@@ -8,16 +8,16 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::entry::{Entry, LimitOverrides, LuaEntry, LuaKind, Spec};
+use super::entry::{Entry, LimitOverrides};
 use super::error::{ConfigError, Location};
 use super::fields::{self, problem};
 use super::file::RawEntry;
 use super::id::EntryId;
 use super::interpolate::{self, Env};
+use super::kinds::{self, Build, Role};
 use super::lifecycle::{self, Lifecycle};
 use super::source::Sources;
 use super::yaml::{self, Node, Problem};
-use super::{db, env, env_storage, http, kinds, lua, process, store, temporal};
 
 /// A reference from one entry to another, e.g. an import.
 #[derive(Debug, Clone)]
@@ -116,122 +116,35 @@ pub fn entry(
         .clone()
         .unwrap_or_else(|| EntryId::new(file.namespace, "?"));
     let mut refs = Vec::new();
-    let spec = match &raw.kind {
+    let kind = match &raw.kind {
         None => None,
-        Some((kind, kind_line)) => match kinds::schema(kind) {
-            None => {
-                problems.push(problem(*kind_line, kinds::unknown_kind(kind)));
-                None
+        Some((name, line)) => {
+            let found = kinds::find(name);
+            if found.is_none() {
+                problems.push(problem(*line, kinds::unknown_kind(name)));
             }
-            Some(schema) => {
-                problems.extend(schema.check(&fields, raw.line));
-                match kind.as_str() {
-                    "registry.entry" => Some(Spec::Data),
-                    "env.storage.os" => Some(Spec::EnvStorage(env_storage::EnvStorage::Os)),
-                    "env.storage.memory" => {
-                        env_storage::memory(&fields, &mut problems).map(Spec::EnvStorage)
-                    }
-                    "env.storage.file" => {
-                        env_storage::file(&fields, &mut problems).map(Spec::EnvStorage)
-                    }
-                    "db.sql.sqlite" => db::sqlite(&fields, &mut problems).map(Spec::SqlDatabase),
-                    "db.sql.postgres" => {
-                        db::postgres(&fields, &mut problems).map(Spec::SqlDatabase)
-                    }
-                    "store.memory" => store::memory(&fields, &mut problems).map(Spec::Store),
-                    "temporal.client" => {
-                        temporal::client(&fields, &mut problems).map(Spec::TemporalClient)
-                    }
-                    "temporal.worker" => {
-                        let (worker, found) = temporal::worker(&fields, &id, &mut problems);
-                        refs = found;
-                        worker.map(Spec::TemporalWorker)
-                    }
-                    "store.sql" => {
-                        let (found_store, found) = store::sql(&fields, &id, &mut problems);
-                        refs = found;
-                        found_store.map(Spec::Store)
-                    }
-                    "env.variable" => {
-                        let (variable, found) = env::build(&fields, &id, &mut problems);
-                        refs = found;
-                        variable.map(Spec::EnvVariable)
-                    }
-                    "process.host" => {
-                        let (host, found) = process::host(&fields, &id, &mut problems);
-                        refs = found;
-                        host.map(Spec::ProcessHost)
-                    }
-                    "terminal.host" => {
-                        let (host, found) = process::terminal_host(&fields, &id, &mut problems);
-                        refs = found;
-                        host.map(Spec::ProcessHost)
-                    }
-                    "process.service" => {
-                        let (service, found) = process::service(
-                            &fields,
-                            &id,
-                            raw.line,
-                            &app.process_hosts,
-                            &mut problems,
-                        );
-                        refs = found;
-                        service.map(Spec::ProcessService)
-                    }
-                    "http.service" => {
-                        let (service, found) = http::service(&fields, &id, &mut problems);
-                        refs = found;
-                        service.map(Spec::HttpService)
-                    }
-                    "http.router" => {
-                        let (router, found) =
-                            http::router(&fields, meta_node.as_ref(), &id, raw.line, &mut problems);
-                        refs = found;
-                        router.map(Spec::HttpRouter)
-                    }
-                    "http.endpoint" => {
-                        let (endpoint, found) = http::endpoint(
-                            &fields,
-                            meta_node.as_ref(),
-                            &id,
-                            raw.line,
-                            &mut problems,
-                        );
-                        refs = found;
-                        endpoint.map(Spec::HttpEndpoint)
-                    }
-                    other => LuaKind::from_kind(other).and_then(|lua_kind| {
-                        let cx = lua::Context {
-                            id: &id,
-                            yaml: file.yaml,
-                            yaml_dir: file.yaml_dir,
-                            default_limits: file.limits,
-                            modules: app.modules,
-                            sources: &mut app.sources,
-                        };
-                        let (lua, found) = lua::build(lua_kind, &fields, cx, &mut problems);
-                        refs = found;
-                        let temporal = temporal::binding(
-                            meta_node.as_ref(),
-                            lua_kind,
-                            &id,
-                            &mut refs,
-                            &mut problems,
-                        );
-                        lua.map(|lua| Spec::Lua(LuaEntry { temporal, ..lua }))
-                    }),
-                }
-            }
-        },
-    };
-
-    let resource_lifecycle = match &raw.kind {
-        Some((kind, _)) if kinds::RESOURCE_LIFECYCLE_KINDS.contains(&kind.as_str()) => {
-            match fields::find(&fields, "lifecycle") {
-                Some((_, node)) => lifecycle::parse(node, &id.ns, &mut refs, &mut problems),
-                None => Some(Lifecycle::default()),
-            }
+            found
         }
+    };
+    let spec = kind.and_then(|kind| {
+        problems.extend(kind.schema().check(&fields, raw.line));
+        kind.build(&mut Build {
+            fields: &fields,
+            id: &id,
+            line: raw.line,
+            meta: meta_node.as_ref(),
+            file,
+            app,
+            problems: &mut problems,
+            refs: &mut refs,
+        })
+    });
+
+    let resource_lifecycle = match kind {
+        Some(kind) if kind.role() == Role::Resource => match fields::find(&fields, "lifecycle") {
+            Some((_, node)) => lifecycle::parse(node, &id.ns, &mut refs, &mut problems),
+            None => Some(Lifecycle::default()),
+        },
         _ => None,
     };
 

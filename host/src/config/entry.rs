@@ -45,6 +45,14 @@ impl Entry {
     pub fn lifecycle(&self) -> Option<&Lifecycle> {
         self.spec.lifecycle().or(self.resource_lifecycle.as_ref())
     }
+
+    /// The kind of a Lua entry; `None` for any other.
+    pub fn lua_kind(&self) -> Option<LuaKind> {
+        match &self.spec {
+            Spec::Lua(lua) => Some(lua.kind),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

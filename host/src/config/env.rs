@@ -12,8 +12,10 @@
 
 use super::build::{self, Reference};
 use super::entry::EnvVariable;
+use super::entry::Spec;
 use super::fields;
 use super::id::EntryId;
+use super::kinds::{Build, EntryKind, Schema};
 use super::yaml::{Key, Node, Problem};
 
 /// The kinds a variable's `storage` may name.
@@ -73,6 +75,26 @@ pub fn build(
         readonly,
     });
     (entry, refs)
+}
+
+/// `env.variable`.
+pub struct Variable;
+
+impl EntryKind for Variable {
+    fn schema(&self) -> &'static Schema {
+        &Schema {
+            kind: "env.variable",
+            required: &[],
+            optional: &["variable", "storage", "default", "readonly", "read_only"],
+            open: false,
+        }
+    }
+
+    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
+        let (variable, found) = build(cx.fields, cx.id, cx.problems);
+        cx.refs.extend(found);
+        variable.map(Spec::EnvVariable)
+    }
 }
 
 #[cfg(test)]

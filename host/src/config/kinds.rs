@@ -1,4 +1,8 @@
-//! The kinds luabox knows and the fields each one takes.
+//! The kinds luabox knows: the [`EntryKind`] trait and [`ALL`], the table of them. Each kind is
+//! implemented beside the code that reads its fields (`db.rs` has `db.sql.sqlite` and
+//! `db.sql.postgres`, `lua.rs` the four Lua kinds, ...): its schema, the part it plays at boot,
+//! its secret fields, and how its spec is built. Adding a kind is its impl and one line in
+//! [`ALL`].
 //!
 //! A field a kind does not take is an error at that field's line, with the nearest known field
 //! suggested; a required field that is missing is an error at the entry's line, unless an
@@ -10,7 +14,13 @@
 //!     security); did you mean 'method'?
 //! ```
 
+use std::sync::LazyLock;
+
+use super::build::{AppContext, FileContext, Reference};
+use super::entry::Spec;
+use super::id::EntryId;
 use super::yaml::{Key, Node, Problem};
+use super::{db, env, env_storage, http, lua, process, store, temporal};
 
 pub struct Schema {
     pub kind: &'static str,
@@ -20,225 +30,131 @@ pub struct Schema {
     pub open: bool,
 }
 
-const LUA_OPTIONAL: &[&str] = &["method", "modules", "imports", "limits"];
-const LIBRARY_OPTIONAL: &[&str] = &["method", "modules", "imports", "limits", "resources"];
+/// The part an entry of a kind plays at boot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Started or called on demand (Lua entries, routes, data).
+    OnDemand,
+    /// A service started at boot, in dependency order: process hosts, process services, HTTP
+    /// servers.
+    Service,
+    /// A resource opened at boot when its `lifecycle:` says so: databases, stores, env storages,
+    /// Temporal entries; it keeps that block beside its spec.
+    Resource,
+}
 
-/// The kinds that take a `lifecycle:` block: the services started at boot, in dependency order,
-/// then the resources ([`RESOURCE_LIFECYCLE_KINDS`]).
-pub const LIFECYCLE_KINDS: &[&str] = &[
-    "process.host",
-    "terminal.host",
-    "process.service",
-    "http.service",
-    "db.sql.sqlite",
-    "db.sql.postgres",
-    "store.memory",
-    "store.sql",
-    "env.storage.os",
-    "env.storage.memory",
-    "env.storage.file",
-    "temporal.client",
-    "temporal.worker",
+/// What building one entry of a kind sees and where its findings go.
+pub struct Build<'a, 'f, 'c> {
+    /// The entry's fields, interpolated.
+    pub fields: &'a [(Key, Node)],
+    pub id: &'a EntryId,
+    /// The line of the entry's `name:`.
+    pub line: usize,
+    /// The entry's own `meta:`, interpolated.
+    pub meta: Option<&'a Node>,
+    pub file: &'a FileContext<'f>,
+    pub app: &'a mut AppContext<'c>,
+    pub problems: &'a mut Vec<Problem>,
+    /// The references to other entries it makes, checked once every file is read.
+    pub refs: &'a mut Vec<Reference>,
+}
+
+/// One `kind:` luabox knows: its fields, the part it plays, and how a checked entry of it is
+/// built. Each kind is implemented beside the code that reads its fields, and listed in [`ALL`].
+pub trait EntryKind: Sync {
+    /// Its name and the fields it takes.
+    fn schema(&self) -> &'static Schema;
+    fn role(&self) -> Role {
+        Role::OnDemand
+    }
+    /// Fields (dotted paths into its data) that hold credentials or stored values: the registry's
+    /// view of an entry shows [`REDACTED`] in their place, so code granted `registry` sees that a
+    /// field is set but not what it holds.
+    fn secret_fields(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Whether processes can be spawned on it.
+    fn hosts_processes(&self) -> bool {
+        false
+    }
+    /// The typed spec of an entry whose fields passed the schema; `None` after a problem.
+    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec>;
+}
+
+/// Every kind, in the order messages list them.
+pub static ALL: &[&dyn EntryKind] = &[
+    &lua::FUNCTION,
+    &lua::LIBRARY,
+    &lua::PROCESS,
+    &lua::WORKFLOW,
+    &process::Host,
+    &process::Terminal,
+    &process::Service,
+    &http::Service,
+    &http::Router,
+    &http::Endpoint,
+    &Data,
+    &env::Variable,
+    &env_storage::Os,
+    &env_storage::Memory,
+    &env_storage::File,
+    &db::Sqlite,
+    &db::Postgres,
+    &temporal::Client,
+    &temporal::Worker,
+    &store::Memory,
+    &store::Sql,
 ];
 
-/// The resource kinds whose `lifecycle:` (as the reference runtime has it) the entry keeps
-/// beside its spec: `auto_start` opens them at boot, `requires`/`depends_on` order them.
-pub const RESOURCE_LIFECYCLE_KINDS: &[&str] = LIFECYCLE_KINDS.split_at(4).1;
+/// The kind named `kind`.
+pub fn find(kind: &str) -> Option<&'static dyn EntryKind> {
+    ALL.iter().copied().find(|k| k.schema().kind == kind)
+}
+
+fn names(keep: impl Fn(&dyn EntryKind) -> bool) -> Vec<&'static str> {
+    ALL.iter()
+        .filter(|kind| keep(**kind))
+        .map(|kind| kind.schema().kind)
+        .collect()
+}
+
+/// The kinds that take a `lifecycle:` block: services and resources.
+pub static LIFECYCLE_KINDS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| names(|kind| kind.role() != Role::OnDemand));
 
 /// The kinds processes can be spawned on.
-pub const PROCESS_HOST_KINDS: &[&str] = &["process.host", "terminal.host"];
+pub static PROCESS_HOST_KINDS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| names(|kind| kind.hosts_processes()));
 
-pub const KINDS: &[Schema] = &[
-    Schema {
-        kind: "function.lua",
-        required: &["source", "method"],
-        optional: &[
-            "modules",
-            "imports",
-            "pool",
-            "limits",
-            "allowed_hosts",
-            "resources",
-            "security",
-        ],
-        open: false,
-    },
-    Schema {
-        kind: "library.lua",
-        required: &["source"],
-        optional: LIBRARY_OPTIONAL,
-        open: false,
-    },
-    Schema {
-        kind: "process.lua",
-        required: &["source"],
-        optional: &[
-            "method",
-            "modules",
-            "imports",
-            "limits",
-            "allowed_hosts",
-            "resources",
-        ],
-        open: false,
-    },
-    Schema {
-        kind: "workflow.lua",
-        required: &["source"],
-        optional: LUA_OPTIONAL,
-        open: false,
-    },
-    Schema {
-        kind: "process.host",
-        required: &[],
-        optional: &["host", "lifecycle"],
-        open: false,
-    },
-    Schema {
-        kind: "terminal.host",
-        required: &[],
-        optional: &["hide_logs", "lifecycle"],
-        open: false,
-    },
-    Schema {
-        kind: "process.service",
-        required: &["process"],
-        optional: &["host", "input", "lifecycle"],
-        open: false,
-    },
-    Schema {
-        kind: "http.service",
-        required: &["addr"],
-        optional: &["timeouts", "lifecycle"],
-        open: false,
-    },
-    Schema {
-        kind: "http.router",
-        required: &[],
-        optional: &[
-            "prefix",
-            "middleware",
-            "options",
-            "post_middleware",
-            "post_options",
-        ],
-        open: false,
-    },
-    Schema {
-        kind: "http.endpoint",
-        required: &["method", "path", "func"],
-        optional: &[],
-        open: false,
-    },
-    Schema {
-        kind: "registry.entry",
-        required: &[],
-        optional: &[],
-        open: true,
-    },
-    Schema {
-        kind: "env.variable",
-        required: &[],
-        optional: &["variable", "storage", "default", "readonly", "read_only"],
-        open: false,
-    },
-    Schema {
-        kind: "env.storage.os",
-        required: &[],
-        optional: &["lifecycle"],
-        open: false,
-    },
-    Schema {
-        kind: "env.storage.memory",
-        required: &[],
-        optional: &["values", "lifecycle"],
-        open: false,
-    },
-    Schema {
-        kind: "env.storage.file",
-        required: &["file_path"],
-        optional: &["auto_create", "file_mode", "lifecycle"],
-        open: false,
-    },
-    Schema {
-        kind: "db.sql.sqlite",
-        required: &["file"],
-        optional: &["pool", "max_rows", "options", "lifecycle"],
-        open: false,
-    },
-    Schema {
-        kind: "db.sql.postgres",
-        required: &["host", "database", "username"],
-        optional: &[
-            "port",
-            "password",
-            "options",
-            "pool",
-            "max_rows",
-            "lifecycle",
-        ],
-        open: false,
-    },
-    Schema {
-        kind: "temporal.client",
-        required: &["address"],
-        optional: &["namespace", "auth", "tls", "lifecycle"],
-        open: false,
-    },
-    Schema {
-        kind: "temporal.worker",
-        required: &["client", "task_queue"],
-        optional: &["worker_options", "lifecycle"],
-        open: false,
-    },
-    Schema {
-        kind: "store.memory",
-        required: &[],
-        optional: &["max_size", "cleanup_interval", "lifecycle"],
-        open: false,
-    },
-    Schema {
-        kind: "store.sql",
-        required: &["database"],
-        optional: &[
-            "table_name",
-            "id_column_name",
-            "payload_column_name",
-            "expire_column_name",
-            "cleanup_interval",
-            "lifecycle",
-        ],
-        open: false,
-    },
-];
+/// `registry.entry`: data for Lua code to read through `registry`.
+struct Data;
 
-/// Fields (dotted paths into an entry's data) that hold credentials or stored values: the
-/// registry's view of an entry shows [`REDACTED`] in their place, so code granted `registry` sees
-/// that a field is set but not what it holds.
-const SECRET_FIELDS: &[(&str, &[&str])] = &[
-    ("db.sql.postgres", &["password"]),
-    ("env.storage.memory", &["values"]),
-    ("temporal.client", &["auth.api_key"]),
-];
+impl EntryKind for Data {
+    fn schema(&self) -> &'static Schema {
+        &Schema {
+            kind: "registry.entry",
+            required: &[],
+            optional: &[],
+            open: true,
+        }
+    }
+
+    fn build(&self, _: &mut Build<'_, '_, '_>) -> Option<Spec> {
+        Some(Spec::Data)
+    }
+}
 
 /// What a secret field shows in the registry.
 pub const REDACTED: &str = "[redacted]";
 
-/// The secret fields of `kind` (see [`SECRET_FIELDS`]).
+/// The secret fields of `kind` (see [`EntryKind::secret_fields`]).
 pub fn secret_fields(kind: &str) -> &'static [&'static str] {
-    SECRET_FIELDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or(&[], |(_, fields)| fields)
-}
-
-pub fn schema(kind: &str) -> Option<&'static Schema> {
-    KINDS.iter().find(|s| s.kind == kind)
+    find(kind).map_or(&[], |kind| kind.secret_fields())
 }
 
 /// "unknown kind 'x' (luabox knows: ...)".
 pub fn unknown_kind(kind: &str) -> String {
-    let known: Vec<&str> = KINDS.iter().map(|s| s.kind).collect();
+    let known = names(|_| true);
     format!("unknown kind '{kind}' (luabox knows: {})", known.join(", "))
 }
 
@@ -347,8 +263,9 @@ mod tests {
 
     fn check(kind: &str, text: &str) -> Vec<(usize, String)> {
         let root = yaml::parse(text).unwrap().root.unwrap();
-        schema(kind)
+        find(kind)
             .unwrap()
+            .schema()
             .check(root.as_map().unwrap(), 1)
             .into_iter()
             .map(|p| (p.line, p.message))
@@ -418,7 +335,7 @@ mod tests {
              http.endpoint, registry.entry, env.variable, env.storage.os, env.storage.memory, \
              env.storage.file, db.sql.sqlite, db.sql.postgres, temporal.client, temporal.worker, store.memory, store.sql)"
         );
-        assert!(schema("http.static").is_none());
+        assert!(find("http.static").is_none());
     }
 
     #[test]

@@ -160,7 +160,7 @@ pub fn parse(
                                     label: field.to_owned(),
                                     target,
                                     line,
-                                    expect: LIFECYCLE_KINDS,
+                                    expect: &LIFECYCLE_KINDS,
                                 });
                             }
                             Err(e) => problems.push(problem(line, format!("{field}: {e}"))),

@@ -10,10 +10,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::build::Reference;
+use super::entry::Spec;
 use super::entry::{LimitOverrides, LuaEntry, LuaKind, Pool};
 use super::fields::{self, problem};
 use super::id::EntryId;
 use super::kinds::suggest;
+use super::kinds::{Build, EntryKind, Schema};
 use super::source::{Site, Sources};
 use super::yaml::{Key, Node, Problem};
 use super::{limits, pool};
@@ -276,6 +278,93 @@ fn import(alias: &Key, target: &Node, id: &EntryId) -> Result<Reference, Problem
         line: alias.line,
         expect: IMPORTABLE,
     })
+}
+
+/// A Lua entry kind: `function.lua`, `library.lua`, `process.lua` or `workflow.lua`.
+pub struct Lua {
+    kind: LuaKind,
+}
+
+pub static FUNCTION: Lua = Lua {
+    kind: LuaKind::Function,
+};
+pub static LIBRARY: Lua = Lua {
+    kind: LuaKind::Library,
+};
+pub static PROCESS: Lua = Lua {
+    kind: LuaKind::Process,
+};
+pub static WORKFLOW: Lua = Lua {
+    kind: LuaKind::Workflow,
+};
+
+const SCHEMA_FUNCTION: Schema = Schema {
+    kind: "function.lua",
+    required: &["source", "method"],
+    optional: &[
+        "modules",
+        "imports",
+        "pool",
+        "limits",
+        "allowed_hosts",
+        "resources",
+        "security",
+    ],
+    open: false,
+};
+
+const SCHEMA_LIBRARY: Schema = Schema {
+    kind: "library.lua",
+    required: &["source"],
+    optional: &["method", "modules", "imports", "limits", "resources"],
+    open: false,
+};
+
+const SCHEMA_PROCESS: Schema = Schema {
+    kind: "process.lua",
+    required: &["source"],
+    optional: &[
+        "method",
+        "modules",
+        "imports",
+        "limits",
+        "allowed_hosts",
+        "resources",
+    ],
+    open: false,
+};
+
+const SCHEMA_WORKFLOW: Schema = Schema {
+    kind: "workflow.lua",
+    required: &["source"],
+    optional: &["method", "modules", "imports", "limits"],
+    open: false,
+};
+
+impl EntryKind for Lua {
+    fn schema(&self) -> &'static Schema {
+        match self.kind {
+            LuaKind::Function => &SCHEMA_FUNCTION,
+            LuaKind::Library => &SCHEMA_LIBRARY,
+            LuaKind::Process => &SCHEMA_PROCESS,
+            LuaKind::Workflow => &SCHEMA_WORKFLOW,
+        }
+    }
+
+    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
+        let context = Context {
+            id: cx.id,
+            yaml: cx.file.yaml,
+            yaml_dir: cx.file.yaml_dir,
+            default_limits: cx.file.limits,
+            modules: cx.app.modules,
+            sources: &mut cx.app.sources,
+        };
+        let (lua, found) = build(self.kind, cx.fields, context, cx.problems);
+        cx.refs.extend(found);
+        let temporal = super::temporal::binding(cx.meta, self.kind, cx.id, cx.refs, cx.problems);
+        lua.map(|lua| Spec::Lua(LuaEntry { temporal, ..lua }))
+    }
 }
 
 #[cfg(test)]

@@ -86,7 +86,7 @@ pub struct App {
 
 /// The kinds the loader accepts, in the order messages list them.
 pub fn known_kinds() -> impl Iterator<Item = &'static str> {
-    kinds::KINDS.iter().map(|schema| schema.kind)
+    kinds::ALL.iter().map(|kind| kind.schema().kind)
 }
 
 /// Loads the app in `dir`; `modules` are the module names luabox provides. `${env:..}` reads

@@ -24,10 +24,12 @@
 //! [`Reference`]s. The `lifecycle:` block is read by `lifecycle.rs`.
 
 use super::build::{self, Reference};
+use super::entry::Spec;
 use super::entry::{ProcessHost, ProcessService, TerminalHost};
 use super::fields;
 use super::id::EntryId;
 use super::kinds::PROCESS_HOST_KINDS;
+use super::kinds::{Build, EntryKind, Role, Schema};
 use super::lifecycle::{self, Lifecycle};
 use super::yaml::{Key, Node, Problem};
 
@@ -97,7 +99,7 @@ pub fn service(
     };
     let process = reference("process", &["process.lua"]);
     let host = match fields::find(fields, "host") {
-        Some(_) => reference("host", PROCESS_HOST_KINDS),
+        Some(_) => reference("host", &PROCESS_HOST_KINDS),
         None => default_host(process_hosts, entry_line, problems),
     };
     let input = match fields::find(fields, "input").map(|(_, node)| node) {
@@ -174,6 +176,92 @@ fn max_processes(node: &Node, problems: &mut Vec<Problem>) -> Option<u32> {
         }
     });
     (problems.len() == before).then_some(max)
+}
+
+/// `process.host`.
+pub struct Host;
+
+impl EntryKind for Host {
+    fn schema(&self) -> &'static Schema {
+        &Schema {
+            kind: "process.host",
+            required: &[],
+            optional: &["host", "lifecycle"],
+            open: false,
+        }
+    }
+
+    fn role(&self) -> Role {
+        Role::Service
+    }
+
+    fn hosts_processes(&self) -> bool {
+        true
+    }
+
+    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
+        let (host, found) = host(cx.fields, cx.id, cx.problems);
+        cx.refs.extend(found);
+        host.map(Spec::ProcessHost)
+    }
+}
+
+/// `terminal.host`.
+pub struct Terminal;
+
+impl EntryKind for Terminal {
+    fn schema(&self) -> &'static Schema {
+        &Schema {
+            kind: "terminal.host",
+            required: &[],
+            optional: &["hide_logs", "lifecycle"],
+            open: false,
+        }
+    }
+
+    fn role(&self) -> Role {
+        Role::Service
+    }
+
+    fn hosts_processes(&self) -> bool {
+        true
+    }
+
+    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
+        let (host, found) = terminal_host(cx.fields, cx.id, cx.problems);
+        cx.refs.extend(found);
+        host.map(Spec::ProcessHost)
+    }
+}
+
+/// `process.service`.
+pub struct Service;
+
+impl EntryKind for Service {
+    fn schema(&self) -> &'static Schema {
+        &Schema {
+            kind: "process.service",
+            required: &["process"],
+            optional: &["host", "input", "lifecycle"],
+            open: false,
+        }
+    }
+
+    fn role(&self) -> Role {
+        Role::Service
+    }
+
+    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
+        let (service, found) = service(
+            cx.fields,
+            cx.id,
+            cx.line,
+            &cx.app.process_hosts,
+            cx.problems,
+        );
+        cx.refs.extend(found);
+        service.map(Spec::ProcessService)
+    }
 }
 
 #[cfg(test)]

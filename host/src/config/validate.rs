@@ -29,7 +29,7 @@ pub fn check(candidates: &[Candidate], errors: &mut Vec<ConfigError>) {
     cycles(
         candidates,
         &index,
-        (LIFECYCLE_KINDS, |_| true),
+        (LIFECYCLE_KINDS.as_slice(), |_| true),
         "start-order cycle",
         errors,
     );
@@ -228,7 +228,7 @@ fn report_cycle(
 
 /// "a process.lua", "a process.host or terminal.host", or for a long list, what they share.
 fn expected_kinds(expect: &[&str]) -> String {
-    if expect == super::kinds::LIFECYCLE_KINDS {
+    if expect == super::kinds::LIFECYCLE_KINDS.as_slice() {
         return "a service or resource with a lifecycle (a host, service, database, store, env \
                 storage or Temporal entry)"
             .to_owned();
