@@ -1,9 +1,14 @@
 //! A loaded app: the registry built from a directory of YAML files, every Lua entry compiled
-//! once, and the engine that runs them. [`App::call`] is how anything (the CLI, `funcs.call`,
-//! later HTTP routes and processes) calls a `function.lua` entry.
+//! once (`compile.rs`), the backends its entries declare, and the engines that run them.
+//! [`App::call`] is how anything (the CLI, `funcs.call`, HTTP routes, processes) calls a
+//! `function.lua` entry; `ports.rs` implements the traits through which the modules and the
+//! runtimes below reach the app.
 //!
 //! Loading collects every problem before failing: the configuration errors of [`config::load`]
 //! and Lua syntax errors, each with the file and line they come from.
+
+mod compile;
+mod ports;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -102,7 +107,8 @@ impl App {
             .map_err(|message| LoadError::Host(anyhow::anyhow!(message)))?;
         if !errors.is_empty() {
             // One pass: the Lua of the entries that did build is checked too.
-            if let Err(LoadError::Config(found)) = compile_all(dir, &engine, &loaded.entries).await
+            if let Err(LoadError::Config(found)) =
+                compile::compile_all(dir, &engine, &loaded.entries).await
             {
                 errors.extend(found);
             }
@@ -111,7 +117,7 @@ impl App {
         }
         let env =
             crate::env::AppEnv::open(&loaded.root, &loaded.entries).map_err(LoadError::Config)?;
-        let compiled = compile_all(dir, &engine, &loaded.entries).await?;
+        let compiled = compile::compile_all(dir, &engine, &loaded.entries).await?;
         let functions = compiled
             .values()
             .filter(|lua| lua.spec.kind == LuaKind::Function)
@@ -480,215 +486,5 @@ fn check_workflow_modules(
         Ok(())
     } else {
         Err(LoadError::Config(errors))
-    }
-}
-
-/// Compile every Lua entry's source in one sandbox; syntax errors become configuration errors at
-/// the Lua line.
-async fn compile_all(
-    dir: &Path,
-    engine: &Engine,
-    entries: &[config::Entry],
-) -> Result<HashMap<EntryId, CompiledLua>, LoadError> {
-    let lua: Vec<_> = entries
-        .iter()
-        .filter_map(|entry| match &entry.spec {
-            Spec::Lua(spec) => Some((entry, spec)),
-            _ => None,
-        })
-        .collect();
-    // Typed Lua is lowered to plain Lua first (line for line); what cannot be lowered is
-    // reported the way Lua's own syntax errors are.
-    let mut errors = Vec::new();
-    let mut plain = Vec::with_capacity(lua.len());
-    for (entry, spec) in lua {
-        match crate::typed::to_plain_lua(&spec.source.text) {
-            Ok(text) => plain.push((entry, spec, text)),
-            Err(error) => {
-                let message = format!(
-                    "{}:{}: {}",
-                    config::shown_chunk_name(&spec.source.chunk_name),
-                    error.line,
-                    error.message
-                );
-                errors.push(syntax_error(dir, entry, &spec.source, &message));
-            }
-        }
-    }
-    let sources: Vec<(&str, &[u8])> = plain
-        .iter()
-        .map(|(_, spec, text)| (spec.source.chunk_name.as_str(), text.as_bytes()))
-        .collect();
-    let results = engine
-        .compile(&sources)
-        .await
-        .map_err(|error| LoadError::Host(anyhow::anyhow!("compiling Lua sources: {error}")))?;
-    let mut compiled = HashMap::new();
-    for ((entry, spec, _), result) in plain.into_iter().zip(results) {
-        match result {
-            Ok(code) => {
-                compiled.insert(
-                    entry.id.clone(),
-                    CompiledLua {
-                        id: entry.id.clone(),
-                        chunk_name: spec.source.chunk_name.clone(),
-                        code: code.into(),
-                        spec: spec.clone(),
-                    },
-                );
-            }
-            Err(message) => errors.push(syntax_error(dir, entry, &spec.source, &message)),
-        }
-    }
-    if errors.is_empty() {
-        Ok(compiled)
-    } else {
-        Err(LoadError::Config(errors))
-    }
-}
-
-/// Place Lua's syntax message ("src/a.lua:3: unexpected symbol near 'x'") at its file and line.
-fn syntax_error(
-    dir: &Path,
-    entry: &config::Entry,
-    source: &config::LuaSource,
-    message: &str,
-) -> ConfigError {
-    let shown = config::shown_chunk_name(&source.chunk_name);
-    let parsed = message
-        .strip_prefix(shown)
-        .and_then(|rest| rest.strip_prefix(':'))
-        .and_then(|rest| rest.split_once(": "))
-        .and_then(|(line, text)| Some((line.parse::<usize>().ok()?, text)));
-    let (location, text) = match parsed {
-        Some((line, text)) if source.chunk_name.starts_with('@') => (
-            config::Location {
-                file: dir.join(shown),
-                line,
-            },
-            text.to_owned(),
-        ),
-        Some((line, text)) => (
-            config::Location {
-                file: source.location.file.clone(),
-                line: source.first_line + line - 1,
-            },
-            format!("inline source line {line}: {text}"),
-        ),
-        None => (source.location.clone(), message.to_owned()),
-    };
-    ConfigError::new(
-        location,
-        Some(entry.id.to_string()),
-        format!("Lua syntax error: {text}"),
-    )
-}
-
-impl crate::modules::AppServices for App {
-    fn registry(&self) -> &Registry {
-        App::registry(self)
-    }
-
-    fn env(&self) -> &crate::env::AppEnv {
-        App::env(self)
-    }
-
-    fn databases(&self) -> &crate::sql::Databases {
-        App::databases(self)
-    }
-
-    fn stores(&self) -> &Stores {
-        App::stores(self)
-    }
-
-    fn node(&self) -> &Node {
-        App::node(self)
-    }
-
-    fn terminal(&self) -> &crate::terminal::Terminal {
-        App::terminal(self)
-    }
-
-    fn terminal_host(&self, host: &str) -> Option<crate::config::TerminalHost> {
-        App::terminal_host(self, host)
-    }
-
-    fn temporal(&self) -> &crate::temporal::remote::Remote {
-        App::temporal(self)
-    }
-
-    fn call(
-        self: Arc<Self>,
-        id: EntryId,
-        args: Vec<u8>,
-        depth: u32,
-    ) -> futures::future::BoxFuture<'static, Result<Vec<u8>, CallError>> {
-        Box::pin(async move { App::call(&self, &id, args, depth).await })
-    }
-
-    fn spawn(
-        self: Arc<Self>,
-        id: &EntryId,
-        host: &str,
-        args: Vec<u8>,
-        parent: Option<(&Slot, Ties)>,
-    ) -> Result<Spawned, ProcessError> {
-        App::spawn(&self, id, host, args, parent)
-    }
-
-    fn signal(
-        self: Arc<Self>,
-        dest: String,
-        topic: String,
-        from: Option<String>,
-        values: Vec<u8>,
-    ) -> futures::future::BoxFuture<'static, Result<(), ProcessError>> {
-        Box::pin(async move {
-            let host: Arc<dyn crate::durable::host::WorkflowHost> = self;
-            crate::durable::service::signal_from(&host, &dest, &topic, from, values).await
-        })
-    }
-}
-
-impl crate::durable::activity::CallActivity for App {
-    fn call_activity(
-        self: Arc<Self>,
-        id: EntryId,
-        args: Vec<u8>,
-        info: Arc<ActivityInfo>,
-    ) -> futures::future::BoxFuture<'static, Result<Vec<u8>, CallError>> {
-        Box::pin(async move { App::call_activity(&self, &id, args, info).await })
-    }
-}
-
-impl crate::process::spawn::ProcessHost for App {
-    fn process_engine(&self) -> Option<&Engine> {
-        App::process_engine(self)
-    }
-}
-
-impl crate::durable::host::WorkflowHost for App {
-    fn root(&self) -> &Path {
-        App::root(self)
-    }
-
-    fn workflow(&self, id: &EntryId) -> Option<&WorkflowEntry> {
-        App::workflow(self, id)
-    }
-
-    fn workflow_engine(&self) -> &Engine {
-        App::workflow_engine(self)
-    }
-
-    fn history_store(&self) -> Result<Arc<dyn HistoryStore>, StoreError> {
-        App::history_store(self)
-    }
-
-    fn workflows(&self) -> Option<&Arc<Workflows>> {
-        App::workflows(self)
-    }
-
-    fn set_workflows(&self, service: Arc<Workflows>) {
-        App::set_workflows(self, service)
     }
 }
