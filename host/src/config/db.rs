@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use super::entry::Spec;
 use super::fields::{self, problem};
-use super::kinds::{Build, EntryKind, Role, Schema};
+use super::kinds::entry_kind;
 use super::yaml::{Key, Node, Problem};
 
 /// A SQL database entry.
@@ -271,57 +271,21 @@ fn pool(fields: &[(Key, Node)], problems: &mut Vec<Problem>) -> Option<DbPool> {
     (problems.len() == before).then_some(pool)
 }
 
-/// `db.sql.sqlite`.
-pub struct Sqlite;
-
-impl EntryKind for Sqlite {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "db.sql.sqlite",
-            required: &["file"],
-            optional: &["pool", "max_rows", "options", "lifecycle"],
-            open: false,
-        }
-    }
-
-    fn role(&self) -> Role {
-        Role::Resource
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
-        sqlite(cx.fields, cx.problems).map(Spec::SqlDatabase)
-    }
+entry_kind! {
+    /// `db.sql.sqlite`.
+    Sqlite: "db.sql.sqlite",
+    required: ["file"],
+    optional: ["pool", "max_rows", "options", "lifecycle"],
+    role: Resource,
+    build: |cx| sqlite(cx.fields, cx.problems).map(Spec::SqlDatabase),
 }
 
-/// `db.sql.postgres`.
-pub struct Postgres;
-
-impl EntryKind for Postgres {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "db.sql.postgres",
-            required: &["host", "database", "username"],
-            optional: &[
-                "port",
-                "password",
-                "options",
-                "pool",
-                "max_rows",
-                "lifecycle",
-            ],
-            open: false,
-        }
-    }
-
-    fn role(&self) -> Role {
-        Role::Resource
-    }
-
-    fn secret_fields(&self) -> &'static [&'static str] {
-        &["password"]
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
-        postgres(cx.fields, cx.problems).map(Spec::SqlDatabase)
-    }
+entry_kind! {
+    /// `db.sql.postgres`.
+    Postgres: "db.sql.postgres",
+    required: ["host", "database", "username"],
+    optional: ["port", "password", "options", "pool", "max_rows", "lifecycle"],
+    role: Resource,
+    secrets: ["password"],
+    build: |cx| postgres(cx.fields, cx.problems).map(Spec::SqlDatabase),
 }

@@ -15,7 +15,7 @@ use super::entry::EnvVariable;
 use super::entry::Spec;
 use super::fields;
 use super::id::EntryId;
-use super::kinds::{Build, EntryKind, Schema};
+use super::kinds::entry_kind;
 use super::yaml::{Key, Node, Problem};
 
 /// The kinds a variable's `storage` may name.
@@ -77,24 +77,16 @@ pub fn build(
     (entry, refs)
 }
 
-/// `env.variable`.
-pub struct Variable;
-
-impl EntryKind for Variable {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "env.variable",
-            required: &[],
-            optional: &["variable", "storage", "default", "readonly", "read_only"],
-            open: false,
-        }
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
+entry_kind! {
+    /// `env.variable`.
+    Variable: "env.variable",
+    required: [],
+    optional: ["variable", "storage", "default", "readonly", "read_only"],
+    build: |cx| {
         let (variable, found) = build(cx.fields, cx.id, cx.problems);
         cx.refs.extend(found);
         variable.map(Spec::EnvVariable)
-    }
+    },
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::entry::Spec;
 use super::fields::{self, problem};
-use super::kinds::{Build, EntryKind, Role, Schema};
+use super::kinds::entry_kind;
 use super::yaml::{Key, Node, Problem};
 
 /// An `env.storage.*` entry.
@@ -142,74 +142,32 @@ fn file_mode(node: &Node) -> Result<u32, Problem> {
     }
 }
 
-/// `env.storage.os`.
-pub struct Os;
-
-impl EntryKind for Os {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "env.storage.os",
-            required: &[],
-            optional: &["lifecycle"],
-            open: false,
-        }
-    }
-
-    fn role(&self) -> Role {
-        Role::Resource
-    }
-
-    fn build(&self, _: &mut Build<'_, '_, '_>) -> Option<Spec> {
-        Some(Spec::EnvStorage(EnvStorage::Os))
-    }
+entry_kind! {
+    /// `env.storage.os`.
+    Os: "env.storage.os",
+    required: [],
+    optional: ["lifecycle"],
+    role: Resource,
+    build: |_cx| Some(Spec::EnvStorage(EnvStorage::Os)),
 }
 
-/// `env.storage.memory`.
-pub struct Memory;
-
-impl EntryKind for Memory {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "env.storage.memory",
-            required: &[],
-            optional: &["values", "lifecycle"],
-            open: false,
-        }
-    }
-
-    fn role(&self) -> Role {
-        Role::Resource
-    }
-
-    fn secret_fields(&self) -> &'static [&'static str] {
-        &["values"]
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
-        memory(cx.fields, cx.problems).map(Spec::EnvStorage)
-    }
+entry_kind! {
+    /// `env.storage.memory`.
+    Memory: "env.storage.memory",
+    required: [],
+    optional: ["values", "lifecycle"],
+    role: Resource,
+    secrets: ["values"],
+    build: |cx| memory(cx.fields, cx.problems).map(Spec::EnvStorage),
 }
 
-/// `env.storage.file`.
-pub struct File;
-
-impl EntryKind for File {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "env.storage.file",
-            required: &["file_path"],
-            optional: &["auto_create", "file_mode", "lifecycle"],
-            open: false,
-        }
-    }
-
-    fn role(&self) -> Role {
-        Role::Resource
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
-        file(cx.fields, cx.problems).map(Spec::EnvStorage)
-    }
+entry_kind! {
+    /// `env.storage.file`.
+    File: "env.storage.file",
+    required: ["file_path"],
+    optional: ["auto_create", "file_mode", "lifecycle"],
+    role: Resource,
+    build: |cx| file(cx.fields, cx.problems).map(Spec::EnvStorage),
 }
 
 #[cfg(test)]

@@ -32,8 +32,8 @@ use super::build::{self, Reference};
 use super::entry::Spec;
 use super::fields::{self, problem};
 use super::id::EntryId;
+use super::kinds::entry_kind;
 use super::kinds::suggest;
-use super::kinds::{Build, EntryKind, Role, Schema};
 use super::lifecycle::{self, Lifecycle};
 use super::yaml::{Key, Node, Problem};
 use crate::units::parse_size;
@@ -510,74 +510,41 @@ impl std::fmt::Display for RoutePath {
     }
 }
 
-/// `http.service`.
-pub struct Service;
-
-impl EntryKind for Service {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "http.service",
-            required: &["addr"],
-            optional: &["timeouts", "lifecycle"],
-            open: false,
-        }
-    }
-
-    fn role(&self) -> Role {
-        Role::Service
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
+entry_kind! {
+    /// `http.service`.
+    Service: "http.service",
+    required: ["addr"],
+    optional: ["timeouts", "lifecycle"],
+    role: Service,
+    build: |cx| {
         let (service, found) = service(cx.fields, cx.id, cx.problems);
         cx.refs.extend(found);
         service.map(Spec::HttpService)
-    }
+    },
 }
 
-/// `http.router`.
-pub struct Router;
-
-impl EntryKind for Router {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "http.router",
-            required: &[],
-            optional: &[
-                "prefix",
-                "middleware",
-                "options",
-                "post_middleware",
-                "post_options",
-            ],
-            open: false,
-        }
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
+entry_kind! {
+    /// `http.router`.
+    Router: "http.router",
+    required: [],
+    optional: ["prefix", "middleware", "options", "post_middleware", "post_options"],
+    build: |cx| {
         let (router, found) = router(cx.fields, cx.meta, cx.id, cx.line, cx.problems);
         cx.refs.extend(found);
         router.map(Spec::HttpRouter)
-    }
+    },
 }
 
-/// `http.endpoint`.
-pub struct Endpoint;
-
-impl EntryKind for Endpoint {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "http.endpoint",
-            required: &["method", "path", "func"],
-            optional: &[],
-            open: false,
-        }
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
+entry_kind! {
+    /// `http.endpoint`.
+    Endpoint: "http.endpoint",
+    required: ["method", "path", "func"],
+    optional: [],
+    build: |cx| {
         let (endpoint, found) = endpoint(cx.fields, cx.meta, cx.id, cx.line, cx.problems);
         cx.refs.extend(found);
         endpoint.map(Spec::HttpEndpoint)
-    }
+    },
 }
 
 #[cfg(test)]

@@ -81,6 +81,56 @@ pub trait EntryKind: Sync {
     fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec>;
 }
 
+/// Declares a kind whose schema is its field lists: `entry_kind! { /// doc  Type: "kind.name",
+/// required: [...], optional: [...], role: Resource, secrets: [...], hosts_processes: true,
+/// build: |cx| ... }` (`role`, `secrets` and `hosts_processes` may be left out).
+macro_rules! entry_kind {
+    (
+        $(#[$doc:meta])*
+        $type:ident: $kind:literal,
+        required: [$($required:literal),* $(,)?],
+        optional: [$($optional:literal),* $(,)?],
+        $(role: $role:ident,)?
+        $(secrets: [$($secret:literal),* $(,)?],)?
+        $(hosts_processes: $hosts:literal,)?
+        build: |$cx:ident| $build:expr $(,)?
+    ) => {
+        $(#[$doc])*
+        pub struct $type;
+
+        impl $crate::config::kinds::EntryKind for $type {
+            fn schema(&self) -> &'static $crate::config::kinds::Schema {
+                &$crate::config::kinds::Schema {
+                    kind: $kind,
+                    required: &[$($required),*],
+                    optional: &[$($optional),*],
+                    open: false,
+                }
+            }
+
+            $(fn role(&self) -> $crate::config::kinds::Role {
+                $crate::config::kinds::Role::$role
+            })?
+
+            $(fn secret_fields(&self) -> &'static [&'static str] {
+                &[$($secret),*]
+            })?
+
+            $(fn hosts_processes(&self) -> bool {
+                $hosts
+            })?
+
+            fn build(
+                &self,
+                $cx: &mut $crate::config::kinds::Build<'_, '_, '_>,
+            ) -> Option<$crate::config::entry::Spec> {
+                $build
+            }
+        }
+    };
+}
+pub(super) use entry_kind;
+
 /// Every kind, in the order messages list them.
 pub static ALL: &[&dyn EntryKind] = &[
     &lua::FUNCTION,

@@ -29,7 +29,7 @@ use super::entry::{ProcessHost, ProcessService, TerminalHost};
 use super::fields;
 use super::id::EntryId;
 use super::kinds::PROCESS_HOST_KINDS;
-use super::kinds::{Build, EntryKind, Role, Schema};
+use super::kinds::entry_kind;
 use super::lifecycle::{self, Lifecycle};
 use super::yaml::{Key, Node, Problem};
 
@@ -178,80 +178,41 @@ fn max_processes(node: &Node, problems: &mut Vec<Problem>) -> Option<u32> {
     (problems.len() == before).then_some(max)
 }
 
-/// `process.host`.
-pub struct Host;
-
-impl EntryKind for Host {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "process.host",
-            required: &[],
-            optional: &["host", "lifecycle"],
-            open: false,
-        }
-    }
-
-    fn role(&self) -> Role {
-        Role::Service
-    }
-
-    fn hosts_processes(&self) -> bool {
-        true
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
+entry_kind! {
+    /// `process.host`.
+    Host: "process.host",
+    required: [],
+    optional: ["host", "lifecycle"],
+    role: Service,
+    hosts_processes: true,
+    build: |cx| {
         let (host, found) = host(cx.fields, cx.id, cx.problems);
         cx.refs.extend(found);
         host.map(Spec::ProcessHost)
-    }
+    },
 }
 
-/// `terminal.host`.
-pub struct Terminal;
-
-impl EntryKind for Terminal {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "terminal.host",
-            required: &[],
-            optional: &["hide_logs", "lifecycle"],
-            open: false,
-        }
-    }
-
-    fn role(&self) -> Role {
-        Role::Service
-    }
-
-    fn hosts_processes(&self) -> bool {
-        true
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
+entry_kind! {
+    /// `terminal.host`.
+    Terminal: "terminal.host",
+    required: [],
+    optional: ["hide_logs", "lifecycle"],
+    role: Service,
+    hosts_processes: true,
+    build: |cx| {
         let (host, found) = terminal_host(cx.fields, cx.id, cx.problems);
         cx.refs.extend(found);
         host.map(Spec::ProcessHost)
-    }
+    },
 }
 
-/// `process.service`.
-pub struct Service;
-
-impl EntryKind for Service {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "process.service",
-            required: &["process"],
-            optional: &["host", "input", "lifecycle"],
-            open: false,
-        }
-    }
-
-    fn role(&self) -> Role {
-        Role::Service
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
+entry_kind! {
+    /// `process.service`.
+    Service: "process.service",
+    required: ["process"],
+    optional: ["host", "input", "lifecycle"],
+    role: Service,
+    build: |cx| {
         let (service, found) = service(
             cx.fields,
             cx.id,
@@ -261,7 +222,7 @@ impl EntryKind for Service {
         );
         cx.refs.extend(found);
         service.map(Spec::ProcessService)
-    }
+    },
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use super::build::{self, Reference};
 use super::entry::Spec;
 use super::fields::{self, problem};
 use super::id::EntryId;
-use super::kinds::{Build, EntryKind, Role, Schema};
+use super::kinds::entry_kind;
 use super::yaml::{Key, Node, Problem};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -155,57 +155,26 @@ fn is_identifier(text: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// `store.memory`.
-pub struct Memory;
-
-impl EntryKind for Memory {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "store.memory",
-            required: &[],
-            optional: &["max_size", "cleanup_interval", "lifecycle"],
-            open: false,
-        }
-    }
-
-    fn role(&self) -> Role {
-        Role::Resource
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
-        memory(cx.fields, cx.problems).map(Spec::Store)
-    }
+entry_kind! {
+    /// `store.memory`.
+    Memory: "store.memory",
+    required: [],
+    optional: ["max_size", "cleanup_interval", "lifecycle"],
+    role: Resource,
+    build: |cx| memory(cx.fields, cx.problems).map(Spec::Store),
 }
 
-/// `store.sql`.
-pub struct Sql;
-
-impl EntryKind for Sql {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "store.sql",
-            required: &["database"],
-            optional: &[
-                "table_name",
-                "id_column_name",
-                "payload_column_name",
-                "expire_column_name",
-                "cleanup_interval",
-                "lifecycle",
-            ],
-            open: false,
-        }
-    }
-
-    fn role(&self) -> Role {
-        Role::Resource
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
+entry_kind! {
+    /// `store.sql`.
+    Sql: "store.sql",
+    required: ["database"],
+    optional: ["table_name", "id_column_name", "payload_column_name", "expire_column_name", "cleanup_interval", "lifecycle"],
+    role: Resource,
+    build: |cx| {
         let (store, found) = sql(cx.fields, cx.id, cx.problems);
         cx.refs.extend(found);
         store.map(Spec::Store)
-    }
+    },
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ use super::entry::LuaKind;
 use super::entry::Spec;
 use super::fields::{self, problem};
 use super::id::EntryId;
-use super::kinds::{Build, EntryKind, Role, Schema};
+use super::kinds::entry_kind;
 use super::yaml::{Key, Node, Problem};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -332,54 +332,27 @@ pub fn binding(
     (problems.len() == before).then_some(binding)
 }
 
-/// `temporal.client`.
-pub struct Client;
-
-impl EntryKind for Client {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "temporal.client",
-            required: &["address"],
-            optional: &["namespace", "auth", "tls", "lifecycle"],
-            open: false,
-        }
-    }
-
-    fn role(&self) -> Role {
-        Role::Resource
-    }
-
-    fn secret_fields(&self) -> &'static [&'static str] {
-        &["auth.api_key"]
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
-        client(cx.fields, cx.problems).map(Spec::TemporalClient)
-    }
+entry_kind! {
+    /// `temporal.client`.
+    Client: "temporal.client",
+    required: ["address"],
+    optional: ["namespace", "auth", "tls", "lifecycle"],
+    role: Resource,
+    secrets: ["auth.api_key"],
+    build: |cx| client(cx.fields, cx.problems).map(Spec::TemporalClient),
 }
 
-/// `temporal.worker`.
-pub struct Worker;
-
-impl EntryKind for Worker {
-    fn schema(&self) -> &'static Schema {
-        &Schema {
-            kind: "temporal.worker",
-            required: &["client", "task_queue"],
-            optional: &["worker_options", "lifecycle"],
-            open: false,
-        }
-    }
-
-    fn role(&self) -> Role {
-        Role::Resource
-    }
-
-    fn build(&self, cx: &mut Build<'_, '_, '_>) -> Option<Spec> {
+entry_kind! {
+    /// `temporal.worker`.
+    Worker: "temporal.worker",
+    required: ["client", "task_queue"],
+    optional: ["worker_options", "lifecycle"],
+    role: Resource,
+    build: |cx| {
         let (worker, found) = worker(cx.fields, cx.id, cx.problems);
         cx.refs.extend(found);
         worker.map(Spec::TemporalWorker)
-    }
+    },
 }
 
 #[cfg(test)]

@@ -48,19 +48,10 @@ impl ProcessError {
     /// The same failure as an error object from elsewhere (a kind outside the `errors` kinds
     /// reads as `Internal`).
     pub fn from_error_object(error: crate::codec::ErrorObject) -> Self {
-        let kind = [
-            ErrorKind::NotFound,
-            ErrorKind::AlreadyExists,
-            ErrorKind::Invalid,
-            ErrorKind::PermissionDenied,
-            ErrorKind::Unavailable,
-            ErrorKind::Timeout,
-            ErrorKind::Canceled,
-            ErrorKind::Conflict,
-        ]
-        .into_iter()
-        .find(|kind| kind.as_str() == error.kind)
-        .unwrap_or(ErrorKind::Internal);
+        // RateLimited and NonDeterministic are not kinds a process exit carries.
+        let kind = ErrorKind::parse(&error.kind)
+            .filter(|kind| !matches!(kind, ErrorKind::RateLimited | ErrorKind::NonDeterministic))
+            .unwrap_or(ErrorKind::Internal);
         ProcessError::new(kind, error.message)
     }
 }
