@@ -64,6 +64,7 @@ mod sys;
 mod time;
 mod uuid;
 mod workflow;
+mod yaml;
 
 use std::sync::Arc;
 
@@ -118,6 +119,7 @@ pub static ALL: &[&dyn HostModule] = &[
     &time::Time,
     &uuid::Uuid,
     &workflow::Workflow,
+    &yaml::Yaml,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn HostModule> {
