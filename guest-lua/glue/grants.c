@@ -4,8 +4,8 @@
  * prelude.lua's `require` hands a module only to the chunk scopes (the entry, each library it
  * imports) whose `modules:` list it. Values travel, though: a library granted `sql` can leak its
  * database handle, or the module table itself, to an importer that is not granted `sql`. So every
- * raw function of a module that acts with authority (GUARDED below) first finds the scope of the
- * Lua code that called it and checks that the scope lists the module.
+ * raw function of a module that acts with authority (LUABOX_GUARDED in modules.def) first finds
+ * the scope of the Lua code that called it and checks that the scope lists the module.
  *
  * The scope is a fact of the code, not of its name: the guest's Lua (patched by
  * scripts/build-guest.sh) gives every function prototype the scope it was loaded in (set here by
@@ -22,25 +22,6 @@
 #include "luabox.h"
 #include "ldebug.h"
 #include "lstate.h"
-
-/* Functions that use no authority beyond what the caller already holds are left unguarded:
- * releasing a handle, the sandbox's own pid, its own inbox (read by process.lua's pump, a task
- * with no user code on its stack), and the outcome of a call that was already started. */
-static const char *const sql_free[] = {"release", NULL};
-static const char *const store_free[] = {"release", NULL};
-static const char *const process_free[] = {"pid", "receive", NULL};
-static const char *const funcs_free[] = {"await", "is_ready", "cancel", NULL};
-static const char *const none_free[] = {NULL};
-
-static const struct {
-  const char *module;
-  const char *const *free;
-} GUARDED[] = {
-    {"env", none_free},        {"funcs", funcs_free},   {"http_client", none_free},
-    {"io", none_free},
-    {"process", process_free}, {"registry", none_free}, {"sql", sql_free},
-    {"store", store_free},     {NULL, NULL},
-};
 
 /* The scope of the code that called the running C function (>= 0; 0: code no scope was given
  * to, which is granted nothing). `ar` is left at that code's frame, or with i_ci NULL where the
@@ -115,22 +96,23 @@ int luabox_set_scope(lua_State *L) {
   return 0;
 }
 
-static int is_free(const char *const *free, const char *name) {
-  for (; *free; free++)
-    if (strcmp(*free, name) == 0) return 1;
+/* Whether `name` is one of the space-separated names in `list`. */
+static int listed(const char *list, const char *name) {
+  size_t len = strlen(name);
+  if (len == 0 || strchr(name, ' ')) return 0;
+  for (const char *at = list; (at = strstr(at, name)) != NULL; at += len)
+    if ((at == list || at[-1] == ' ') && (at[len] == ' ' || at[len] == '\0')) return 1;
   return 0;
 }
 
-void luabox_guard_module(lua_State *L, const char *module) {
-  int i = 0;
-  while (GUARDED[i].module && strcmp(GUARDED[i].module, module) != 0) i++;
-  if (!GUARDED[i].module) return;
+void luabox_guard_module(lua_State *L, const luabox_module *m) {
+  if (m->grant != LUABOX_GUARDED) return;
   luaL_checkstack(L, 4, NULL);
   lua_pushnil(L);
   while (lua_next(L, -2)) {
     if (lua_type(L, -2) == LUA_TSTRING && lua_iscfunction(L, -1) &&
-        !is_free(GUARDED[i].free, lua_tostring(L, -2))) {
-      lua_pushstring(L, module);
+        !listed(m->unchecked, lua_tostring(L, -2))) {
+      lua_pushstring(L, m->name);
       lua_insert(L, -2);
       lua_pushcclosure(L, guarded_call, 2);
       lua_pushvalue(L, -2);

@@ -3,7 +3,7 @@
  * primitive, the MessagePack codec and the built-in module table.
  *
  * A module's Lua face is one file (`mod_NAME.c`) exposing `luabox_open_NAME`, listed once in
- * modules.c; its blocking calls start a host operation and hand the handle to `luabox_wait`.
+ * modules.def; its blocking calls start a host operation and hand the handle to `luabox_wait`.
  */
 #ifndef LUABOX_H
 #define LUABOX_H
@@ -128,9 +128,13 @@ int luabox_decode_values(lua_State *L, const uint8_t *data, size_t len);
 typedef struct {
   const char *name;
   lua_CFunction open;
+  /* Whether its raw functions check the caller's grant (grants.c), and the space-separated
+   * names of those that do not even then (modules.def). */
+  enum { LUABOX_OPEN, LUABOX_GUARDED } grant;
+  const char *unchecked;
 } luabox_module;
 
-/* NULL-terminated list of the modules built into the guest. */
+/* The modules built into the guest, from modules.def, ending with a NULL name. */
 extern const luabox_module luabox_modules[];
 
 /* Build every module value into the table on top of the stack (name -> value). */
@@ -144,10 +148,10 @@ void luabox_build_modules(lua_State *L);
 void luabox_give_scope(lua_State *L, int idx, int scope);
 /* set_scope(f, scope) for the prelude: the same from Lua. */
 int luabox_set_scope(lua_State *L);
-/* Wrap the raw functions of module `module` (the table on top of the stack) that act with
- * authority so that each checks, when called, that the calling code's scope is granted the
- * module (grants.c); other modules are left as they are. */
-void luabox_guard_module(lua_State *L, const char *module);
+/* Wrap the raw functions of module `m` (its table on top of the stack) so that each checks,
+ * when called, that the calling code's scope is granted the module (grants.c): all of them but
+ * its `unchecked` ones when it is LUABOX_GUARDED, none otherwise. */
+void luabox_guard_module(lua_State *L, const luabox_module *m);
 /* Load the Lua face `name` (glue/lua/NAME.lua) and push it as a function; 0 if there is none. */
 int luabox_load_face(lua_State *L, const char *name);
 

@@ -1,9 +1,9 @@
 /*
- * modules.c — the list of Lua modules built into the guest, how their values are built, and the
+ * modules.c — the table of Lua modules built into the guest, how their values are built, and the
  * helpers their C parts share (errors, payloads, durations).
  *
  * Adding a module: write mod_NAME.c with `luabox_open_NAME` (raw functions over the module's WIT
- * imports), optionally lua/NAME.lua (its Lua face), and add one line below.
+ * imports), optionally lua/NAME.lua (its Lua face), and add its one line to modules.def.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -12,41 +12,15 @@
 #include "luabox.h"
 #include "faces.h"
 
-int luabox_open_base64(lua_State *L);
-int luabox_open_env(lua_State *L);
-int luabox_open_funcs(lua_State *L);
-int luabox_open_hash(lua_State *L);
-int luabox_open_http(lua_State *L);
-int luabox_open_http_client(lua_State *L);
-int luabox_open_io(lua_State *L);
-int luabox_open_json(lua_State *L);
-int luabox_open_logger(lua_State *L);
-int luabox_open_process(lua_State *L);
-int luabox_open_registry(lua_State *L);
-int luabox_open_sql(lua_State *L);
-int luabox_open_store(lua_State *L);
-int luabox_open_time(lua_State *L);
-int luabox_open_uuid(lua_State *L);
-int luabox_open_workflow(lua_State *L);
+#define LUABOX_MODULE(name, grant, unchecked) int luabox_open_##name(lua_State *L);
+#include "modules.def"
+#undef LUABOX_MODULE
 
 const luabox_module luabox_modules[] = {
-    {"base64", luabox_open_base64},
-    {"env", luabox_open_env},
-    {"funcs", luabox_open_funcs},
-    {"hash", luabox_open_hash},
-    {"http", luabox_open_http},
-    {"http_client", luabox_open_http_client},
-    {"io", luabox_open_io},
-    {"json", luabox_open_json},
-    {"logger", luabox_open_logger},
-    {"process", luabox_open_process},
-    {"registry", luabox_open_registry},
-    {"sql", luabox_open_sql},
-    {"store", luabox_open_store},
-    {"time", luabox_open_time},
-    {"uuid", luabox_open_uuid},
-    {"workflow", luabox_open_workflow},
-    {NULL, NULL},
+#define LUABOX_MODULE(name, grant, unchecked) {#name, luabox_open_##name, grant, unchecked},
+#include "modules.def"
+#undef LUABOX_MODULE
+    {NULL, NULL, LUABOX_OPEN, NULL},
 };
 
 int luabox_load_face(lua_State *L, const char *name) {
@@ -74,7 +48,7 @@ void luabox_build_modules(lua_State *L) {
     int has_face = luabox_load_face(L, m->name);
     lua_pushcfunction(L, m->open);
     lua_call(L, 0, 1);
-    luabox_guard_module(L, m->name);
+    luabox_guard_module(L, m);
     if (has_face) {
       lua_pushcfunction(L, l_load_part);
       lua_call(L, 2, 1);

@@ -332,6 +332,87 @@ fn issue_19_host_work_for_a_sandbox_stays_within_its_memory_and_deadline() {
 }
 
 #[test]
+fn yaml_decode_and_encode_stay_within_the_sandbox_memory_and_deadline() {
+    // yaml-rust2 held a whole flow collection as tokens before reporting its first event: a
+    // 16 MB `[1,1,...]` took 1.6 GB of host memory and two seconds no deadline could stop. The
+    // yaml module decodes with libyaml, which reads ahead a bounded amount, and writes
+    // MessagePack as events come; both directions stop at the payload limit and the deadline.
+    // The values decoded are nils, so the sandbox's own tables stay small.
+    let scripts = app_dir(&[
+        (
+            "flow.lua",
+            "local yaml, s = require('yaml'), 'a: [' .. string.rep('~,', 8000000) .. '~]'\n\
+             for _ = 1, 1000 do assert(yaml.decode(s)) end\n",
+        ),
+        (
+            "nested.lua",
+            "local yaml = require('yaml')\n\
+             local s = '- [[' .. string.rep('~, ', 5000000) .. '~]]'\n\
+             for _ = 1, 1000 do assert(yaml.decode(s)) end\n",
+        ),
+        (
+            "block.lua",
+            "local yaml, s = require('yaml'), string.rep('- ~\\n', 4000000)\n\
+             for _ = 1, 1000 do assert(yaml.decode(s)) end\n",
+        ),
+        (
+            "laughs.lua",
+            "local yaml = require('yaml')\n\
+             local lines = {'a0: &a0 [' .. string.rep('lol, ', 9) .. 'lol]'}\n\
+             for i = 1, 12 do\n\
+               lines[#lines + 1] = ('a%d: &a%d [' .. string.rep('*a%d, ', 9) .. '*a%d]')\n\
+                 :format(i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1)\n\
+             end\n\
+             local v, err = yaml.decode(table.concat(lines, '\\n'))\n\
+             return {decoded = v ~= nil, err = tostring(err)}\n",
+        ),
+        (
+            "encode.lua",
+            "local yaml, t = require('yaml'), {}\n\
+             for i = 1, 400000 do t[i] = {id = i, tags = {'a', 'b'}} end\n\
+             for _ = 1, 1000 do assert(yaml.encode(t)) end\n",
+        ),
+    ]);
+    const MIB: u64 = 1 << 20;
+    // The bound of the host-work test above: the sandbox's memory, one call's input and output,
+    // and the host's own 64 MiB.
+    let bound = 160 * MIB + 2 * 16 * MIB + 64 * MIB;
+    let eval = |script: &str, timeout: &str| {
+        let path = scripts.path().join(script);
+        let path = path.to_str().unwrap();
+        let args = [
+            "eval",
+            path,
+            "--modules",
+            "yaml",
+            "--memory",
+            "160MiB",
+            "--timeout",
+            timeout,
+        ];
+        let (rss, run) = peak_rss(&args);
+        assert!(rss <= bound, "{script}: peak RSS {} MiB", rss / MIB);
+        run
+    };
+    for script in ["flow.lua", "nested.lua", "block.lua", "encode.lua"] {
+        let run = eval(script, "1s");
+        assert_eq!(run.code, 2, "{script}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("deadline exceeded"),
+            "{script}: {}",
+            run.stderr
+        );
+    }
+    let run = eval("laughs.lua", "10s");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        serde_json::from_str::<Json>(run.stdout.trim()).unwrap(),
+        json!({"decoded": false, "err": "yaml.decode: the value is larger than the sandbox's \
+               payload limit (16777216 bytes as it crosses the boundary; limits.max_payload)"})
+    );
+}
+
+#[test]
 fn issue_19_an_importer_cannot_reach_into_a_library_through_globals() {
     // The red team's exploit: the importer (no `sql`) replaced `assert`, which the library
     // (granted `sql`) called with its database handle; the importer kept the handle and wrote

@@ -659,7 +659,7 @@ fn workflows_may_list_only_deterministic_and_workflow_aware_modules() {
         "luabox.yaml",
         "namespace: bad\nentries:\n  - name: lib\n    kind: library.lua\n    source: \
              \"return {}\"\n    modules: [registry]\n  - name: flow\n    kind: workflow.lua\n    \
-             source: \"return function() end\"\n    modules: [json, env]\n    imports:\n      \
+             source: \"return function() end\"\n    modules: [json, env, yaml]\n    imports:\n      \
              helpers: bad:lib\n  - name: fn\n    kind: function.lua\n    source: \"return \
              function() end\"\n    method: run\n    modules: [workflow]\n",
     )]);
@@ -668,9 +668,41 @@ fn workflows_may_list_only_deterministic_and_workflow_aware_modules() {
     for part in [
         "luabox.yaml:7: entry 'bad:flow': module 'env' is not allowed in workflow.lua 'bad:flow'",
         "module 'registry' is not allowed in workflow.lua 'bad:flow' (through library 'bad:lib')",
-        "may use only base64, funcs, hash, json, process, time, uuid, workflow",
+        "may use only base64, funcs, hash, json, process, time, uuid, workflow, yaml",
         "luabox.yaml:13: entry 'bad:fn': module 'workflow' is available only in workflow.lua entries",
     ] {
         assert!(run.stderr.contains(part), "{part} in {}", run.stderr);
     }
+    assert!(!run.stderr.contains("module 'yaml'"), "{}", run.stderr);
+}
+
+#[test]
+fn a_workflow_decodes_and_encodes_yaml() {
+    // yaml is deterministic, so it is linked into the workflow's sandbox as it is.
+    let app = crate::util::app_dir(&[(
+        "luabox.yaml",
+        "namespace: w\nentries:\n  - name: flow\n    kind: workflow.lua\n    modules: [yaml]\n    \
+         source: |\n      local yaml = require('yaml')\n      return function(input)\n        \
+         local config = assert(yaml.decode(input.text))\n        \
+         return {text = yaml.encode(config), port = config.server.port}\n      end\n",
+    )]);
+    let dir = app.path();
+    let input = json!({"text": "server: {host: db, port: 5432}\n"}).to_string();
+    let result: Json = serde_json::from_str(&ok(
+        dir,
+        &["start", "w:flow", &input, "--id", "y1", "--wait"],
+    ))
+    .unwrap();
+    assert_eq!(
+        result,
+        json!({"text": "server:\n  host: db\n  port: 5432\n", "port": 5432})
+    );
+    let replayed = export_and_replay(dir, "y1");
+    assert!(
+        replayed
+            .stdout
+            .contains("the code matches the history (workflow.completed)"),
+        "{}",
+        replayed.stderr
+    );
 }

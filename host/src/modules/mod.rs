@@ -5,7 +5,7 @@
 //! (`guest-lua/glue/mod_NAME.c`, optionally with `guest-lua/glue/lua/NAME.lua`). A module's
 //! interface is linked into an entry's sandbox only when the entry (or a library it imports)
 //! lists the module; otherwise its imports trap. Adding a module means adding those files, the
-//! import in `wit/world.wit`, and one line in [`ALL`] and in the guest's `modules.c`.
+//! import in `wit/world.wit`, and one line in [`ALL`] and in the guest's `modules.def`.
 //!
 //! Expected failures are results ([`HostError`], which Lua sees as `nil, err` with an error
 //! object of that kind); a trap is only for host bugs.
@@ -64,6 +64,7 @@ mod sys;
 mod time;
 mod uuid;
 mod workflow;
+mod yaml;
 
 use std::sync::Arc;
 
@@ -123,6 +124,7 @@ pub static ALL: &[&dyn HostModule] = &[
     &time::Time,
     &uuid::Uuid,
     &workflow::Workflow,
+    &yaml::Yaml,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn HostModule> {

@@ -1,0 +1,3 @@
+-- The yaml module, like every other, reaches only entries whose modules list it.
+local yaml = require("yaml")
+return yaml.encode({ 1 })
