@@ -1,6 +1,6 @@
 /*
  * codec.c — Lua values <-> MessagePack, the encoding of every value that crosses the sandbox
- * boundary (DESIGN §3).
+ * boundary (docs/architecture.md §4).
  *
  * Integers stay integers and floats floats; strings are byte strings (MessagePack `str` when they
  * are valid UTF-8, `bin` otherwise); a table whose keys are exactly 1..n is an array (the empty

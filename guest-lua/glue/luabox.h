@@ -56,7 +56,7 @@ void luabox_push_run_entry(lua_State *L);
 /* The current entry id, NUL-terminated. */
 const char *luabox_entry_id(lua_State *L);
 
-/* ---- scheduler.c: coroutines and waits (DESIGN §2b) ---- */
+/* ---- scheduler.c: coroutines and waits (docs/architecture.md §3) ---- */
 
 /* The most tasks (the entry's coroutine and those of coroutine.spawn) a sandbox runs at once. */
 #define LUABOX_MAX_TASKS (1 << 20)
@@ -81,7 +81,7 @@ int luabox_open_tasks(lua_State *L);
 /* Whether `handle` completed before anyone waited on it (its values are kept until awaited). */
 int luabox_is_ready(lua_State *L, uint64_t handle);
 
-/* ---- codec.c: Lua values <-> MessagePack (DESIGN §3) ---- */
+/* ---- codec.c: Lua values <-> MessagePack (docs/architecture.md §4) ---- */
 
 /* Registry key of the metatable of error objects (set from errors.lua when the state is built). */
 #define LUABOX_ERROR_MT "luabox.error"

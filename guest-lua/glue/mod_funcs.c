@@ -1,6 +1,6 @@
 /*
  * mod_funcs.c — raw part of the `funcs` module (wit/funcs.wit). Every call starts a host
- * operation and returns its handle; waiting goes through the scheduler (DESIGN §2b).
+ * operation and returns its handle; waiting goes through the scheduler (docs/architecture.md §3).
  *   raw.call(target, options, ...)   -> the callee's results, or nil, err   (waits)
  *   raw.start(target, options, ...)  -> handle                              (does not wait)
  *   raw.await(handle)        -> the callee's results, or nil, err   (waits unless already done)

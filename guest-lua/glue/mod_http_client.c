@@ -1,6 +1,6 @@
 /*
  * mod_http_client.c — raw part of the `http_client` module (wit/http-client.wit). A request
- * starts a host operation and waits on its handle through the scheduler (DESIGN §2b), so other
+ * starts a host operation and waits on its handle through the scheduler (docs/architecture.md §3), so other
  * coroutines run meanwhile.
  *   raw.request(method, url, headers, query, body, timeout, max_response_body)
  *       -> response table, or nil, err   (waits)

@@ -12,7 +12,7 @@
  *   raw.register(name, pid?) -> true | nil, err    raw.lookup(name) -> pid | nil, err
  *   raw.unregister(name) -> boolean    raw.watch_events() (first process.events() call)
  * In a workflow, pid/send/receive go through the `workflow` interface (signals) and the others
- * fail with Invalid (reference §4).
+ * fail with Invalid (Wippy: wippyai/docs en/concepts/workflows.md).
  */
 #include <string.h>
 

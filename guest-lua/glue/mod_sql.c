@@ -1,6 +1,6 @@
 /*
  * mod_sql.c — raw part of the `sql` module (wit/sql.wit). Statements start a host operation and
- * wait on its handle through the scheduler (DESIGN §2b), so other coroutines run meanwhile.
+ * wait on its handle through the scheduler (docs/architecture.md §3), so other coroutines run meanwhile.
  *   raw.open(id)                                  -> handle, type | nil, err
  *   raw.release(handle)
  *   raw.query(on_tx, handle, sql, params, count)  -> rows | nil, err          (waits)

@@ -8,7 +8,7 @@
  *   raw.delete(n, key) -> bool | nil, err
  *   raw.release(n)
  * An operation the host finishes at once (a memory store) returns its values directly; one it
- * starts (a backend doing I/O) waits on its handle through the scheduler (DESIGN §2b).
+ * starts (a backend doing I/O) waits on its handle through the scheduler (docs/architecture.md §3).
  */
 #include "luabox.h"
 

@@ -1,5 +1,5 @@
 /*
- * sandbox.c — the Lua environment an entry sees (DESIGN §2).
+ * sandbox.c — the Lua environment an entry sees (docs/architecture.md §2).
  *
  * The standard library minus: `io`, `os` except time/clock/date/difftime, `package.loadlib`,
  * `dofile`/`loadfile`, binary chunks (`load` takes text only), `debug` except `traceback`.

@@ -1,5 +1,5 @@
 /*
- * scheduler.c — runs a sandbox's Lua coroutines until none can make progress (DESIGN §2b).
+ * scheduler.c — runs a sandbox's Lua coroutines until none can make progress (docs/architecture.md §3).
  *
  * Each task is a Lua coroutine; task 0 runs the entry. A task that calls a blocking module
  * function yields (WAIT marker, handle) through `luabox_wait` and sleeps in `waits` until the

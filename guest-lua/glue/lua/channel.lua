@@ -1,4 +1,4 @@
--- channel.lua: the `channel` global and `coroutine.spawn` (reference §2.3), built on the
+-- channel.lua: the `channel` global and `coroutine.spawn` (Wippy: wippyai/docs en/lua/core/channel.md), built on the
 -- scheduler's raw task functions (tasks.c): park, wake, current, spawn.
 --
 --   local ch = channel.new(0)                -- unbuffered (rendezvous); channel.new(n) buffers n

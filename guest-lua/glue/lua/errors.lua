@@ -1,4 +1,4 @@
--- errors.lua: the `errors` global (reference §2.5, §5). Runs once per Lua state, before any entry
+-- errors.lua: the `errors` global (Wippy: wippyai/docs en/lua/core/errors.md, §5). Runs once per Lua state, before any entry
 -- code; returns the module table and the metatable of error objects. The C glue stores the
 -- metatable in the registry under "luabox.error" (the codec recognises error objects by it) and
 -- sets the global.

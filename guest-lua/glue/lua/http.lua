@@ -1,5 +1,5 @@
 -- http.lua: the Lua face of the `http` module (mod_http.c talks to the host), for the function of
--- an http.endpoint (reference §2.10).
+-- an http.endpoint (Wippy: wippyai/docs en/lua/http/http.md).
 --
 --   local req = http.request()
 --   local name = req:param("name")                 -- a {param} of the route

@@ -2,7 +2,7 @@
 --
 --   local logger = require("logger")
 --   logger:info("order placed", {id = 42})        -- the reference's colon form
---   logger.warn("disk almost full")               -- the dot form works too (DESIGN §5)
+--   logger.warn("disk almost full")               -- the dot form works too (docs/architecture.md §6)
 --   local log = logger:named("billing"):with({tenant = "a"})
 --
 -- Records go to the host log tagged with the entry id, the logger's name and the fields.

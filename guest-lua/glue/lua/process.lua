@@ -1,4 +1,4 @@
--- process.lua: the `process` global (reference §2.6, §3) over the raw calls of mod_process.c.
+-- process.lua: the `process` global (Wippy: wippyai/docs en/lua/core/process.md, §3) over the raw calls of mod_process.c.
 --
 --   local inbox = process.inbox()                     -- before sending a request
 --   process.send("pinger", "ping", {n = 1})           -- a pid or a registered name
@@ -54,7 +54,7 @@ end
 local Payload = { __name = "Payload" }
 Payload.__index = Payload
 
--- One value arrives as itself, several as an array of them (reference §2.6).
+-- One value arrives as itself, several as an array of them (Wippy: wippyai/docs en/lua/core/process.md).
 local function data_of(values)
   if values.n == nil then
     values.n = #values
@@ -266,7 +266,7 @@ for name, start in pairs(starts) do
   end
 end
 
--- A spawner (reference §2.6): start options (`temporal.workflow.*` keys, for a workflow on a
+-- A spawner (Wippy: wippyai/docs en/lua/core/process.md): start options (`temporal.workflow.*` keys, for a workflow on a
 -- temporal.worker) and messages sent right after the start, in order, before anything else
 -- reaches the new pid. Each with_* returns a new spawner; raising on a bad argument.
 local Spawner = {}

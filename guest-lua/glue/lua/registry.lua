@@ -1,7 +1,7 @@
 -- registry.lua: the Lua face of the `registry` module (mod_registry.c reads from the host).
 --
 --   local entry, err = registry.get("app:hello")       -- {id, kind, meta, data}
---   local tests = registry.find({type = "test"})       -- plain keys mean meta.* (DESIGN §5)
+--   local tests = registry.find({type = "test"})       -- plain keys mean meta.* (docs/architecture.md §6)
 --   local fns = registry.find({[".kind"] = "function.lua", ["meta.tags"] = "api"})
 --   registry.parse_id("app.api:get_user")              -- {ns = "app.api", name = "get_user"}
 local raw = ...

@@ -1,4 +1,4 @@
--- time.lua: the Lua face of the `time` module (reference §2.7). The C part (mod_time.c) passes a
+-- time.lua: the Lua face of the `time` module (Wippy: wippyai/docs en/lua/core/time.md). The C part (mod_time.c) passes a
 -- table of raw functions over the host's clock and timers:
 --
 --   raw.now()        -> integer nanoseconds since the Unix epoch (UTC wall clock)

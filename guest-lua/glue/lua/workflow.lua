@@ -1,5 +1,5 @@
 -- workflow.lua: the Lua face of the `workflow` module, available in workflow.lua entries only
--- (mod_workflow.c holds the raw calls; reference §4).
+-- (mod_workflow.c holds the raw calls; Wippy: wippyai/docs en/concepts/workflows.md).
 --
 --   workflow.info()  -> {workflow_id, run_id, workflow_type, attempt, history_length, history_size}
 --   workflow.version("change-id", min, max) -> integer   -- branch on code changes

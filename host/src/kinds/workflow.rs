@@ -1,7 +1,7 @@
 //! `workflow.lua`: a durable workflow (docs/architecture.md §5, Wippy: wippyai/docs en/concepts/workflows.md; run by [`crate::durable`]).
 //!
 //! Its sandbox is the deterministic world of `wit/workflow.wit`: the `workflow` interface and
-//! the deterministic modules (json, base64, hash) are linked; the workflow-aware modules (funcs,
+//! the deterministic modules (json, yaml, base64, hash) are linked; the workflow-aware modules (funcs,
 //! time, uuid, process) are allowed in `modules:` and reach the host through `workflow`; any
 //! other module, listed by the entry or by a library it imports, is refused when the app loads
 //! ([`WorkflowEntry::refused_modules`]). `process` and `workflow` are always there.

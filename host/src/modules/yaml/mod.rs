@@ -36,6 +36,7 @@ use super::host_error;
 use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::yaml;
 use crate::engine::SandboxState;
+use crate::error::ErrorKind;
 
 host_module!(Yaml, "yaml", yaml, Linked);
 
@@ -102,14 +103,17 @@ fn answer<T>(
                 state.max_payload()
             ),
         ))),
-        Err(Failure::Stopped) => state
-            .check_deadline()
-            .map(|()| Err(host_error("Internal", format!("{call}: stopped early")))),
+        Err(Failure::Stopped) => state.check_deadline().map(|()| {
+            Err(host_error(
+                ErrorKind::Internal,
+                format!("{call}: stopped early"),
+            ))
+        }),
     }
 }
 
 fn invalid(call: &str, message: String) -> HostError {
-    host_error("Invalid", format!("{call}: {message}"))
+    host_error(ErrorKind::Invalid, format!("{call}: {message}"))
 }
 
 /// The options of `yaml.encode` (Wippy's). `sort_unordered` is accepted and changes nothing:
