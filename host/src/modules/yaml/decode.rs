@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use super::events::{Event, Node, Parser, Style};
 use super::msgpack::{Item, read, skip};
 use super::schema::{self, Scalar};
-use super::{Failure, MAX_DEPTH, VALUES_PER_CHECK};
+use super::{Failure, MAX_DEPTH, Pace};
 
 /// Enough for any hand-written or generated document; each keeps its name.
 const MAX_ANCHORS: usize = 100_000;
@@ -41,8 +41,7 @@ pub(super) fn to_msgpack(
         anchors: HashMap::new(),
         defined: 0,
         root: false,
-        until_check: VALUES_PER_CHECK,
-        go_on,
+        pace: Pace::new(go_on),
     };
     let mut parser = Parser::new(text);
     loop {
@@ -116,8 +115,7 @@ struct Decoder<'a> {
     defined: usize,
     /// The document's value is written.
     root: bool,
-    until_check: u32,
-    go_on: &'a mut dyn FnMut() -> bool,
+    pace: Pace<'a>,
 }
 
 impl Decoder<'_> {
@@ -125,14 +123,7 @@ impl Decoder<'_> {
         if self.buf.len() > self.limit {
             return Err(Failure::TooLarge);
         }
-        self.until_check -= 1;
-        if self.until_check == 0 {
-            self.until_check = VALUES_PER_CHECK;
-            if !(self.go_on)() {
-                return Err(Failure::Stopped);
-            }
-        }
-        Ok(())
+        self.pace.step()
     }
 
     /// What the place a new node goes to expects.

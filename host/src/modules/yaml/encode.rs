@@ -26,7 +26,7 @@ use ::base64::Engine as _;
 use ::base64::engine::general_purpose::STANDARD;
 
 use super::msgpack::{Item, read, skip};
-use super::{Failure, MAX_DEPTH, VALUES_PER_CHECK};
+use super::{Failure, MAX_DEPTH, Pace};
 use crate::codec::ERROR_EXT;
 
 /// `payload` (a MessagePack array holding one Lua value) as YAML text of at most `limit` bytes;
@@ -50,8 +50,7 @@ pub(super) fn to_yaml(
             .enumerate()
             .map(|(place, name)| (name.as_bytes(), place))
             .collect(),
-        until_check: VALUES_PER_CHECK,
-        go_on,
+        pace: Pace::new(go_on),
     };
     let item = writer.item(at)?;
     match writer.table_at(at)? {
@@ -98,8 +97,7 @@ struct Writer<'a> {
     limit: usize,
     /// Name → its place in `field_order`.
     field_order: HashMap<&'a [u8], usize>,
-    until_check: u32,
-    go_on: &'a mut dyn FnMut() -> bool,
+    pace: Pace<'a>,
 }
 
 impl<'a> Writer<'a> {
@@ -109,14 +107,7 @@ impl<'a> Writer<'a> {
         if self.text.len() > self.limit {
             return Err(Failure::TooLarge);
         }
-        self.until_check -= 1;
-        if self.until_check == 0 {
-            self.until_check = VALUES_PER_CHECK;
-            if !(self.go_on)() {
-                return Err(Failure::Stopped);
-            }
-        }
-        Ok(())
+        self.pace.step()
     }
 
     fn item(&self, at: usize) -> Result<Item<'a>, Failure> {
