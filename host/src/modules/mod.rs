@@ -5,7 +5,8 @@
 //! (`guest-lua/glue/mod_NAME.c`, optionally with `guest-lua/glue/lua/NAME.lua`). A module's
 //! interface is linked into an entry's sandbox only when the entry (or a library it imports)
 //! lists the module; otherwise its imports trap. Adding a module means adding those files, the
-//! import in `wit/world.wit`, and one line in [`ALL`] and in the guest's `modules.def`.
+//! import in `wit/world.wit`, one line in the `modules!` list below and one in the guest's
+//! `modules.def`.
 //!
 //! Expected failures are results ([`HostError`], which Lua sees as `nil, err` with an error
 //! object of that kind); a trap is only for host bugs.
@@ -46,25 +47,9 @@ macro_rules! host_module {
     };
 }
 
-mod base64;
-mod env;
-mod funcs;
-mod hash;
-mod http;
-pub mod http_client;
-mod io;
-mod json;
+// The base interfaces, which every sandbox gets (see `Table::link_base`).
 mod log;
-mod logger;
-mod process;
-mod registry;
-mod sql;
-mod store;
 mod sys;
-mod time;
-mod uuid;
-mod workflow;
-mod yaml;
 
 use std::sync::Arc;
 
@@ -106,26 +91,35 @@ pub trait HostModule: Send + Sync {
     fn link(&self, linker: &mut Linker<SandboxState>) -> Result<()>;
 }
 
-/// Every module luabox provides, in the order `luabox` lists them.
-pub static ALL: &[&dyn HostModule] = &[
-    &base64::Base64,
-    &env::Env,
-    &funcs::Funcs,
-    &hash::Hash,
-    &http::Http,
-    &http_client::HttpClient,
-    &io::Io,
-    &json::Json,
-    &logger::Logger,
-    &process::Process,
-    &registry::Registry,
-    &sql::Sql,
-    &store::Store,
-    &time::Time,
-    &uuid::Uuid,
-    &workflow::Workflow,
-    &yaml::Yaml,
-];
+/// Declares each module's file and lists it in [`ALL`]: one line per module.
+macro_rules! modules {
+    ($($module:ident :: $type:ident),* $(,)?) => {
+        $(pub(crate) mod $module;)*
+
+        /// Every module luabox provides, in the order `luabox` lists them.
+        pub static ALL: &[&dyn HostModule] = &[$(&$module::$type),*];
+    };
+}
+
+modules! {
+    base64::Base64,
+    env::Env,
+    funcs::Funcs,
+    hash::Hash,
+    http::Http,
+    http_client::HttpClient,
+    io::Io,
+    json::Json,
+    logger::Logger,
+    process::Process,
+    registry::Registry,
+    sql::Sql,
+    store::Store,
+    time::Time,
+    uuid::Uuid,
+    workflow::Workflow,
+    yaml::Yaml,
+}
 
 pub fn find(name: &str) -> Option<&'static dyn HostModule> {
     ALL.iter().copied().find(|module| module.name() == name)
