@@ -24,6 +24,8 @@
 //! - MessagePack → strict JSON, for `json.encode` and HTTP bodies: [`strict`].
 
 pub mod lossless;
+pub mod msgpack;
+pub mod pace;
 pub mod strict;
 mod transcode;
 

@@ -16,6 +16,8 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
+use super::pace::{Pace, written};
+
 /// Why a text did not become MessagePack.
 #[derive(Debug, PartialEq)]
 pub enum TranscodeError {
@@ -27,9 +29,6 @@ pub enum TranscodeError {
     Stopped,
 }
 
-/// How many values are written between two calls of the `go_on` callback.
-const VALUES_PER_CHECK: u32 = 1 << 16;
-
 /// `text` (one JSON value) as a MessagePack array holding that value, at most `limit` bytes;
 /// `go_on` is called now and then, and stops the work by returning false.
 pub fn json_text_to_msgpack(
@@ -40,8 +39,7 @@ pub fn json_text_to_msgpack(
     let mut out = Out {
         buf: vec![0x91], // an array of one value
         limit,
-        until_check: VALUES_PER_CHECK,
-        go_on,
+        pace: Pace::new(go_on),
         stop: None,
     };
     let mut parser = serde_json::Deserializer::from_str(text);
@@ -58,8 +56,7 @@ pub fn json_text_to_msgpack(
 struct Out<'a> {
     buf: Vec<u8>,
     limit: usize,
-    until_check: u32,
-    go_on: &'a mut dyn FnMut() -> bool,
+    pace: Pace<'a>,
     /// Set when the work stopped for a reason of ours (the parser then reports a custom error).
     stop: Option<TranscodeError>,
 }
@@ -69,14 +66,8 @@ impl Out<'_> {
     fn wrote<E: de::Error>(&mut self) -> Result<(), E> {
         if self.buf.len() > self.limit {
             self.stop = Some(TranscodeError::TooLarge { limit: self.limit });
-        } else {
-            self.until_check -= 1;
-            if self.until_check == 0 {
-                self.until_check = VALUES_PER_CHECK;
-                if !(self.go_on)() {
-                    self.stop = Some(TranscodeError::Stopped);
-                }
-            }
+        } else if !self.pace.step() {
+            self.stop = Some(TranscodeError::Stopped);
         }
         match self.stop {
             Some(_) => Err(E::custom("stopped")),
@@ -105,11 +96,6 @@ impl<'de> DeserializeSeed<'de> for Value<'_, '_> {
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
-}
-
-/// Writing to a Vec cannot fail.
-fn written(result: Result<(), impl fmt::Debug>) {
-    debug_assert!(result.is_ok(), "{result:?}");
 }
 
 impl<'de> Visitor<'de> for Value<'_, '_> {

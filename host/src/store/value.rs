@@ -32,70 +32,9 @@ pub fn to_payload(value: &[u8]) -> Vec<u8> {
     payload
 }
 
-/// Whether `bytes` is exactly one complete MessagePack value. Walks the encoding without
-/// recursion: `pending` counts the values still to read (an array's elements, a map's keys and
-/// values), and each needs at least one byte, so more of them than bytes left fails early.
-pub fn is_one_value(mut bytes: &[u8]) -> bool {
-    let mut pending: u64 = 1;
-    while pending > 0 {
-        if pending > bytes.len() as u64 {
-            return false;
-        }
-        pending -= 1;
-        let Some((&tag, rest)) = bytes.split_first() else {
-            return false;
-        };
-        bytes = rest;
-        let Some((skip, items)) = shape(tag, &mut bytes) else {
-            return false;
-        };
-        let Some(rest) = bytes.get(skip..) else {
-            return false;
-        };
-        bytes = rest;
-        pending = pending.saturating_add(items);
-    }
-    bytes.is_empty()
-}
-
-/// For the value with `tag` (whose length fields, if any, are read from `bytes`): how many bytes
-/// of data follow, and how many values it contains. `None` for a tag MessagePack does not use or
-/// a truncated length.
-fn shape(tag: u8, bytes: &mut &[u8]) -> Option<(usize, u64)> {
-    let mut length = |width: usize| -> Option<u64> {
-        let (field, rest) = bytes.split_at_checked(width)?;
-        *bytes = rest;
-        Some(field.iter().fold(0u64, |n, &b| n << 8 | u64::from(b)))
-    };
-    let data = |n: u64| usize::try_from(n).ok();
-    Some(match tag {
-        0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => (0, 0),
-        0x80..=0x8f => (0, 2 * u64::from(tag & 0x0f)),
-        0x90..=0x9f => (0, u64::from(tag & 0x0f)),
-        0xa0..=0xbf => (usize::from(tag & 0x1f), 0),
-        0xc1 => return None,
-        0xc4 | 0xd9 => (data(length(1)?)?, 0),
-        0xc5 | 0xda => (data(length(2)?)?, 0),
-        0xc6 | 0xdb => (data(length(4)?)?, 0),
-        0xc7 => (data(length(1)? + 1)?, 0),
-        0xc8 => (data(length(2)? + 1)?, 0),
-        0xc9 => (data(length(4)? + 1)?, 0),
-        0xca => (4, 0),
-        0xcb => (8, 0),
-        0xcc | 0xd0 => (1, 0),
-        0xcd | 0xd1 => (2, 0),
-        0xce | 0xd2 => (4, 0),
-        0xcf | 0xd3 => (8, 0),
-        0xd4 => (2, 0),
-        0xd5 => (3, 0),
-        0xd6 => (5, 0),
-        0xd7 => (9, 0),
-        0xd8 => (17, 0),
-        0xdc => (0, length(2)?),
-        0xdd => (0, length(4)?),
-        0xde => (0, 2 * length(2)?),
-        0xdf => (0, 2 * length(4)?),
-    })
+/// Whether `bytes` is exactly one complete MessagePack value.
+pub fn is_one_value(bytes: &[u8]) -> bool {
+    crate::codec::msgpack::skip(bytes, 0) == Some(bytes.len())
 }
 
 #[cfg(test)]

@@ -17,9 +17,10 @@
 use std::collections::HashMap;
 
 use super::events::{Event, Node, Parser, Style};
-use super::msgpack::{Item, read, skip};
+use crate::codec::msgpack::{Item, read, skip};
+use crate::codec::pace::{Pace, written};
 use super::schema::{self, Scalar};
-use super::{Failure, MAX_DEPTH, Pace};
+use super::{Failure, MAX_DEPTH};
 
 /// Enough for any hand-written or generated document; each keeps its name.
 const MAX_ANCHORS: usize = 100_000;
@@ -123,7 +124,11 @@ impl Decoder<'_> {
         if self.buf.len() > self.limit {
             return Err(Failure::TooLarge);
         }
-        self.pace.step()
+        if self.pace.step() {
+            Ok(())
+        } else {
+            Err(Failure::Stopped)
+        }
     }
 
     /// What the place a new node goes to expects.
@@ -439,11 +444,6 @@ fn header(buf: &[u8], start: usize) -> usize {
         Some((Item::Array(len) | Item::Map(len), _)) => len,
         _ => 0,
     }
-}
-
-/// Writing to a Vec cannot fail.
-fn written<E: std::fmt::Debug>(result: Result<(), E>) {
-    debug_assert!(result.is_ok(), "{result:?}");
 }
 
 #[cfg(test)]

@@ -25,8 +25,9 @@ use std::collections::HashMap;
 use ::base64::Engine as _;
 use ::base64::engine::general_purpose::STANDARD;
 
-use super::msgpack::{Item, read, skip};
-use super::{Failure, MAX_DEPTH, Pace};
+use crate::codec::msgpack::{Item, read, skip};
+use crate::codec::pace::Pace;
+use super::{Failure, MAX_DEPTH};
 use crate::codec::ERROR_EXT;
 
 /// `payload` (a MessagePack array holding one Lua value) as YAML text of at most `limit` bytes;
@@ -107,7 +108,11 @@ impl<'a> Writer<'a> {
         if self.text.len() > self.limit {
             return Err(Failure::TooLarge);
         }
-        self.pace.step()
+        if self.pace.step() {
+            Ok(())
+        } else {
+            Err(Failure::Stopped)
+        }
     }
 
     fn item(&self, at: usize) -> Result<Item<'a>, Failure> {

@@ -27,10 +27,9 @@
 mod decode;
 mod encode;
 mod events;
-mod msgpack;
 mod schema;
 
-use msgpack::{Item, read, skip};
+use crate::codec::msgpack::{Item, read, skip};
 
 use super::host_error;
 use crate::bindings::HostError;
@@ -42,38 +41,8 @@ host_module!(Yaml, "yaml", yaml, Linked);
 
 /// Tables nested deeper than this have no YAML form, as they have no JSON form in `json`.
 const MAX_DEPTH: usize = 128;
-/// How many values are converted between two looks at the deadline.
-const VALUES_PER_CHECK: u32 = 1 << 16;
 /// More names than any mapping has; the list is kept as strings while the value is written.
 const MAX_FIELD_ORDER: usize = 10_000;
-
-/// How often a conversion asks `go_on` (the deadline) whether to continue: once every
-/// [`VALUES_PER_CHECK`] values.
-struct Pace<'a> {
-    until_check: u32,
-    go_on: &'a mut dyn FnMut() -> bool,
-}
-
-impl<'a> Pace<'a> {
-    fn new(go_on: &'a mut dyn FnMut() -> bool) -> Self {
-        Pace {
-            until_check: VALUES_PER_CHECK,
-            go_on,
-        }
-    }
-
-    /// Count one value; `Stopped` when `go_on` says so.
-    fn step(&mut self) -> Result<(), Failure> {
-        self.until_check -= 1;
-        if self.until_check == 0 {
-            self.until_check = VALUES_PER_CHECK;
-            if !(self.go_on)() {
-                return Err(Failure::Stopped);
-            }
-        }
-        Ok(())
-    }
-}
 
 /// Why a value or a text did not convert.
 #[derive(Debug, PartialEq)]

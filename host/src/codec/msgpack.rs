@@ -1,6 +1,7 @@
 //! A reader of MessagePack in place, one header at a time, for the values the guest sends
-//! (`guest-lua/glue/codec.c`) and the ones [`super::decode`] writes: the yaml module walks a
-//! 16 MiB value without a tree of it (an `rmpv::Value` tree of a 7 MB table took 230 MB).
+//! (`guest-lua/glue/codec.c`) and the ones the host writes: the yaml module walks a 16 MiB value
+//! without a tree of it (an `rmpv::Value` tree of a 7 MB table took 230 MB), and a store checks
+//! that a value is one well-formed value without decoding it.
 //!
 //! ```text
 //! read(&[0x92, 0x01, 0xa1, b'x'], 0)  // Some((Item::Array(2), 1)): two items follow at 1
@@ -9,7 +10,7 @@
 
 /// One value, or the header of a container whose items follow it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Item<'a> {
+pub enum Item<'a> {
     Nil,
     Bool(bool),
     Int(i64),
@@ -31,7 +32,7 @@ pub(super) enum Item<'a> {
 
 /// The item at `at` and where what follows it starts (for a container, its first item); `None`
 /// if the bytes there are not MessagePack.
-pub(super) fn read(buf: &[u8], at: usize) -> Option<(Item<'_>, usize)> {
+pub fn read(buf: &[u8], at: usize) -> Option<(Item<'_>, usize)> {
     let marker = *buf.get(at)?;
     let at = at + 1;
     let number = |size: usize| {
@@ -118,8 +119,10 @@ pub(super) fn read(buf: &[u8], at: usize) -> Option<(Item<'_>, usize)> {
     })
 }
 
-/// Where the value at `at` ends, its items included.
-pub(super) fn skip(buf: &[u8], mut at: usize) -> Option<usize> {
+/// Where the value at `at` ends, its items included; `None` if it is not complete MessagePack.
+/// Each item read takes at least one byte, so the walk ends within the bytes however large the
+/// counts the headers claim.
+pub fn skip(buf: &[u8], mut at: usize) -> Option<usize> {
     let mut values = 1usize;
     while values > 0 {
         values -= 1;
