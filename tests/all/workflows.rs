@@ -39,10 +39,12 @@ fn history(dir: &Path, id: &str) -> Json {
 }
 
 /// Export workflow `id`'s history to a file (`show --json`) and replay it against the app.
-fn export_and_replay(dir: &Path, id: &str) -> crate::util::Run {
+/// Export workflow `id`'s history, replay it, and check the replay's report says `expected`.
+fn assert_replay_says(dir: &Path, id: &str, expected: &str) {
     let exported = dir.join(format!("{id}.json"));
     std::fs::write(&exported, ok(dir, &["show", id, "--json"])).unwrap();
-    workflow(dir, &["replay", exported.to_str().unwrap()])
+    let replayed = workflow(dir, &["replay", exported.to_str().unwrap()]);
+    assert!(replayed.stdout.contains(expected), "{}", replayed.stderr);
 }
 
 fn kinds(history: &Json) -> Vec<String> {
@@ -401,12 +403,7 @@ fn replay_catches_a_changed_workflow_and_names_the_line() {
     ok(dir, &["signal", "r1", "approve", r#"{"by":"eve"}"#]);
     wait_status(dir, "r1", "completed");
     host.stop();
-    let same = export_and_replay(dir, "r1");
-    assert!(
-        same.stdout.contains("replayed 9 events of workflow r1"),
-        "{}",
-        same.stderr
-    );
+    assert_replay_says(dir, "r1", "replayed 9 events of workflow r1");
 
     // Line 6 now ships before it charges.
     let source = std::fs::read_to_string(dir.join("order.lua")).unwrap();
@@ -538,14 +535,7 @@ fn a_ten_thousand_event_history_replays() {
         &["start", "shop:many", "5000", "--id", "long", "--wait"],
     );
     assert_eq!(out.trim(), "5000");
-    let replayed = export_and_replay(dir, "long");
-    assert!(
-        replayed
-            .stdout
-            .contains("replayed 10002 events of workflow long"),
-        "{}",
-        replayed.stderr
-    );
+    assert_replay_says(dir, "long", "replayed 10002 events of workflow long");
 }
 
 #[test]
@@ -561,13 +551,10 @@ fn what_a_workflow_observes_replays_identically() {
     assert_eq!(result["info"]["workflow_id"], "obs");
     assert_eq!(result["info"]["workflow_type"], "shop:observer");
     // The replay compares the result: uuids, random numbers and clocks came back the same.
-    let replayed = export_and_replay(dir, "obs");
-    assert!(
-        replayed
-            .stdout
-            .contains("the code matches the history (workflow.completed)"),
-        "{}",
-        replayed.stderr
+    assert_replay_says(
+        dir,
+        "obs",
+        "the code matches the history (workflow.completed)",
     );
 }
 
@@ -697,12 +684,9 @@ fn a_workflow_decodes_and_encodes_yaml() {
         result,
         json!({"text": "server:\n  host: db\n  port: 5432\n", "port": 5432})
     );
-    let replayed = export_and_replay(dir, "y1");
-    assert!(
-        replayed
-            .stdout
-            .contains("the code matches the history (workflow.completed)"),
-        "{}",
-        replayed.stderr
+    assert_replay_says(
+        dir,
+        "y1",
+        "the code matches the history (workflow.completed)",
     );
 }
