@@ -10,6 +10,7 @@
 //! - [`event`]: what a history records (commands, inputs, the close), its Lua values kept in
 //!   lossless JSON ([`crate::codec::lossless`]);
 //! - [`replay`]: the books of one workflow sandbox, matching its commands against the history;
+//! - [`drive`]: what both backends share (how a step ends, what each command asks for);
 //! - [`runner`]: drives one workflow, recording each step before acting on it; [`activity`] runs
 //!   its activities under their retry policies;
 //! - [`host`]: what the workflow runtime reaches of the app ([`host::WorkflowHost`]);
@@ -17,6 +18,7 @@
 //! - [`verify`]: replays an exported history against the current code (`luabox workflow replay`).
 
 pub mod activity;
+pub mod drive;
 pub mod event;
 pub mod host;
 pub mod replay;

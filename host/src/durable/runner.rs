@@ -23,20 +23,20 @@ use rmpv::Value;
 use serde_json::{Value as Json, json};
 use tokio::sync::mpsc;
 
+use super::drive::{Backend, Close, End, deliver, end_of, execute};
 use super::event::Recorded;
 use super::host::WorkflowHost;
 use super::replay::{WorkflowState, workflow_state};
 use super::sandbox::replayed_sandbox;
 use super::service::{Control, Workflows};
 use super::{Append, History, Signal, Status, StoreError, Workflow, activity};
-use crate::codec::lossless::{json_to_values, parse_json, to_json, values_to_json};
+use crate::codec::lossless::{parse_json, to_json, values_to_json};
 use crate::codec::{ErrorObject, encode_values};
 use crate::config::EntryId;
 use crate::engine::{Progress, Session};
 use crate::error::CallError;
 use crate::error::ErrorKind;
 use crate::error::RunError;
-use crate::kinds::function::returned_error;
 
 pub const CANCEL_TOPIC: &str = "@cancel";
 pub const TERMINATE_TOPIC: &str = "@terminate";
@@ -76,14 +76,6 @@ enum Resumed {
     Running(Box<Session>, Result<Progress, RunError>),
 }
 
-/// A step's end, to record.
-enum Close {
-    Completed(Vec<u8>),
-    Failed(ErrorObject),
-    Canceled(String),
-    Terminated(String),
-}
-
 impl Runner {
     pub(super) fn new(
         service: Arc<Workflows>,
@@ -114,10 +106,7 @@ impl Runner {
         let mut first = true;
         let mut input: Option<Recorded> = None;
         loop {
-            let close = match self.settle(&mut session, progress) {
-                Ok(close) => close,
-                Err(close) => Some(close),
-            };
+            let close = self.settle(end_of(&mut session, progress));
             let state = workflow_state(&mut session);
             let fresh = state.take_fresh();
             let mut events: Vec<Recorded> = input.take().into_iter().collect();
@@ -140,21 +129,16 @@ impl Runner {
                 first = false;
             }
             for command in to_start {
-                self.act(command).await;
+                execute(&mut self, command).await;
             }
             let next = match self.next_input(&mut session).await? {
                 Ok(next) => next,
                 Err(close) => return self.close(Vec::new(), close).await,
             };
-            let seq = self.seq + 1;
-            let size = event_size(&next);
-            let completion = workflow_state(&mut session)
-                .deliver(seq, &next, size)
-                .map_err(|message| {
-                    Halt::Setup(format!("cannot deliver {}: {message}", next.kind()))
-                })?;
+            progress = deliver(&mut session, self.seq + 1, &next, event_size(&next))
+                .await
+                .map_err(Halt::Setup)?;
             input = Some(next);
-            progress = session.resume(&[completion]).await;
         }
     }
 
@@ -196,42 +180,20 @@ impl Runner {
         Ok(Resumed::Running(Box::new(session), progress))
     }
 
-    /// What a step's outcome means for the workflow: still running (`None`), or how it closes.
-    fn settle(
-        &self,
-        session: &mut Session,
-        progress: Result<Progress, RunError>,
-    ) -> Result<Option<Close>, Close> {
-        let state = workflow_state(session);
-        if let Some(divergence) = state.divergence() {
-            tracing::error!(workflow = %self.id, "{divergence}");
-            let mut error = ErrorObject::new(ErrorKind::NonDeterministic, divergence.to_string());
-            error.retryable = Some(false);
-            return Err(Close::Failed(error));
-        }
-        match progress {
-            Ok(Progress::Waiting) => Ok(None),
-            Ok(Progress::Done(values)) => {
-                if state.replaying() {
-                    let message = format!(
-                        "non-determinism in workflow '{}' ({}): the code finished, but the \
-                         history goes on",
-                        state.id(),
-                        state.entry()
-                    );
-                    return Err(Close::Failed(ErrorObject::new(
-                        ErrorKind::NonDeterministic,
-                        message,
-                    )));
-                }
-                Ok(Some(match returned_error(&values) {
-                    Some(error) => Close::Failed(error),
-                    None => Close::Completed(values),
-                }))
+    /// What a step's end means for the workflow: still running (`None`), or how it closes.
+    fn settle(&self, end: End) -> Option<Close> {
+        match end {
+            End::Waiting => None,
+            End::Closes(close) => Some(close),
+            End::Diverged(divergence) => {
+                tracing::error!(workflow = %self.id, "{divergence}");
+                let mut error = ErrorObject::new(ErrorKind::NonDeterministic, divergence.0);
+                error.retryable = Some(false);
+                Some(Close::Failed(error))
             }
-            Err(error) => {
+            End::Crashed(error) => {
                 tracing::warn!(workflow = %self.id, "workflow failed: {error}");
-                Err(Close::Failed(CallError::run_error_object(&error)))
+                Some(Close::Failed(CallError::run_error_object(&error)))
             }
         }
     }
@@ -332,98 +294,6 @@ impl Runner {
         None
     }
 
-    /// Start what a command asks for, now that it is recorded.
-    async fn act(&mut self, command: Recorded) {
-        match command {
-            Recorded::ActivityScheduled {
-                cmd,
-                target,
-                args,
-                options,
-                ..
-            } => {
-                let (app, id) = (self.app.clone(), self.id.clone());
-                let args = json_to_values(&args).unwrap_or_else(|_| encode_values(Vec::new()));
-                self.track(cmd, async move {
-                    let outcome = activity::run(app, id, cmd, target, args, options).await;
-                    let attempts = outcome.attempts;
-                    Some(match outcome.result {
-                        Ok(values) => Recorded::ActivityCompleted {
-                            cmd,
-                            values: values_to_json(&values).unwrap_or(Json::Null),
-                            attempts,
-                            at_ms: 0,
-                        },
-                        Err(error) => Recorded::ActivityFailed {
-                            cmd,
-                            error: to_json(&error.to_msgpack()),
-                            attempts,
-                            at_ms: 0,
-                        },
-                    })
-                });
-            }
-            Recorded::TimerStarted {
-                cmd, fire_at_ms, ..
-            } => {
-                self.track(cmd, async move {
-                    let wait = fire_at_ms.saturating_sub(super::service::now_ms()).max(0);
-                    tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
-                    Some(Recorded::TimerFired { cmd, at_ms: 0 })
-                });
-            }
-            Recorded::ChildStarted {
-                cmd,
-                entry,
-                workflow_id,
-                input,
-                ..
-            } => {
-                let service = self.service.clone();
-                let parent = self.id.clone();
-                self.track(cmd, async move {
-                    let input =
-                        json_to_values(&input).unwrap_or_else(|_| encode_values(Vec::new()));
-                    let result = service
-                        .run_child(&entry, &workflow_id, input, &parent)
-                        .await;
-                    Some(match result {
-                        Ok(values) => Recorded::ChildCompleted {
-                            cmd,
-                            values: values_to_json(&values).unwrap_or(Json::Null),
-                            at_ms: 0,
-                        },
-                        Err(error) => Recorded::ChildFailed {
-                            cmd,
-                            error: to_json(&error.to_msgpack()),
-                            at_ms: 0,
-                        },
-                    })
-                });
-            }
-            Recorded::Canceled { target, .. } => {
-                if let Some(abort) = self.aborts.remove(&target) {
-                    abort.abort();
-                }
-            }
-            Recorded::SignalSent {
-                dest,
-                topic,
-                values,
-                ..
-            } => {
-                let values = json_to_values(&values).unwrap_or_else(|_| encode_values(Vec::new()));
-                let from = super::workflow_pid(&self.id);
-                if let Err(error) =
-                    super::service::send_from(&self.app, &dest, &topic, Some(from), values).await
-                {
-                    tracing::warn!(workflow = %self.id, "process.send to {dest} failed: {error}");
-                }
-            }
-            _ => {}
-        }
-    }
-
     fn track(
         &mut self,
         cmd: u64,
@@ -476,6 +346,81 @@ impl Runner {
             }
         }
     }
+}
+
+/// The embedded engine carries out a command once it is recorded: activities and children run
+/// on tokio, timers sleep until their recorded time, and what they produce comes back as the
+/// next input.
+impl Backend for Runner {
+    async fn schedule_activity(&mut self, cmd: u64, target: String, args: Vec<u8>, options: Json) {
+        let (app, id) = (self.app.clone(), self.id.clone());
+        self.track(cmd, async move {
+            let outcome = activity::run(app, id, cmd, target, args, options).await;
+            let attempts = outcome.attempts;
+            Some(match outcome.result {
+                Ok(values) => Recorded::ActivityCompleted {
+                    cmd,
+                    values: values_to_json(&values).unwrap_or(Json::Null),
+                    attempts,
+                    at_ms: 0,
+                },
+                Err(error) => Recorded::ActivityFailed {
+                    cmd,
+                    error: to_json(&error.to_msgpack()),
+                    attempts,
+                    at_ms: 0,
+                },
+            })
+        });
+    }
+
+    async fn start_timer(&mut self, cmd: u64, _duration_ns: u64, fire_at_ms: i64) {
+        self.track(cmd, async move {
+            let wait = fire_at_ms.saturating_sub(super::service::now_ms()).max(0);
+            tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
+            Some(Recorded::TimerFired { cmd, at_ms: 0 })
+        });
+    }
+
+    async fn start_child(&mut self, cmd: u64, entry: String, workflow_id: String, input: Vec<u8>) {
+        let service = self.service.clone();
+        let parent = self.id.clone();
+        self.track(cmd, async move {
+            let result = service
+                .run_child(&entry, &workflow_id, input, &parent)
+                .await;
+            Some(match result {
+                Ok(values) => Recorded::ChildCompleted {
+                    cmd,
+                    values: values_to_json(&values).unwrap_or(Json::Null),
+                    at_ms: 0,
+                },
+                Err(error) => Recorded::ChildFailed {
+                    cmd,
+                    error: to_json(&error.to_msgpack()),
+                    at_ms: 0,
+                },
+            })
+        });
+    }
+
+    async fn cancel(&mut self, target: u64) {
+        if let Some(abort) = self.aborts.remove(&target) {
+            abort.abort();
+        }
+    }
+
+    async fn send(&mut self, _cmd: u64, dest: String, topic: String, values: Vec<u8>) {
+        let from = super::workflow_pid(&self.id);
+        if let Err(error) =
+            super::service::send_from(&self.app, &dest, &topic, Some(from), values).await
+        {
+            tracing::warn!(workflow = %self.id, "process.send to {dest} failed: {error}");
+        }
+    }
+
+    /// The marker is the answer, and it is in the history already.
+    async fn mark_version(&mut self, _change_id: String, _version: i64) {}
 }
 
 /// The size of an event as stored (what `workflow.info().history_size` adds up).

@@ -42,10 +42,11 @@ use temporalio_common::protos::temporal::api::failure::v1::Failure;
 use super::payload::{self, error_json};
 use super::{Directory, WorkerEntry, proto_duration, proto_retry};
 use crate::app::App;
-use crate::codec::lossless::{json_to_values, values_to_json};
-use crate::codec::{ErrorObject, encode_values};
+use crate::codec::ErrorObject;
+use crate::codec::lossless::values_to_json;
 use crate::config::EntryId;
 use crate::durable::activity::ActivityOptions;
+use crate::durable::drive::{Backend, Close, End, deliver, end_of, execute};
 use crate::durable::event::Recorded;
 use crate::durable::replay::{Activation, TemporalRun, WorkflowState, patch_id, workflow_state};
 use crate::durable::sandbox::replayed_sandbox;
@@ -53,7 +54,6 @@ use crate::engine::{Progress, Session};
 use crate::error::CallError;
 use crate::error::ErrorKind;
 use crate::error::RunError;
-use crate::kinds::function::returned_error;
 
 /// What a command the code waits on is, to cancel it the right way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,7 +215,7 @@ async fn step(
         match start(context, &init, books, observed).await? {
             Started::Running(run, progress) => {
                 let run = slot.insert(*run);
-                run.settle(context, &mut step, progress)?;
+                run.settle(context, &mut step, progress).await?;
                 run
             }
             Started::Refused(error) => {
@@ -315,19 +315,14 @@ impl Run {
 
     /// After the code ran: turn its new commands into Temporal's, and close the run if it
     /// finished.
-    fn settle(
+    async fn settle(
         &mut self,
         context: &Context<'_>,
         step: &mut Step,
         progress: Result<Progress, RunError>,
     ) -> Result<(), TaskFailure> {
-        let state = self.state();
-        if let Some(divergence) = state.divergence() {
-            return Err(TaskFailure {
-                message: divergence.to_string(),
-                nondeterminism: true,
-            });
-        }
+        let end = end_of(&mut self.session, progress);
+        let state = workflow_state(&mut self.session);
         let replaying = state.temporal().is_some_and(|run| run.replaying);
         let pid = state.pid();
         let fresh = state.take_fresh();
@@ -338,188 +333,54 @@ impl Run {
                 command.line().unwrap_or("?")
             )
         }));
+        let mut issue = Issue {
+            awaited: &mut self.awaited,
+            step,
+            context,
+            replaying,
+            pid: &pid,
+        };
         for command in fresh {
-            self.command(context, step, command, replaying, &pid);
+            execute(&mut issue, command).await;
         }
-        let close = match progress {
-            Ok(Progress::Waiting) => return Ok(()),
-            Ok(Progress::Done(values)) => match returned_error(&values) {
-                Some(error) => fail_command(&error),
-                None => {
-                    let result = payload::result(&values).map_err(TaskFailure::host)?;
-                    Command::CompleteWorkflowExecution(CompleteWorkflowExecution {
-                        result: Some(result),
-                    })
-                }
-            },
-            Err(RunError::Host(error)) => return Err(TaskFailure::host(format!("{error:#}"))),
-            Err(error) => {
+        let close = match end {
+            End::Waiting => return Ok(()),
+            End::Closes(close) => close,
+            End::Diverged(divergence) => {
+                return Err(TaskFailure {
+                    message: divergence.to_string(),
+                    nondeterminism: true,
+                });
+            }
+            End::Crashed(RunError::Host(error)) => {
+                return Err(TaskFailure::host(format!("{error:#}")));
+            }
+            End::Crashed(error) => {
                 tracing::warn!(workflow = %self.state().id(), "workflow failed: {error}");
-                fail_command(&CallError::run_error_object(&error))
+                Close::Failed(CallError::run_error_object(&error))
             }
         };
-        step.commands.push(close);
-        self.closed = true;
-        Ok(())
+        self.close(step, close)
     }
 
-    /// The Temporal command for a command of the code.
-    fn command(
-        &mut self,
-        context: &Context<'_>,
-        step: &mut Step,
-        command: Recorded,
-        replaying: bool,
-        pid: &str,
-    ) {
-        let seq = |cmd: u64| u32::try_from(cmd).unwrap_or(u32::MAX);
-        let command = match command {
-            Recorded::ActivityScheduled {
-                cmd,
-                target,
-                args,
-                options,
-                ..
-            } => {
-                let scheduled = schedule_activity(context, seq(cmd), &target, &args, &options);
-                match scheduled {
-                    Ok(schedule) => {
-                        self.awaited.insert(cmd, Awaited::Activity);
-                        Command::ScheduleActivity(schedule)
-                    }
-                    Err(error) => {
-                        step.immediate.push_back(Recorded::ActivityFailed {
-                            cmd,
-                            error: error_json(&error),
-                            attempts: 0,
-                            at_ms: 0,
-                        });
-                        return;
-                    }
-                }
-            }
-            Recorded::TimerStarted {
-                cmd, duration_ns, ..
-            } => {
-                self.awaited.insert(cmd, Awaited::Timer);
-                // Temporal's timers fire after at least a millisecond.
-                let duration = Duration::from_nanos(duration_ns).max(Duration::from_millis(1));
-                Command::StartTimer(StartTimer {
-                    seq: seq(cmd),
-                    start_to_fire_timeout: proto_duration(duration),
+    /// Close the run with the command for `close`.
+    fn close(&mut self, step: &mut Step, close: Close) -> Result<(), TaskFailure> {
+        let command = match close {
+            Close::Completed(values) => {
+                let result = payload::result(&values).map_err(TaskFailure::host)?;
+                Command::CompleteWorkflowExecution(CompleteWorkflowExecution {
+                    result: Some(result),
                 })
             }
-            Recorded::ChildStarted {
-                cmd,
-                entry,
-                workflow_id,
-                input,
-                ..
-            } => {
-                let child = EntryId::resolve(&entry, "")
-                    .ok()
-                    .filter(|id| context.app.workflow(id).is_some());
-                let Some(child) = child else {
-                    // As on the embedded engine: only a workflow.lua entry can be a child.
-                    let error = ErrorObject::new(
-                        ErrorKind::Invalid,
-                        format!("no workflow.lua entry '{entry}' in the registry"),
-                    );
-                    step.immediate.push_back(child_failed(cmd, &error));
-                    return;
-                };
-                self.awaited.insert(cmd, Awaited::Child);
-                let (workflow_type, task_queue) = context.directory().route(&child, context.worker);
-                let input = json_to_values(&input)
-                    .and_then(|values| payload::arguments(&values))
-                    .unwrap_or_default();
-                Command::StartChildWorkflowExecution(StartChildWorkflowExecution {
-                    seq: seq(cmd),
-                    namespace: context.worker.client.namespace.clone(),
-                    workflow_id,
-                    workflow_type,
-                    task_queue,
-                    input,
-                    parent_close_policy: ParentClosePolicy::Terminate as i32,
-                    cancellation_type: ChildWorkflowCancellationType::TryCancel as i32,
-                    ..StartChildWorkflowExecution::default()
-                })
+            Close::Failed(error) => fail_command(&error),
+            // Temporal terminates runs itself; a run only learns of a cancel request.
+            Close::Canceled(_) | Close::Terminated(_) => {
+                Command::CancelWorkflowExecution(CancelWorkflowExecution { details: None })
             }
-            Recorded::Canceled { target, .. } => match self.awaited.remove(&target) {
-                Some(Awaited::Activity) => {
-                    Command::RequestCancelActivity(RequestCancelActivity { seq: seq(target) })
-                }
-                Some(Awaited::Timer) => Command::CancelTimer(CancelTimer { seq: seq(target) }),
-                Some(Awaited::Child) => {
-                    Command::CancelChildWorkflowExecution(CancelChildWorkflowExecution {
-                        child_workflow_seq: seq(target),
-                        reason: "canceled by its parent".into(),
-                    })
-                }
-                None => return,
-            },
-            Recorded::Version {
-                change_id, version, ..
-            } => Command::SetPatchMarker(SetPatchMarker {
-                patch_id: patch_id(&change_id, version),
-                deprecated: false,
-            }),
-            Recorded::SignalSent {
-                cmd,
-                dest,
-                topic,
-                values,
-                ..
-            } => {
-                let values = json_to_values(&values).unwrap_or_else(|_| encode_values(Vec::new()));
-                let target = super::parse_workflow_pid(&dest).and_then(|(worker, id)| {
-                    let worker = context.directory().worker(&worker)?;
-                    Some((worker.client.namespace.clone(), id.to_owned()))
-                });
-                match target {
-                    Some((namespace, workflow_id)) => {
-                        Command::SignalExternalWorkflowExecution(SignalExternalWorkflowExecution {
-                            seq: seq(cmd),
-                            target: Some(
-                                signal_external_workflow_execution::Target::WorkflowExecution(
-                                    NamespacedWorkflowExecution {
-                                        namespace,
-                                        workflow_id,
-                                        run_id: String::new(),
-                                    },
-                                ),
-                            ),
-                            signal_name: topic,
-                            args: payload::arguments(&values).unwrap_or_default(),
-                            headers: super::client::sender_fields(pid),
-                        })
-                    }
-                    None => {
-                        // A process or an embedded workflow: sent once, when first run.
-                        if !replaying {
-                            let (app, pid) = (context.app.clone(), pid.to_owned());
-                            tokio::spawn(async move {
-                                let sent = crate::durable::service::send_from(
-                                    &app.workflow_host(),
-                                    &dest,
-                                    &topic,
-                                    Some(pid),
-                                    values,
-                                )
-                                .await;
-                                if let Err(error) = sent {
-                                    tracing::warn!("process.send to {dest} failed: {error}");
-                                }
-                            });
-                        }
-                        return;
-                    }
-                }
-            }
-            // Uuids come from the run's seed; nothing to tell Temporal.
-            _ => return,
         };
         step.commands.push(command);
+        self.closed = true;
+        Ok(())
     }
 
     /// Apply one job of an activation.
@@ -550,11 +411,15 @@ impl Run {
                     }
                     Some(activity_resolution::Status::Failed(failed)) => {
                         let error = payload::error_of(&failed.failure.unwrap_or_default());
-                        activity_failed(cmd, &error)
+                        activity_failed(cmd, &error, 1)
                     }
                     Some(activity_resolution::Status::Cancelled(canceled)) => {
                         let error = payload::error_of(&canceled.failure.unwrap_or_default());
-                        activity_failed(cmd, &ErrorObject::new(ErrorKind::Canceled, error.message))
+                        activity_failed(
+                            cmd,
+                            &ErrorObject::new(ErrorKind::Canceled, error.message),
+                            1,
+                        )
                     }
                     // Local activities only, which luabox does not schedule.
                     Some(activity_resolution::Status::Backoff(_)) | None => return Ok(()),
@@ -678,11 +543,10 @@ impl Run {
             return Ok(());
         }
         let seq = state.temporal().map_or(0, |run| run.history_length);
-        let completion = state.deliver(seq, &input, 0).map_err(|message| {
-            TaskFailure::host(format!("cannot deliver {}: {message}", input.kind()))
-        })?;
-        let progress = self.session.resume(&[completion]).await;
-        self.settle(context, step, progress)
+        let progress = deliver(&mut self.session, seq, &input, 0)
+            .await
+            .map_err(TaskFailure::host)?;
+        self.settle(context, step, progress).await
     }
 
     /// Deliver what waits for the code: inputs made here, signals while it receives, a cancel
@@ -755,6 +619,151 @@ impl Run {
     }
 }
 
+/// The Temporal commands for the code's commands in one activation, numbered by the code's
+/// command numbers.
+struct Issue<'r, 'c> {
+    awaited: &'r mut HashMap<u64, Awaited>,
+    step: &'r mut Step,
+    context: &'r Context<'c>,
+    /// Whether the activation replays Temporal's history (a message to a process was sent
+    /// when it first ran).
+    replaying: bool,
+    pid: &'r str,
+}
+
+fn seq(cmd: u64) -> u32 {
+    u32::try_from(cmd).unwrap_or(u32::MAX)
+}
+
+impl Backend for Issue<'_, '_> {
+    async fn schedule_activity(&mut self, cmd: u64, target: String, args: Vec<u8>, options: Json) {
+        match schedule_activity(self.context, seq(cmd), &target, &args, &options) {
+            Ok(schedule) => {
+                self.awaited.insert(cmd, Awaited::Activity);
+                self.step.commands.push(Command::ScheduleActivity(schedule));
+            }
+            Err(error) => self
+                .step
+                .immediate
+                .push_back(activity_failed(cmd, &error, 0)),
+        }
+    }
+
+    async fn start_timer(&mut self, cmd: u64, duration_ns: u64, _fire_at_ms: i64) {
+        self.awaited.insert(cmd, Awaited::Timer);
+        // Temporal's timers fire after at least a millisecond.
+        let duration = Duration::from_nanos(duration_ns).max(Duration::from_millis(1));
+        self.step.commands.push(Command::StartTimer(StartTimer {
+            seq: seq(cmd),
+            start_to_fire_timeout: proto_duration(duration),
+        }));
+    }
+
+    async fn start_child(&mut self, cmd: u64, entry: String, workflow_id: String, input: Vec<u8>) {
+        let context = self.context;
+        let child = EntryId::resolve(&entry, "")
+            .ok()
+            .filter(|id| context.app.workflow(id).is_some());
+        let Some(child) = child else {
+            // As on the embedded engine: only a workflow.lua entry can be a child.
+            let error = ErrorObject::new(
+                ErrorKind::Invalid,
+                format!("no workflow.lua entry '{entry}' in the registry"),
+            );
+            self.step.immediate.push_back(child_failed(cmd, &error));
+            return;
+        };
+        self.awaited.insert(cmd, Awaited::Child);
+        let (workflow_type, task_queue) = context.directory().route(&child, context.worker);
+        let start = StartChildWorkflowExecution {
+            seq: seq(cmd),
+            namespace: context.worker.client.namespace.clone(),
+            workflow_id,
+            workflow_type,
+            task_queue,
+            input: payload::arguments(&input).unwrap_or_default(),
+            parent_close_policy: ParentClosePolicy::Terminate as i32,
+            cancellation_type: ChildWorkflowCancellationType::TryCancel as i32,
+            ..StartChildWorkflowExecution::default()
+        };
+        self.step
+            .commands
+            .push(Command::StartChildWorkflowExecution(start));
+    }
+
+    async fn cancel(&mut self, target: u64) {
+        let command = match self.awaited.remove(&target) {
+            Some(Awaited::Activity) => {
+                Command::RequestCancelActivity(RequestCancelActivity { seq: seq(target) })
+            }
+            Some(Awaited::Timer) => Command::CancelTimer(CancelTimer { seq: seq(target) }),
+            Some(Awaited::Child) => {
+                Command::CancelChildWorkflowExecution(CancelChildWorkflowExecution {
+                    child_workflow_seq: seq(target),
+                    reason: "canceled by its parent".into(),
+                })
+            }
+            None => return,
+        };
+        self.step.commands.push(command);
+    }
+
+    async fn send(&mut self, cmd: u64, dest: String, topic: String, values: Vec<u8>) {
+        let context = self.context;
+        let target = super::parse_workflow_pid(&dest).and_then(|(worker, id)| {
+            let worker = context.directory().worker(&worker)?;
+            Some((worker.client.namespace.clone(), id.to_owned()))
+        });
+        let Some((namespace, workflow_id)) = target else {
+            // A process or an embedded workflow: sent once, when first run.
+            if !self.replaying {
+                let (app, pid) = (context.app.clone(), self.pid.to_owned());
+                tokio::spawn(async move {
+                    let sent = crate::durable::service::send_from(
+                        &app.workflow_host(),
+                        &dest,
+                        &topic,
+                        Some(pid),
+                        values,
+                    )
+                    .await;
+                    if let Err(error) = sent {
+                        tracing::warn!("process.send to {dest} failed: {error}");
+                    }
+                });
+            }
+            return;
+        };
+        let signal = SignalExternalWorkflowExecution {
+            seq: seq(cmd),
+            target: Some(
+                signal_external_workflow_execution::Target::WorkflowExecution(
+                    NamespacedWorkflowExecution {
+                        namespace,
+                        workflow_id,
+                        run_id: String::new(),
+                    },
+                ),
+            ),
+            signal_name: topic,
+            args: payload::arguments(&values).unwrap_or_default(),
+            headers: super::client::sender_fields(self.pid),
+        };
+        self.step
+            .commands
+            .push(Command::SignalExternalWorkflowExecution(signal));
+    }
+
+    async fn mark_version(&mut self, change_id: String, version: i64) {
+        self.step
+            .commands
+            .push(Command::SetPatchMarker(SetPatchMarker {
+                patch_id: patch_id(&change_id, version),
+                deprecated: false,
+            }));
+    }
+}
+
 fn child_failed(cmd: u64, error: &ErrorObject) -> Recorded {
     Recorded::ChildFailed {
         cmd,
@@ -763,11 +772,12 @@ fn child_failed(cmd: u64, error: &ErrorObject) -> Recorded {
     }
 }
 
-fn activity_failed(cmd: u64, error: &ErrorObject) -> Recorded {
+/// Activity `cmd` failed with `error` after `attempts` tries (0: it never started).
+fn activity_failed(cmd: u64, error: &ErrorObject, attempts: u32) -> Recorded {
     Recorded::ActivityFailed {
         cmd,
         error: error_json(error),
-        attempts: 1,
+        attempts,
         at_ms: 0,
     }
 }
@@ -777,16 +787,14 @@ fn schedule_activity(
     context: &Context<'_>,
     seq: u32,
     target: &str,
-    args: &Json,
+    args: &[u8],
     options: &Json,
 ) -> Result<ScheduleActivity, ErrorObject> {
     let invalid = |message: String| ErrorObject::new(ErrorKind::Invalid, message);
     let options = ActivityOptions::parse(options).map_err(invalid)?;
     let target_id = EntryId::resolve(target, "").map_err(invalid)?;
     let (activity_type, task_queue) = context.directory().route(&target_id, context.worker);
-    let arguments = json_to_values(args)
-        .and_then(|values| payload::arguments(&values))
-        .map_err(invalid)?;
+    let arguments = payload::arguments(args).map_err(invalid)?;
     Ok(ScheduleActivity {
         seq,
         activity_id: seq.to_string(),
