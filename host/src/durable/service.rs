@@ -182,7 +182,13 @@ impl Workflows {
             match service.store.changes(cursor).await {
                 Ok(changes) => {
                     cursor = changes.cursor;
-                    for id in changes.started.iter().chain(&changes.signaled) {
+                    for id in &changes.started {
+                        if !service.is_live(id) {
+                            tracing::info!(workflow = %id, "taking up a workflow another process started");
+                        }
+                        service.notify(id);
+                    }
+                    for id in &changes.signaled {
                         service.notify(id);
                     }
                 }
