@@ -7,6 +7,7 @@ mod cli_app;
 mod cli_eval;
 mod compile_cache;
 mod env_storage;
+mod events;
 mod hostile;
 mod http;
 mod http_client;

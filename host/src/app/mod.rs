@@ -58,6 +58,8 @@ pub struct App {
     temporal: OnceLock<crate::temporal::remote::Remote>,
     /// This luabox process's terminal, which the process of a `terminal.host` uses.
     terminal: crate::terminal::Terminal,
+    /// The app-wide state of modules (the event bus...).
+    shared: crate::modules::Shared,
 }
 
 /// The most processes one luabox host runs at once (all its process hosts' `max_processes`
@@ -190,6 +192,7 @@ impl App {
             stores,
             temporal: OnceLock::new(),
             terminal: crate::terminal::Terminal::default(),
+            shared: crate::modules::Shared::default(),
         }))
     }
 

@@ -38,6 +38,10 @@ impl crate::modules::AppServices for App {
         App::node(self)
     }
 
+    fn shared(&self) -> &crate::modules::Shared {
+        &self.shared
+    }
+
     fn terminal(&self) -> &crate::terminal::Terminal {
         App::terminal(self)
     }

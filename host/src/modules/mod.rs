@@ -49,7 +49,10 @@ macro_rules! host_module {
 
 // The base interfaces, which every sandbox gets (see `Table::link_base`).
 mod log;
+mod shared;
 mod sys;
+
+pub use shared::Shared;
 
 use std::sync::Arc;
 
@@ -104,6 +107,7 @@ macro_rules! modules {
 modules! {
     base64::Base64,
     env::Env,
+    events::Events,
     funcs::Funcs,
     hash::Hash,
     http::Http,
@@ -177,6 +181,8 @@ pub trait AppServices: Send + Sync + 'static {
     fn stores(&self) -> &crate::store::Stores;
     /// `process`'s table of processes.
     fn node(&self) -> &Node;
+    /// The app-wide state modules keep for themselves (the event bus...).
+    fn shared(&self) -> &Shared;
     /// `io`'s terminal.
     fn terminal(&self) -> &crate::terminal::Terminal;
     /// The `terminal.host` entry `host` names, if it names one.
