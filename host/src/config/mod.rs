@@ -66,7 +66,7 @@ pub use entry::{
 pub use error::{ConfigError, Location, sort as sort_errors};
 pub use id::{EntryId, check_name, check_namespace, namespace_of};
 pub use interpolate::Env;
-pub use kinds::{PROCESS_HOST_KINDS, REDACTED, secret_fields};
+pub use kinds::{PROCESS_HOST_KINDS, REDACTED, find as find_kind, secret_fields};
 pub use lifecycle::{Intensity, Lifecycle, RestartPolicy, Startup};
 pub use order::{needs, start_order};
 

@@ -19,6 +19,8 @@
 //! registry.find{["meta.tags"] = {"api", "users"}}   -- tags contains both
 //! ```
 
+pub mod versions;
+
 use std::collections::HashMap;
 
 use regex::Regex;
