@@ -378,10 +378,10 @@ mod tests {
                 "_index.yaml:3: missing required field 'name'",
                 "_index.yaml:4: invalid name 'bad name' (use letters, digits, '.', '_' and '-')",
                 "_index.yaml:6: entry 'app:nokind': missing required field 'kind'",
-                "_index.yaml:9: entry 'app:typo': unknown kind 'function.lau' (luabox knows: \
-                 function.lua, library.lua, process.lua, workflow.lua, process.host, terminal.host, process.service, \
-                 http.service, http.router, http.endpoint, registry.entry, env.variable, env.storage.os, \
-                 env.storage.memory, env.storage.file, db.sql.sqlite, db.sql.postgres, temporal.client, temporal.worker, store.memory, store.sql)",
+                &format!(
+                    "_index.yaml:9: entry 'app:typo': {}",
+                    super::super::kinds::unknown_kind("function.lau")
+                ),
                 "_index.yaml:12: entry 'app:listkind': field 'kind' must be a non-empty string, not a list",
             ]
         );

@@ -20,7 +20,7 @@ use super::build::{AppContext, FileContext, Reference};
 use super::entry::Spec;
 use super::id::EntryId;
 use super::yaml::{Key, Node, Problem};
-use super::{db, env, env_storage, http, lua, process, store, temporal};
+use super::{db, env, env_storage, http, lua, namespace, process, store, temporal};
 
 pub struct Schema {
     pub kind: &'static str,
@@ -154,6 +154,9 @@ pub static ALL: &[&dyn EntryKind] = &[
     &temporal::Worker,
     &store::Memory,
     &store::Sql,
+    &namespace::DEFINITION,
+    &namespace::REQUIREMENT,
+    &namespace::Dependency,
 ];
 
 /// The kind named `kind`.
@@ -378,13 +381,18 @@ mod tests {
 
     #[test]
     fn unknown_kind_lists_the_known_ones() {
-        assert_eq!(
-            unknown_kind("function.lau"),
-            "unknown kind 'function.lau' (luabox knows: function.lua, library.lua, process.lua, \
-             workflow.lua, process.host, terminal.host, process.service, http.service, http.router, \
-             http.endpoint, registry.entry, env.variable, env.storage.os, env.storage.memory, \
-             env.storage.file, db.sql.sqlite, db.sql.postgres, temporal.client, temporal.worker, store.memory, store.sql)"
+        let message = unknown_kind("function.lau");
+        assert!(
+            message.starts_with(
+                "unknown kind 'function.lau' (luabox knows: function.lua, library.lua, \
+                 process.lua, workflow.lua, process.host, "
+            ),
+            "{message}"
         );
+        assert_eq!(message.matches(", ").count() + 1, ALL.len(), "{message}");
+        for kind in ALL {
+            assert!(message.contains(kind.schema().kind), "{message}");
+        }
         assert!(find("http.static").is_none());
     }
 

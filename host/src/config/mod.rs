@@ -42,6 +42,7 @@ mod kinds;
 mod lifecycle;
 mod limits;
 mod lua;
+mod namespace;
 mod order;
 mod pool;
 mod process;

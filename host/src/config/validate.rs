@@ -64,9 +64,20 @@ fn references(
     index: &HashMap<&EntryId, usize>,
     errors: &mut Vec<ConfigError>,
 ) {
+    // While a hub component is missing, a reference into a namespace no entry defines most
+    // likely names one of its entries: its `ns.dependency` error says so once.
+    let awaits_hub = candidates
+        .iter()
+        .any(|c| c.kind.as_deref() == Some(super::namespace::DEPENDENCY));
+    let namespaces: HashSet<&str> = candidates.iter().map(|c| c.id.ns.as_str()).collect();
+    let injected = super::namespace::injected(candidates);
     for candidate in candidates {
         for reference in &candidate.refs {
+            if injected.contains(&(&candidate.id, reference.label.as_str())) {
+                continue;
+            }
             let problem = match index.get(&reference.target).map(|&t| &candidates[t]) {
+                None if awaits_hub && !namespaces.contains(reference.target.ns.as_str()) => None,
                 None => {
                     let mut message = format!(
                         "{} refers to '{}', which does not exist",
