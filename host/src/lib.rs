@@ -18,7 +18,7 @@
 //!
 //! Configuration:
 //! - [`config`]: YAML app directories → typed entries, validated with file:line errors.
-//! - [`registry`]: the entry store and its `find` filters.
+//! - [`registry`]: the entry store, its `find` filters and its versions as code changes it.
 //! - [`lint`]: what `luabox check` reports beyond what loading refuses.
 //!
 //! The engine:
@@ -30,6 +30,7 @@
 //! Backends the modules open:
 //! - [`sql`]: the app's SQL databases (SQLite, PostgreSQL): pools, statements, transactions.
 //! - [`store`]: key-value stores (`store.memory`, `store.sql`).
+//! - [`queue`]: message queues (`queue.queue` on `queue.driver.memory`) and their consumers.
 //! - [`env`]: the app's `env.variable` entries and the `env.storage.*` entries holding them.
 //! - [`terminal`]: this process's terminal, for the process of a `terminal.host`.
 //!
@@ -74,6 +75,7 @@ pub mod kinds;
 pub mod lint;
 pub mod modules;
 pub mod process;
+pub mod queue;
 pub mod registry;
 pub mod sql;
 pub mod store;

@@ -12,6 +12,7 @@ mod hostile;
 mod http;
 mod http_client;
 mod processes;
+mod queue;
 mod registry_changes;
 mod scheduling;
 mod sql;

@@ -202,6 +202,11 @@ impl App {
     }
 
     /// This luabox process's terminal.
+    /// The app-wide state of modules.
+    pub fn shared(&self) -> &crate::modules::Shared {
+        &self.shared
+    }
+
     pub fn terminal(&self) -> &crate::terminal::Terminal {
         &self.terminal
     }
@@ -381,7 +386,7 @@ impl App {
     }
 
     /// Run a call `depth` calls deep, handing its sandbox `caller` and this app.
-    async fn call_with(
+    pub async fn call_with(
         self: &Arc<Self>,
         id: &EntryId,
         args: Vec<u8>,

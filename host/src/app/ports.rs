@@ -39,7 +39,7 @@ impl crate::modules::AppServices for App {
     }
 
     fn shared(&self) -> &crate::modules::Shared {
-        &self.shared
+        App::shared(self)
     }
 
     fn terminal(&self) -> &crate::terminal::Terminal {

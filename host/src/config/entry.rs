@@ -72,6 +72,12 @@ pub enum Spec {
     Store(Store),
     TemporalClient(TemporalClient),
     TemporalWorker(TemporalWorker),
+    /// `queue.driver.memory`.
+    QueueDriver(super::queue::QueueDriver),
+    /// `queue.queue`.
+    Queue(super::queue::QueueSpec),
+    /// `queue.consumer`.
+    QueueConsumer(super::queue::QueueConsumer),
     /// `registry.entry`: data only, read through the `registry` module.
     Data,
 }
@@ -83,6 +89,7 @@ impl Spec {
             Spec::ProcessHost(host) => Some(&host.lifecycle),
             Spec::ProcessService(service) => Some(&service.lifecycle),
             Spec::HttpService(service) => Some(&service.lifecycle),
+            Spec::QueueConsumer(consumer) => Some(&consumer.lifecycle),
             Spec::Lua(_)
             | Spec::EnvVariable(_)
             | Spec::EnvStorage(_)
@@ -92,6 +99,8 @@ impl Spec {
             | Spec::Store(_)
             | Spec::TemporalClient(_)
             | Spec::TemporalWorker(_)
+            | Spec::QueueDriver(_)
+            | Spec::Queue(_)
             | Spec::Data => None,
         }
     }

@@ -20,7 +20,7 @@ use super::build::{AppContext, FileContext, Reference};
 use super::entry::Spec;
 use super::id::EntryId;
 use super::yaml::{Key, Node, Problem};
-use super::{db, env, env_storage, http, lua, namespace, process, store, temporal};
+use super::{db, env, env_storage, http, lua, namespace, process, queue, store, temporal};
 
 pub struct Schema {
     pub kind: &'static str,
@@ -154,6 +154,9 @@ pub static ALL: &[&dyn EntryKind] = &[
     &temporal::Worker,
     &store::Memory,
     &store::Sql,
+    &queue::Memory,
+    &queue::Queue,
+    &queue::Consumer,
     &namespace::DEFINITION,
     &namespace::REQUIREMENT,
     &namespace::Dependency,

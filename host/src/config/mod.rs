@@ -46,6 +46,7 @@ mod namespace;
 mod order;
 mod pool;
 mod process;
+pub mod queue;
 mod source;
 pub mod store;
 pub mod temporal;

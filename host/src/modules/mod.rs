@@ -116,6 +116,7 @@ modules! {
     json::Json,
     logger::Logger,
     process::Process,
+    queue::Queue,
     registry::Registry,
     sql::Sql,
     store::Store,

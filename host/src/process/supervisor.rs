@@ -11,6 +11,7 @@
 //! - it gives up, and says so, after `max_attempts` failures in a row (0 = never), or — the
 //!   OTP-style intensity limit — when more than `intensity` restarts fall within `period`.
 //!
+//! `queue.consumer` entries start their workers here ([`crate::queue::consumer`]).
 //! `http.service` entries start their servers here too ([`crate::http::server`]); one that cannot
 //! listen stops the start, and what had started is stopped again. A database (or a `store.sql`)
 //! with `auto_start`, or one a started entry requires, is opened here: a connection is made
@@ -30,9 +31,11 @@ use tokio::task::JoinHandle;
 
 use crate::app::App;
 use crate::codec::json_to_values;
+use crate::config::queue::QueueConsumer;
 use crate::config::{EntryId, ProcessService, RestartPolicy, Spec, needs, start_order};
 use crate::error::RunError;
 use crate::http::server::Server;
+use crate::queue::consumer::{self, Consumer};
 
 /// The services `start` started, until `stop`.
 pub struct Services {
@@ -46,6 +49,7 @@ enum Started {
     Host(EntryId),
     Service(JoinHandle<()>),
     Http(Server),
+    Queue(Consumer),
 }
 
 /// Start the app's `auto_start` hosts and services and what they require. On failure (a server
@@ -88,6 +92,13 @@ pub async fn start(app: &Arc<App>) -> Result<Services, String> {
                     return Err(message);
                 }
             },
+            Spec::QueueConsumer(consumer) => match start_consumer(app, id, consumer) {
+                Ok(consumer) => services.started.push(Started::Queue(consumer)),
+                Err(message) => {
+                    services.stop().await;
+                    return Err(message);
+                }
+            },
             Spec::SqlDatabase(_) | Spec::Store(_) => {
                 if let Err(message) = open_resource(app, entry).await {
                     services.stop().await;
@@ -98,6 +109,24 @@ pub async fn start(app: &Arc<App>) -> Result<Services, String> {
         }
     }
     Ok(services)
+}
+
+/// Start a `queue.consumer`'s workers, calling its function for each message.
+fn start_consumer(app: &Arc<App>, id: &EntryId, spec: &QueueConsumer) -> Result<Consumer, String> {
+    let live = app.shared().get::<crate::queue::Live>();
+    let queues = live.queues(|| crate::queue::Queues::new(app.registry()));
+    let Some(queue) = queues.get(&spec.queue).cloned() else {
+        return Err(format!(
+            "{id}: no queue '{}' on a driver luabox runs",
+            spec.queue
+        ));
+    };
+    let (app, func) = (app.clone(), spec.func.clone());
+    let call: consumer::Call = Arc::new(move |caller, args| {
+        let (app, func) = (app.clone(), func.clone());
+        Box::pin(async move { app.call_with(&func, args, 0, caller).await })
+    });
+    Ok(Consumer::start(id.clone(), spec, queue, call))
 }
 
 /// Make a connection to a database entry's database, or to a `store.sql`'s.
@@ -166,6 +195,7 @@ impl Services {
                     let _ = task.await;
                 }
                 Started::Http(server) => server.stop().await,
+                Started::Queue(consumer) => consumer.stop().await,
                 Started::Host(id) => {
                     let id = id.to_string();
                     self.app.node().set_host_running(&id, false);
