@@ -95,15 +95,15 @@ fn the_shared_suite_passes_on_sqlite_and_postgres() {
     let run = luabox_with_env(&["test", &repo("tests/apps/sql")], "", &env);
     let _ = std::fs::remove_file(format!("{}/{sqlite_file}", repo("tests/apps/sql")));
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("3 passed, 0 failed"), "{}", run.stdout);
+    assert!(run.stdout.contains("4 passed, 0 failed"), "{}", run.stdout);
     // every case ran on each backend (the PostgreSQL-only one on PostgreSQL)
     assert!(
-        run.stderr.contains("sql:lite (sqlite): 15 cases passed"),
+        run.stderr.contains("sql:lite (sqlite): 16 cases passed"),
         "{}",
         run.stderr
     );
     assert!(
-        run.stderr.contains("sql:pg (postgres): 16 cases passed"),
+        run.stderr.contains("sql:pg (postgres): 17 cases passed"),
         "{}",
         run.stderr
     );

@@ -11,11 +11,13 @@
 --   tx:execute(...); tx:savepoint("a"); tx:rollback_to("a"); tx:release("a"); tx:commit()
 --   db:execute("UPDATE t SET note = ? WHERE id = ?", {sql.NULL, 1})
 --   db:release()
+--   local q = sql.builder.select("id"):from("users"):where({active = 1})   -- sql_builder.lua
+--   local rows, err = q:run_with(db):query()
 --
 -- Parameters are bound by the database, never spliced into the text: `?`, `$1`.. on both
 -- backends (SQLite also `?NNN`). Rows are tables keyed by column; NULL columns are nil. Every
 -- call waits as data (other coroutines run meanwhile) and fails with `nil, err`.
-local raw = ...
+local raw, load_part = ...
 local errors = errors
 local type, pairs, setmetatable, getmetatable, tostring = type, pairs, setmetatable,
   getmetatable, tostring
@@ -205,6 +207,26 @@ function DB:release()
   return true
 end
 
+-- Type coercions (Wippy's sql.as): Lua values bind by their own type, so these convert the
+-- value to the type asked for, and a value that cannot be is an error.
+sql.as = {
+  int = function(v)
+    local i = tointeger(v)
+    if i == nil then error("sql.as.int: " .. tostring(v) .. " is not an integer", 2) end
+    return i
+  end,
+  float = function(v)
+    if type(v) ~= "number" then error("sql.as.float: a number expected, got " .. type(v), 2) end
+    return v + 0.0
+  end,
+  text = function(v) return tostring(v) end,
+  binary = function(v)
+    if type(v) ~= "string" then error("sql.as.binary: a string expected, got " .. type(v), 2) end
+    return v
+  end,
+  null = function() return NULL end,
+}
+
 function sql.get(id)
   local problem = check_text("the database id", id)
   if problem then return invalid(problem) end
@@ -212,5 +234,7 @@ function sql.get(id)
   if not handle then return nil, kind end
   return setmetatable({ _handle = handle, _on_tx = false, _type = kind, _id = id }, DB)
 end
+
+sql.builder = load_part("sql_builder")(sql)
 
 return sql

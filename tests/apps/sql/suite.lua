@@ -252,6 +252,50 @@ function cases.a_connection_dropped_mid_transaction(db)
   assert(db:query("SELECT 1 AS one")[1].one == 1, "the pool replaces the dropped connection")
 end
 
+-- The query builder's statements, run on this backend (with $N placeholders on PostgreSQL, as
+-- a query meant for several engines sets them).
+function cases.query_builder(db)
+  local b = sql.builder
+  local pg = db:type() == sql.type.POSTGRES
+  local function on(q)
+    return q:placeholder_format(pg and b.dollar or b.question):run_with(db)
+  end
+  assert(db:execute("DROP TABLE IF EXISTS tasks"))
+  assert(db:execute("CREATE TABLE tasks (id TEXT PRIMARY KEY, status TEXT, score INTEGER, note TEXT)"))
+  local insert = b.insert("tasks"):columns("id", "status", "score", "note")
+    :values("a", "open", 10, sql.NULL)
+    :values("b", "done", 90, "fine")
+  local result, err = on(insert):exec()
+  assert(result and result.rows_affected == 2, tostring(err))
+  assert(on(b.insert("tasks"):set_map({ id = "c", status = "open", score = 85 })):exec())
+
+  local rows = assert(on(b.select("id", "score"):from("tasks"):where({ status = "open" })
+    :order_by("id ASC")):query())
+  assert(#rows == 2 and rows[1].id == "a" and rows[2].score == 85)
+  rows = assert(on(b.select("id"):from("tasks")
+    :where(b.or_({ b.gt({ score = 80 }), b.eq({ note = sql.NULL }) })):order_by("id")):query())
+  assert(#rows == 3)
+  rows = assert(on(b.select("id"):from("tasks"):where(b.eq({ id = { "a", "c" } })):order_by("id"))
+    :query())
+  assert(#rows == 2 and rows[2].id == "c")
+  rows = assert(on(b.select("status", "COUNT(*) AS n"):from("tasks"):group_by("status")
+    :having("COUNT(*) > ?", 1)):query())
+  assert(#rows == 1 and rows[1].status == "open" and rows[1].n == 2)
+
+  result = assert(on(b.update("tasks"):set("status", "done"):set("score", b.expr("score + ?", 1))
+    :where("id = ?", "a")):exec())
+  assert(result.rows_affected == 1)
+  assert(db:query("SELECT score FROM tasks WHERE id = 'a'")[1].score == 11)
+  result = assert(on(b.delete("tasks"):where(b.like({ id = "%c%" }))):exec())
+  assert(result.rows_affected == 1)
+  -- A builder error comes back as nil, err, before the database sees anything.
+  local none, failure = on(b.insert("tasks"):columns("id", "status"):values("x")):exec()
+  assert(none == nil and failure:kind() == errors.INVALID and tostring(failure):find("1 values for 2"))
+  -- Values stay values: a hostile string is bound, not spliced.
+  assert(on(b.insert("tasks"):set_map({ id = "'); DROP TABLE tasks; --", status = "x" })):exec())
+  assert(#db:query("SELECT id FROM tasks") == 3)
+end
+
 -- The order matters: schema first, the rest build on its tables.
 local ORDER = {
   "schema", "values_keep_their_types", "null_parameters", "parameters_are_bound_not_spliced",
@@ -259,7 +303,7 @@ local ORDER = {
   "savepoints", "read_only_transactions_refuse_writes",
   "database_errors_carry_the_database_message", "a_million_rows_stop_at_max_rows",
   "an_open_transaction_is_rolled_back_when_its_sandbox_ends",
-  "a_sandbox_killed_mid_transaction_rolls_it_back", "grants", "store_sql",
+  "a_sandbox_killed_mid_transaction_rolls_it_back", "grants", "store_sql", "query_builder",
 }
 local POSTGRES_ONLY = { "a_connection_dropped_mid_transaction" }
 
