@@ -20,7 +20,7 @@ use super::build::{AppContext, FileContext, Reference};
 use super::entry::Spec;
 use super::id::EntryId;
 use super::yaml::{Key, Node, Problem};
-use super::{db, env, env_storage, http, lua, process, store, temporal};
+use super::{db, env, env_storage, fs_directory, http, lua, process, store, temporal};
 
 pub struct Schema {
     pub kind: &'static str,
@@ -154,6 +154,7 @@ pub static ALL: &[&dyn EntryKind] = &[
     &temporal::Worker,
     &store::Memory,
     &store::Sql,
+    &fs_directory::Directory,
 ];
 
 /// The kind named `kind`.
@@ -383,7 +384,7 @@ mod tests {
             "unknown kind 'function.lau' (luabox knows: function.lua, library.lua, process.lua, \
              workflow.lua, process.host, terminal.host, process.service, http.service, http.router, \
              http.endpoint, registry.entry, env.variable, env.storage.os, env.storage.memory, \
-             env.storage.file, db.sql.sqlite, db.sql.postgres, temporal.client, temporal.worker, store.memory, store.sql)"
+             env.storage.file, db.sql.sqlite, db.sql.postgres, temporal.client, temporal.worker, store.memory, store.sql, fs.directory)"
         );
         assert!(find("http.static").is_none());
     }
