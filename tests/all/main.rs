@@ -11,6 +11,7 @@ mod events;
 mod hostile;
 mod http;
 mod http_client;
+mod mod_fs;
 mod processes;
 mod queue;
 mod registry_changes;

@@ -22,6 +22,10 @@ impl crate::modules::AppServices for App {
         App::registry(self)
     }
 
+    fn app_dir(&self) -> &Path {
+        App::root(self)
+    }
+
     fn env(&self) -> &crate::env::AppEnv {
         App::env(self)
     }

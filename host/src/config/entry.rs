@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use super::db::SqlDatabase;
 use super::env_storage::EnvStorage;
 use super::error::Location;
+use super::fs_directory::FsDirectory;
 use super::http::{HttpEndpoint, HttpRouter, HttpService};
 use super::id::EntryId;
 use super::lifecycle::Lifecycle;
@@ -70,6 +71,8 @@ pub enum Spec {
     SqlDatabase(SqlDatabase),
     /// `store.memory`, `store.sql`.
     Store(Store),
+    /// `fs.directory`.
+    FsDirectory(FsDirectory),
     TemporalClient(TemporalClient),
     TemporalWorker(TemporalWorker),
     /// `queue.driver.memory`.
@@ -97,6 +100,7 @@ impl Spec {
             | Spec::HttpEndpoint(_)
             | Spec::SqlDatabase(_)
             | Spec::Store(_)
+            | Spec::FsDirectory(_)
             | Spec::TemporalClient(_)
             | Spec::TemporalWorker(_)
             | Spec::QueueDriver(_)

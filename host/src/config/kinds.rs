@@ -20,7 +20,9 @@ use super::build::{AppContext, FileContext, Reference};
 use super::entry::Spec;
 use super::id::EntryId;
 use super::yaml::{Key, Node, Problem};
-use super::{db, env, env_storage, http, lua, namespace, process, queue, store, temporal};
+use super::{
+    db, env, env_storage, fs_directory, http, lua, namespace, process, queue, store, temporal,
+};
 
 pub struct Schema {
     pub kind: &'static str,
@@ -157,6 +159,7 @@ pub static ALL: &[&dyn EntryKind] = &[
     &queue::Memory,
     &queue::Queue,
     &queue::Consumer,
+    &fs_directory::Directory,
     &namespace::DEFINITION,
     &namespace::REQUIREMENT,
     &namespace::Dependency,

@@ -194,6 +194,7 @@ pub const RESOURCE_KINDS: &[&str] = &[
     "db.sql.postgres",
     "store.memory",
     "store.sql",
+    "fs.directory",
 ];
 
 /// The `resources:` list: ids of databases and stores the entry may open, each checked later to

@@ -35,6 +35,7 @@ pub mod env_storage;
 mod error;
 mod fields;
 mod file;
+pub mod fs_directory;
 pub mod http;
 mod id;
 mod interpolate;

@@ -108,6 +108,7 @@ modules! {
     base64::Base64,
     env::Env,
     events::Events,
+    fs::Fs,
     funcs::Funcs,
     hash::Hash,
     http::Http,
@@ -174,6 +175,8 @@ pub struct InApp {
 /// app itself (`docs/architecture.md` §1).
 pub trait AppServices: Send + Sync + 'static {
     fn registry(&self) -> &Registry;
+    /// The app directory, which `fs.directory` roots are relative to.
+    fn app_dir(&self) -> &std::path::Path;
     /// `env`'s variables.
     fn env(&self) -> &crate::env::AppEnv;
     /// `sql`'s databases.
