@@ -56,15 +56,17 @@ static int l_send(lua_State *L) {
 }
 
 /* raw.spawn(entry, host, flags, with, ...) and raw.exec(entry, host, with, ...): `with` is nil
-   or the spawner's {options, messages} (two values), encoded as the `with` payload. */
+   or the spawner's {options, messages, context} (three values), encoded as the `with` payload. */
 static bool encode_with(lua_State *L, int at, luabox_buf *out) {
   if (lua_isnil(L, at)) return luabox_encode_arg(L, at, 0, "spawner", out);
   luaL_checktype(L, at, LUA_TTABLE);
+  luaL_checkstack(L, 3, "spawner");
   lua_geti(L, at, 1);
   lua_geti(L, at, 2);
+  lua_geti(L, at, 3);
   int top = lua_gettop(L);
-  if (!luabox_encode_arg(L, top - 1, 2, "spawner", out)) return false; /* nil, err on top */
-  lua_pop(L, 2);
+  if (!luabox_encode_arg(L, top - 2, 3, "spawner", out)) return false; /* nil, err on top */
+  lua_pop(L, 3);
   return true;
 }
 

@@ -107,7 +107,13 @@ fn exec(runtime: &tokio::runtime::Runtime, app: &Arc<App>, id: &str, args: Json)
     let _inside = runtime.enter();
     let start = Instant::now();
     let (_slot, task) = app
-        .spawn(&id, EXEC_HOST, json_to_values(&args), None)
+        .spawn(
+            &id,
+            EXEC_HOST,
+            json_to_values(&args),
+            None,
+            Default::default(),
+        )
         .unwrap_or_else(|err| panic!("spawning {id}: {err}"));
     let result = runtime
         .block_on(task)

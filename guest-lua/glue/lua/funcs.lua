@@ -4,6 +4,7 @@
 --   local f = funcs.async("app:slow", x)           -- starts the call and returns a Future
 --   local v, err = f:result()                      -- waits for it (at most once)
 --   funcs.new():with_options({timeout = 500}):call("app:slow")   -- milliseconds or "1.5s"
+--   funcs.new():with_context({request_id = id}):call("app:next")  -- ctx.get in the callee
 --   funcs.activity_info()                          -- {id, workflow_id, attempt} in an activity
 --
 -- In a workflow, a call is an activity: recorded, retried by its policy (`activity.*` options),
@@ -92,6 +93,30 @@ function Executor:with_options(options)
   for k, v in pairs(options) do
     merged[k] = v
   end
+  return setmetatable({ options = merged }, Executor)
+end
+
+-- Context values for the calls (ctx.get in the callee, and in what it calls); they go over
+-- those of this sandbox's own context, which every call hands on.
+function Executor:with_context(values)
+  if type(values) ~= "table" then
+    error("bad argument #1 to 'with_context' (table expected, got " .. type(values) .. ")", 2)
+  end
+  local merged = {}
+  for k, v in pairs(self.options) do
+    merged[k] = v
+  end
+  local context = {}
+  for k, v in pairs(self.options.context or {}) do
+    context[k] = v
+  end
+  for k, v in pairs(values) do
+    if type(k) ~= "string" then
+      error("bad argument #1 to 'with_context' (keys must be strings, got " .. type(k) .. ")", 2)
+    end
+    context[k] = v
+  end
+  merged.context = context
   return setmetatable({ options = merged }, Executor)
 end
 

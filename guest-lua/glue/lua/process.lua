@@ -272,8 +272,8 @@ end
 local Spawner = {}
 Spawner.__index = Spawner
 
-local function new_spawner(options, messages)
-  return setmetatable({ options = options, messages = messages }, Spawner)
+local function new_spawner(options, messages, context)
+  return setmetatable({ options = options, messages = messages, context = context }, Spawner)
 end
 
 function Spawner:with_options(options)
@@ -288,7 +288,27 @@ function Spawner:with_options(options)
   for key, value in pairs(options) do
     merged[key] = value
   end
-  return new_spawner(merged, self.messages)
+  return new_spawner(merged, self.messages, self.context)
+end
+
+-- Context values for the new process (ctx.get there), over this sandbox's own.
+function Spawner:with_context(values)
+  if type(values) ~= "table" then
+    error(errors.new({ kind = errors.INVALID,
+      message = "process.with_context: expected a table, got " .. type(values) }), 2)
+  end
+  local merged = {}
+  for key, value in pairs(self.context) do
+    merged[key] = value
+  end
+  for key, value in pairs(values) do
+    if type(key) ~= "string" then
+      error(errors.new({ kind = errors.INVALID,
+        message = "process.with_context: keys must be strings, got " .. type(key) }), 2)
+    end
+    merged[key] = value
+  end
+  return new_spawner(self.options, self.messages, merged)
 end
 
 function Spawner:with_message(topic, ...)
@@ -298,17 +318,21 @@ function Spawner:with_message(topic, ...)
   end
   local messages = { table.unpack(self.messages) }
   messages[#messages + 1] = { topic, table.pack(...) }
-  return new_spawner(self.options, messages)
+  return new_spawner(self.options, messages, self.context)
 end
 
 for name, start in pairs(starts) do
   Spawner[name] = function(self, ...)
-    return start({ self.options, self.messages }, ...)
+    return start({ self.options, self.messages, self.context }, ...)
   end
 end
 
 function process.with_options(options)
-  return new_spawner({}, {}):with_options(options)
+  return new_spawner({}, {}, {}):with_options(options)
+end
+
+function process.with_context(values)
+  return new_spawner({}, {}, {}):with_context(values)
 end
 
 local function on_dest(name, call)

@@ -299,13 +299,14 @@ impl App {
 
     /// Spawn `process.lua` entry `id` on `process.host` entry `host` (or on [`EXEC_HOST`]) with
     /// `args` (a MessagePack array); `parent` is the spawning process and how it is tied to the
-    /// new one.
+    /// new one; `handed` is what its sandbox is given besides (its context...).
     pub fn spawn(
         self: &Arc<Self>,
         id: &EntryId,
         host: &str,
         args: Vec<u8>,
         parent: Option<(&Slot, Ties)>,
+        handed: Extensions,
     ) -> Result<Spawned, ProcessError> {
         let Some(entry) = self.processes.get(id) else {
             return Err(match self.registry.get(id) {
@@ -346,7 +347,7 @@ impl App {
         }
         let slot = self.node.reserve(host, counted)?;
         let host: Arc<dyn crate::process::spawn::ProcessHost> = self.clone();
-        let task = crate::process::spawn::spawn(&host, entry, slot.clone(), args, parent)?;
+        let task = crate::process::spawn::spawn(&host, entry, slot.clone(), args, parent, handed)?;
         Ok((slot, task))
     }
 

@@ -63,8 +63,9 @@ impl crate::modules::AppServices for App {
         id: EntryId,
         args: Vec<u8>,
         depth: u32,
+        handed: crate::engine::Extensions,
     ) -> BoxFuture<'static, Result<Vec<u8>, CallError>> {
-        Box::pin(async move { App::call(&self, &id, args, depth).await })
+        Box::pin(async move { App::call_with(&self, &id, args, depth, handed).await })
     }
 
     fn spawn(
@@ -73,8 +74,9 @@ impl crate::modules::AppServices for App {
         host: &str,
         args: Vec<u8>,
         parent: Option<(&Slot, Ties)>,
+        handed: crate::engine::Extensions,
     ) -> Result<Spawned, ProcessError> {
-        App::spawn(&self, id, host, args, parent)
+        App::spawn(&self, id, host, args, parent, handed)
     }
 
     fn signal(

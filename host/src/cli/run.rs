@@ -273,7 +273,7 @@ async fn run_process(
     args: Vec<u8>,
 ) -> Result<Vec<u8>, CallError> {
     let (_, task) = app
-        .spawn(id, host, args, None)
+        .spawn(id, host, args, None, crate::engine::Extensions::default())
         .map_err(|error| CallError::Invalid(error.message))?;
     match task.await {
         Ok(Ok(values)) => match returned_error(&values) {

@@ -23,6 +23,7 @@
 //! ```
 
 use super::AppSandbox;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rmpv::Value;
@@ -31,7 +32,7 @@ use serde_json::Value as JsonValue;
 use crate::bindings::luabox::sandbox::funcs;
 use crate::codec::{encode_values, table_to_json};
 use crate::config::EntryId;
-use crate::engine::SandboxState;
+use crate::engine::{Extensions, SandboxState};
 use crate::error::CallError;
 use crate::units::go_duration;
 
@@ -41,6 +42,7 @@ impl funcs::Host for SandboxState {
     fn call(&mut self, target: String, args: Vec<u8>, options: Vec<u8>) -> wasmtime::Result<u64> {
         let app = self.app().cloned();
         let target = EntryId::resolve(&target, self.namespace());
+        let context = super::ctx::of(self);
         let options = CallOptions::parse(&options);
         let depth = self.depth() + 1;
         let call = async move {
@@ -49,12 +51,22 @@ impl funcs::Host for SandboxState {
                 (Some(_), Err(message), _) | (Some(_), _, Err(message)) => {
                     Err(CallError::Invalid(message))
                 }
-                (Some(app), Ok(id), Ok(options)) => match options.timeout {
-                    None => app.call(id, args, depth).await,
-                    Some(limit) => tokio::time::timeout(limit, app.call(id, args, depth))
-                        .await
-                        .unwrap_or(Err(CallError::TimedOut(limit))),
-                },
+                (Some(app), Ok(id), Ok(options)) => {
+                    // The callee gets the caller's context, with_context's values over it.
+                    let handed = match context.with(options.context) {
+                        Ok(context) => Ok(Extensions::default().with(Arc::new(context))),
+                        Err(message) => Err(CallError::Invalid(format!("funcs: {message}"))),
+                    };
+                    match (handed, options.timeout) {
+                        (Err(error), _) => Err(error),
+                        (Ok(handed), None) => app.call(id, args, depth, handed).await,
+                        (Ok(handed), Some(limit)) => {
+                            tokio::time::timeout(limit, app.call(id, args, depth, handed))
+                                .await
+                                .unwrap_or(Err(CallError::TimedOut(limit)))
+                        }
+                    }
+                }
             };
             match result {
                 Ok(values) => values,
@@ -76,19 +88,35 @@ impl funcs::Host for SandboxState {
     }
 }
 
-/// The options of one call (`funcs.new():with_options{...}`).
+/// The options of one call (`funcs.new():with_options{...}`, and `with_context`'s values).
 #[derive(Debug, Default, PartialEq)]
 struct CallOptions {
     timeout: Option<Duration>,
+    context: Vec<(Value, Value)>,
 }
 
 impl CallOptions {
     fn parse(payload: &[u8]) -> Result<Self, String> {
-        let options = super::one_value(payload)
-            .ok()
+        let mut parsed = CallOptions::default();
+        // The context keeps its values as they are (JSON would not: bytes, integer keys).
+        let options = match super::one_value(payload) {
+            Ok(Value::Map(entries)) => {
+                let (context, rest): (Vec<_>, Vec<_>) = entries
+                    .into_iter()
+                    .partition(|(key, _)| key.as_str() == Some("context"));
+                match context.into_iter().next().map(|(_, value)| value) {
+                    Some(Value::Map(values)) => parsed.context = values,
+                    Some(Value::Array(items)) if items.is_empty() => {}
+                    Some(_) => return Err("funcs: the context must be a table".to_owned()),
+                    None => {}
+                }
+                Some(Value::Map(rest))
+            }
+            other => other.ok(),
+        };
+        let options = options
             .and_then(|value| table_to_json(&value))
             .ok_or_else(|| "funcs: call options must be a table".to_owned())?;
-        let mut parsed = CallOptions::default();
         for (key, value) in options {
             match key.as_str() {
                 "timeout" => {

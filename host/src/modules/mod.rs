@@ -63,7 +63,7 @@ use futures::future::BoxFuture;
 
 use crate::bindings::HostError;
 use crate::config::{EntryId, TerminalHost};
-use crate::engine::{Interfaces, SandboxState};
+use crate::engine::{Extensions, Interfaces, SandboxState};
 use crate::error::CallError;
 use crate::error::ErrorKind;
 use crate::http::allowlist::HostPattern;
@@ -106,6 +106,7 @@ macro_rules! modules {
 
 modules! {
     base64::Base64,
+    ctx::Ctx,
     env::Env,
     events::Events,
     fs::Fs,
@@ -194,12 +195,13 @@ pub trait AppServices: Send + Sync + 'static {
     /// The app's Temporal clusters, for `process` starts on a `temporal.worker`.
     fn temporal(&self) -> &crate::temporal::remote::Remote;
     /// `funcs.call`: call `function.lua` entry `id` with `args` (a MessagePack array), `depth`
-    /// calls deep.
+    /// calls deep, handing its sandbox `handed` (the caller's context...).
     fn call(
         self: Arc<Self>,
         id: EntryId,
         args: Vec<u8>,
         depth: u32,
+        handed: Extensions,
     ) -> BoxFuture<'static, Result<Vec<u8>, CallError>>;
     /// `process.spawn`: start `process.lua` entry `id` on `host`, tied to `parent` as it says.
     fn spawn(
@@ -208,6 +210,7 @@ pub trait AppServices: Send + Sync + 'static {
         host: &str,
         args: Vec<u8>,
         parent: Option<(&Slot, Ties)>,
+        handed: Extensions,
     ) -> Result<Spawned, ProcessError>;
     /// `process.send` to a workflow's pid: a signal, from the process `from` if any.
     fn signal(

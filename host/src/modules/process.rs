@@ -27,7 +27,7 @@ use crate::bindings::HostError;
 use crate::bindings::luabox::sandbox::process::{self, SpawnFlags};
 use crate::codec::{ErrorObject, encode_values};
 use crate::config::EntryId;
-use crate::engine::SandboxState;
+use crate::engine::{Extensions, SandboxState};
 use crate::error::CallError;
 use crate::error::ErrorKind;
 use crate::process::{Exit, Node, ProcessError, Slot, Spawned, Ties};
@@ -74,6 +74,8 @@ struct Spawner {
     options: serde_json::Value,
     /// `(topic, values)` to send right after the start, in order.
     messages: Vec<(String, Vec<u8>)>,
+    /// `with_context`'s values for the new process.
+    context: Vec<(Value, Value)>,
 }
 
 impl Spawner {
@@ -86,7 +88,14 @@ impl Spawner {
             return Ok(Spawner {
                 options: serde_json::Value::Null,
                 messages: Vec::new(),
+                context: Vec::new(),
             });
+        };
+        let context = match values.next() {
+            Some(Value::Map(values)) => values,
+            Some(Value::Array(items)) if items.is_empty() => Vec::new(),
+            None | Some(Value::Nil) => Vec::new(),
+            Some(_) => return Err(invalid("the context must be a table")),
         };
         let options = crate::codec::table_to_json(&options)
             .map(serde_json::Value::Object)
@@ -110,7 +119,11 @@ impl Spawner {
                 Ok((topic, encode_values(unpacked(packed))))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Spawner { options, messages })
+        Ok(Spawner {
+            options,
+            messages,
+            context,
+        })
     }
 }
 
@@ -230,7 +243,16 @@ impl SandboxState {
         let (app, me) = self.me()?;
         let entry = self.resolve_entry(entry)?;
         let host = self.resolve_entry(host)?.to_string();
-        let spawned = app.clone().spawn(&entry, &host, args, Some((&me, ties)))?;
+        // The new process gets this sandbox's context, with_context's values over it.
+        let context = super::ctx::of(self)
+            .with(with.context)
+            .map_err(|message| {
+                super::host_error(ErrorKind::Invalid, format!("process.with_context: {message}"))
+            })?;
+        let handed = Extensions::default().with(Arc::new(context));
+        let spawned = app
+            .clone()
+            .spawn(&entry, &host, args, Some((&me, ties)), handed)?;
         let pid = spawned.0.pid_text().to_string();
         for (topic, values) in with.messages {
             app.node().send(Some(&me), &pid, &topic, values)?;

@@ -29,6 +29,7 @@ pub fn spawn(
     slot: Arc<Slot>,
     args: Vec<u8>,
     parent: Option<(&Slot, Ties)>,
+    handed: Extensions,
 ) -> Result<JoinHandle<Result<Vec<u8>, RunError>>, ProcessError> {
     let node = app.node();
     if let Some((parent, ties)) = parent {
@@ -56,7 +57,7 @@ pub fn spawn(
     let invocation_entry = invocation.entry.clone();
     let app = app.clone();
     Ok(tokio::spawn(async move {
-        let caller = Extensions::default()
+        let caller = handed
             .with(Arc::new(InApp {
                 app: app.clone(),
                 depth: 0,

@@ -221,7 +221,8 @@ async fn supervise(
     let mut restarts: VecDeque<Instant> = VecDeque::new();
     loop {
         let began = Instant::now();
-        let outcome = match app.spawn(&service.process, &host, args.clone(), None) {
+        let handed = crate::engine::Extensions::default();
+        let outcome = match app.spawn(&service.process, &host, args.clone(), None, handed) {
             Err(error) => Err(error.to_string()),
             Ok((slot, mut task)) => {
                 tracing::info!(entry = %id, pid = %slot.pid_text(), process = %service.process, "service started");
