@@ -81,6 +81,10 @@ pub enum Spec {
     Queue(super::queue::QueueSpec),
     /// `queue.consumer`.
     QueueConsumer(super::queue::QueueConsumer),
+    /// `contract.definition`.
+    ContractDefinition(super::contract::ContractDefinition),
+    /// `contract.binding`.
+    ContractBinding(super::contract::ContractBinding),
     /// `registry.entry`: data only, read through the `registry` module.
     Data,
 }
@@ -105,6 +109,8 @@ impl Spec {
             | Spec::TemporalWorker(_)
             | Spec::QueueDriver(_)
             | Spec::Queue(_)
+            | Spec::ContractDefinition(_)
+            | Spec::ContractBinding(_)
             | Spec::Data => None,
         }
     }

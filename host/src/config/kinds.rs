@@ -21,7 +21,8 @@ use super::entry::Spec;
 use super::id::EntryId;
 use super::yaml::{Key, Node, Problem};
 use super::{
-    db, env, env_storage, fs_directory, http, lua, namespace, process, queue, store, temporal,
+    contract, db, env, env_storage, fs_directory, http, lua, namespace, process, queue, store,
+    temporal,
 };
 
 pub struct Schema {
@@ -159,6 +160,8 @@ pub static ALL: &[&dyn EntryKind] = &[
     &queue::Memory,
     &queue::Queue,
     &queue::Consumer,
+    &contract::Definition,
+    &contract::Binding,
     &fs_directory::Directory,
     &namespace::DEFINITION,
     &namespace::REQUIREMENT,

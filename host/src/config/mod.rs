@@ -27,6 +27,7 @@
 //! - `entry`, `id`, `error`: the public types.
 
 mod build;
+pub mod contract;
 pub mod db;
 mod discover;
 mod entry;

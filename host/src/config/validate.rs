@@ -18,6 +18,7 @@ use super::kinds::{LIFECYCLE_KINDS, suggest_within, typo_budget};
 pub fn check(candidates: &[Candidate], errors: &mut Vec<ConfigError>) {
     let index = first_definitions(candidates, errors);
     references(candidates, &index, errors);
+    super::contract::check_methods(candidates, errors);
     let import = |r: &Reference| r.expect == super::lua::IMPORTABLE;
     cycles(
         candidates,
