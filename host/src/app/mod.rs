@@ -58,6 +58,8 @@ pub struct App {
     temporal: OnceLock<crate::temporal::remote::Remote>,
     /// This luabox process's terminal, which the process of a `terminal.host` uses.
     terminal: crate::terminal::Terminal,
+    /// The `metrics` module's series.
+    metrics: Arc<crate::modules::metrics::Metrics>,
 }
 
 /// The most processes one luabox host runs at once (all its process hosts' `max_processes`
@@ -190,6 +192,7 @@ impl App {
             stores,
             temporal: OnceLock::new(),
             terminal: crate::terminal::Terminal::default(),
+            metrics: Arc::default(),
         }))
     }
 
@@ -282,6 +285,11 @@ impl App {
     /// The engine that runs processes (`None` when the app has no process entries).
     pub fn process_engine(&self) -> Option<&Engine> {
         self.process_engine.as_ref()
+    }
+
+    /// The series the app's sandboxes record with `metrics`.
+    pub fn metrics(&self) -> &Arc<crate::modules::metrics::Metrics> {
+        &self.metrics
     }
 
     /// The table of live processes.

@@ -38,6 +38,10 @@ impl crate::modules::AppServices for App {
         App::node(self)
     }
 
+    fn metrics(&self) -> &crate::modules::metrics::Metrics {
+        App::metrics(self)
+    }
+
     fn terminal(&self) -> &crate::terminal::Terminal {
         App::terminal(self)
     }

@@ -111,10 +111,12 @@ modules! {
     io::Io,
     json::Json,
     logger::Logger,
+    metrics::MetricsModule,
     process::Process,
     registry::Registry,
     sql::Sql,
     store::Store,
+    system::System,
     time::Time,
     uuid::Uuid,
     workflow::Workflow,
@@ -177,6 +179,8 @@ pub trait AppServices: Send + Sync + 'static {
     fn stores(&self) -> &crate::store::Stores;
     /// `process`'s table of processes.
     fn node(&self) -> &Node;
+    /// `metrics`'s series, shared by every sandbox of the app.
+    fn metrics(&self) -> &metrics::Metrics;
     /// `io`'s terminal.
     fn terminal(&self) -> &crate::terminal::Terminal;
     /// The `terminal.host` entry `host` names, if it names one.
