@@ -14,6 +14,7 @@ mod hostile;
 mod http;
 mod http_client;
 mod mod_fs;
+mod mod_metrics;
 mod processes;
 mod queue;
 mod registry_changes;

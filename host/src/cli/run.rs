@@ -30,6 +30,7 @@ use crate::config::{EntryId, LuaKind, Spec};
 use crate::durable::service::Workflows;
 use crate::error::CallError;
 use crate::kinds::function::returned_error;
+use crate::modules::metrics::export::Exporter;
 use crate::process::supervisor;
 
 #[derive(Debug, Args)]
@@ -95,6 +96,18 @@ pub async fn run(args: RunArgs) -> u8 {
         }
     };
     let temporal = crate::temporal::worker::Workers::start(&app);
+    let exporter = match Exporter::start_configured(app.root(), app.shared().get()).await {
+        Ok(exporter) => exporter,
+        Err(message) => {
+            eprintln!("error: {message}");
+            services.stop().await;
+            temporal.stop().await;
+            if let Some(workflows) = workflows {
+                workflows.stop();
+            }
+            return exit::FAILED;
+        }
+    };
     tracing::info!(app = %app.root().display(), "serving");
     let code = match exec {
         // Ctrl-C (or SIGTERM) stops an exec too: what it runs is stopped with the services.
@@ -113,6 +126,9 @@ pub async fn run(args: RunArgs) -> u8 {
     };
     services.stop().await;
     temporal.stop().await;
+    if let Some(exporter) = exporter {
+        exporter.stop();
+    }
     if let Some(workflows) = workflows {
         workflows.stop();
     }

@@ -105,6 +105,11 @@ impl SandboxState {
         self.max_payload
     }
 
+    /// The sandbox's memory limit in bytes (`limits.memory`).
+    pub fn memory_limit(&self) -> u64 {
+        self.limiter.limit
+    }
+
     /// The state module `T` keeps for this sandbox, created on first use.
     pub fn module_state<T: Default + Send + 'static>(&mut self) -> &mut T {
         self.module_state.get_or_default()
