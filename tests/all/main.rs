@@ -10,6 +10,7 @@ mod env_storage;
 mod hostile;
 mod http;
 mod http_client;
+mod mod_crypto;
 mod processes;
 mod scheduling;
 mod sql;

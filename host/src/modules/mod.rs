@@ -103,6 +103,7 @@ macro_rules! modules {
 
 modules! {
     base64::Base64,
+    crypto::Crypto,
     env::Env,
     funcs::Funcs,
     hash::Hash,
