@@ -13,6 +13,7 @@ mod events;
 mod hostile;
 mod http;
 mod http_client;
+mod mod_crypto;
 mod mod_fs;
 mod mod_metrics;
 mod processes;

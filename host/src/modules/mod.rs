@@ -107,6 +107,7 @@ macro_rules! modules {
 modules! {
     base64::Base64,
     contract::Contract,
+    crypto::Crypto,
     ctx::Ctx,
     env::Env,
     events::Events,
