@@ -655,12 +655,27 @@ fn workflows_may_list_only_deterministic_and_workflow_aware_modules() {
     for part in [
         "luabox.yaml:7: entry 'bad:flow': module 'env' is not allowed in workflow.lua 'bad:flow'",
         "module 'registry' is not allowed in workflow.lua 'bad:flow' (through library 'bad:lib')",
-        "may use only base64, funcs, hash, json, process, time, uuid, workflow, yaml",
         "luabox.yaml:13: entry 'bad:fn': module 'workflow' is available only in workflow.lua entries",
     ] {
         assert!(run.stderr.contains(part), "{part} in {}", run.stderr);
     }
     assert!(!run.stderr.contains("module 'yaml'"), "{}", run.stderr);
+    // The message lists what a workflow may use: the deterministic and workflow-aware modules.
+    let allowed: Vec<&str> = run
+        .stderr
+        .split("so it may use only ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .map(|list| list.split(", ").collect())
+        .unwrap_or_default();
+    for module in [
+        "base64", "funcs", "hash", "json", "process", "time", "uuid", "workflow", "yaml",
+    ] {
+        assert!(allowed.contains(&module), "{module} in {allowed:?}");
+    }
+    for module in ["env", "registry", "sql", "events", "queue", "metrics"] {
+        assert!(!allowed.contains(&module), "{module} in {allowed:?}");
+    }
 }
 
 #[test]
