@@ -6,6 +6,7 @@ mod background;
 mod cli_app;
 mod cli_eval;
 mod compile_cache;
+mod compress;
 mod ctx;
 mod env_storage;
 mod events;

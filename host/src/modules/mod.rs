@@ -106,6 +106,7 @@ macro_rules! modules {
 
 modules! {
     base64::Base64,
+    compress::Compress,
     ctx::Ctx,
     env::Env,
     events::Events,
