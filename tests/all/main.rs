@@ -21,6 +21,7 @@ mod scheduling;
 mod sql;
 mod stress;
 mod terminal;
+mod text;
 mod typed;
 mod util;
 mod wippy_yaml;

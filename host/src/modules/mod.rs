@@ -123,6 +123,7 @@ modules! {
     registry::Registry,
     sql::Sql,
     store::Store,
+    text::Text,
     time::Time,
     uuid::Uuid,
     workflow::Workflow,
