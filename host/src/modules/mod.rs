@@ -106,6 +106,7 @@ macro_rules! modules {
 
 modules! {
     base64::Base64,
+    compress::Compress,
     contract::Contract,
     crypto::Crypto,
     ctx::Ctx,
@@ -126,6 +127,7 @@ modules! {
     sql::Sql,
     store::Store,
     system::System,
+    text::Text,
     time::Time,
     uuid::Uuid,
     workflow::Workflow,
