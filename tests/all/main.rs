@@ -16,6 +16,7 @@ mod registry_changes;
 mod scheduling;
 mod sql;
 mod stress;
+mod templates;
 mod terminal;
 mod typed;
 mod util;

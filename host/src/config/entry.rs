@@ -19,6 +19,7 @@ use super::http::{HttpEndpoint, HttpRouter, HttpService};
 use super::id::EntryId;
 use super::lifecycle::Lifecycle;
 use super::store::Store;
+use super::template::TemplateSpec;
 use super::temporal::{TemporalBinding, TemporalClient, TemporalWorker};
 use crate::http::allowlist::HostPattern;
 
@@ -72,6 +73,8 @@ pub enum Spec {
     Store(Store),
     TemporalClient(TemporalClient),
     TemporalWorker(TemporalWorker),
+    /// `template.set`, `template.jet`: rendered by the `templates` module.
+    Template(TemplateSpec),
     /// `registry.entry`: data only, read through the `registry` module.
     Data,
 }
@@ -92,6 +95,7 @@ impl Spec {
             | Spec::Store(_)
             | Spec::TemporalClient(_)
             | Spec::TemporalWorker(_)
+            | Spec::Template(_)
             | Spec::Data => None,
         }
     }

@@ -381,7 +381,7 @@ mod tests {
                 "_index.yaml:9: entry 'app:typo': unknown kind 'function.lau' (luabox knows: \
                  function.lua, library.lua, process.lua, workflow.lua, process.host, terminal.host, process.service, \
                  http.service, http.router, http.endpoint, registry.entry, env.variable, env.storage.os, \
-                 env.storage.memory, env.storage.file, db.sql.sqlite, db.sql.postgres, temporal.client, temporal.worker, store.memory, store.sql)",
+                 env.storage.memory, env.storage.file, db.sql.sqlite, db.sql.postgres, temporal.client, temporal.worker, store.memory, store.sql, template.set, template.jet)",
                 "_index.yaml:12: entry 'app:listkind': field 'kind' must be a non-empty string, not a list",
             ]
         );

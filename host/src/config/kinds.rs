@@ -20,7 +20,7 @@ use super::build::{AppContext, FileContext, Reference};
 use super::entry::Spec;
 use super::id::EntryId;
 use super::yaml::{Key, Node, Problem};
-use super::{db, env, env_storage, http, lua, process, store, temporal};
+use super::{db, env, env_storage, http, lua, process, store, template, temporal};
 
 pub struct Schema {
     pub kind: &'static str,
@@ -154,6 +154,8 @@ pub static ALL: &[&dyn EntryKind] = &[
     &temporal::Worker,
     &store::Memory,
     &store::Sql,
+    &template::SetKind,
+    &template::JetKind,
 ];
 
 /// The kind named `kind`.
@@ -383,7 +385,7 @@ mod tests {
             "unknown kind 'function.lau' (luabox knows: function.lua, library.lua, process.lua, \
              workflow.lua, process.host, terminal.host, process.service, http.service, http.router, \
              http.endpoint, registry.entry, env.variable, env.storage.os, env.storage.memory, \
-             env.storage.file, db.sql.sqlite, db.sql.postgres, temporal.client, temporal.worker, store.memory, store.sql)"
+             env.storage.file, db.sql.sqlite, db.sql.postgres, temporal.client, temporal.worker, store.memory, store.sql, template.set, template.jet)"
         );
         assert!(find("http.static").is_none());
     }

@@ -47,6 +47,7 @@ mod pool;
 mod process;
 mod source;
 pub mod store;
+pub mod template;
 pub mod temporal;
 mod validate;
 mod yaml;

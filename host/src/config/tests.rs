@@ -173,7 +173,7 @@ fn broken_gives_exactly_six_messages() {
              'function.lau' (luabox knows: function.lua, library.lua, process.lua, workflow.lua, \
              process.host, terminal.host, process.service, http.service, http.router, http.endpoint, \
              registry.entry, env.variable, env.storage.os, env.storage.memory, env.storage.file, \
-             db.sql.sqlite, db.sql.postgres, temporal.client, temporal.worker, store.memory, store.sql)",
+             db.sql.sqlite, db.sql.postgres, temporal.client, temporal.worker, store.memory, store.sql, template.set, template.jet)",
             "../tests/apps/broken/_index.yaml:13: entry 'broken:no_method': missing required \
              field 'method' for kind function.lua",
             "../tests/apps/broken/_index.yaml:20: entry 'broken:typo_field': unknown field \

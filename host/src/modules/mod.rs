@@ -119,6 +119,7 @@ modules! {
     registry::Registry,
     sql::Sql,
     store::Store,
+    templates::Templates,
     time::Time,
     uuid::Uuid,
     workflow::Workflow,
