@@ -73,10 +73,15 @@ pub fn segments(text: &str) -> Result<Vec<Segment>, SyntaxError> {
     let mut trim_next = false;
     loop {
         let rest = &text[pos..];
-        let next = [LEFT, COMMENT_LEFT]
-            .iter()
-            .filter_map(|d| rest.find(d).map(|i| (i, *d)))
-            .min_by_key(|(i, _)| *i);
+        // One forward scan for either opener, so a long text is read once, not once per action.
+        let bytes = rest.as_bytes();
+        let next = rest
+            .match_indices('{')
+            .find_map(|(i, _)| match bytes.get(i + 1) {
+                Some(b'{') => Some((i, LEFT)),
+                Some(b'*') => Some((i, COMMENT_LEFT)),
+                _ => None,
+            });
         let Some((offset, delimiter)) = next else {
             push_text(&mut out, rest, trim_next, false);
             return Ok(out);

@@ -269,10 +269,7 @@ impl Parser {
         let (body, stop) = self.nested(line)?;
         let otherwise = match stop {
             Stop::End(_) => None,
-            Stop::Else(rest, else_line) if rest.is_empty() => {
-                let _ = else_line;
-                Some(self.until_end(line, "range")?)
-            }
+            Stop::Else(rest, _) if rest.is_empty() => Some(self.until_end(line, "range")?),
             Stop::Else(_, else_line) => {
                 return Err(error(else_line, "a range takes a plain {{ else }}"));
             }
@@ -457,9 +454,18 @@ fn unclosed(stop: Stop, line: usize, what: &str) -> SyntaxError {
             line,
             format!("this {{{{ {what} }}}} is never closed with {{{{ end }}}}"),
         ),
-        Stop::Else(_, at) => error(at, format!("unexpected {{{{ else }}}} in a {what}")),
-        Stop::Catch(_, at) => error(at, format!("unexpected {{{{ catch }}}} in a {what}")),
-        Stop::Content(at) => error(at, format!("unexpected {{{{ content }}}} in a {what}")),
+        Stop::Else(_, at) => error(
+            at,
+            format!("unexpected {{{{ else }}}} inside {{{{ {what} }}}}"),
+        ),
+        Stop::Catch(_, at) => error(
+            at,
+            format!("unexpected {{{{ catch }}}} inside {{{{ {what} }}}}"),
+        ),
+        Stop::Content(at) => error(
+            at,
+            format!("unexpected {{{{ content }}}} inside {{{{ {what} }}}}"),
+        ),
         Stop::End(at) => error(at, "unexpected {{ end }}"),
     }
 }

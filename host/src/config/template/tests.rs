@@ -140,7 +140,7 @@ fn kinds_check_their_fields_and_sources() {
              supports only the default delimiters {{ }} and {* *}",
             "_index.yaml:3: entry 'app:views': unknown field 'engine.extension' (expected one of: \
              development_mode, delimiters, extensions, globals); did you mean 'extensions'?",
-            "_index.yaml:4: entry 'app:bad': template syntax error at bad.jet:3: unexpected {{ else }} in a if",
+            "_index.yaml:4: entry 'app:bad': template syntax error at bad.jet:3: unexpected {{ else }} inside {{ if }}",
             "_index.yaml:5: entry 'app:lost': template file 'missing.jet' not found",
             "_index.yaml:5: entry 'app:lost': set refers to 'app:nowhere', which does not exist",
             "_index.yaml:6: entry 'app:wrong': set refers to 'app:bad', which is a template.jet, not a template.set",

@@ -85,17 +85,17 @@ pub fn call(name: &str, args: Vec<Value>, max_len: usize) -> Result<Value, Strin
         }
         "raw" | "unsafe" => {
             args.count(1)?;
-            Ok(Value::Safe(args.args[0].display().into()))
+            Ok(Value::Safe(args.args[0].display(max_len)?.into()))
         }
         "safeHtml" => {
             args.count(1)?;
             let mut out = String::new();
-            escape_html(&args.args[0].display(), &mut out);
+            escape_html(&args.args[0].display(max_len)?, &mut out);
             Ok(Value::Safe(out.into()))
         }
         "safeJs" => {
             args.count(1)?;
-            Ok(Value::Safe(escape_js(&args.args[0].display()).into()))
+            Ok(Value::Safe(escape_js(&args.args[0].display(max_len)?).into()))
         }
         "ints" => {
             args.count(2)?;
@@ -112,7 +112,7 @@ pub fn call(name: &str, args: Vec<Value>, max_len: usize) -> Result<Value, Strin
             let mut map = BTreeMap::new();
             let mut items = args.args.into_iter();
             while let (Some(key), Some(value)) = (items.next(), items.next()) {
-                map.insert(key.display(), value);
+                map.insert(key.display(max_len)?, value);
             }
             Ok(Value::Map(Arc::new(map)))
         }
@@ -137,7 +137,7 @@ impl Args<'_> {
     fn text(&self, i: usize) -> Result<String, String> {
         match &self.args[i] {
             Value::Str(s) | Value::Safe(s) => Ok(s.to_string()),
-            Value::Int(_) | Value::Float(_) | Value::Bool(_) => Ok(self.args[i].display()),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => self.args[i].display(64),
             other => Err(format!("{}: argument {} must be a string, not {}", self.name, i + 1, other.type_name())),
         }
     }
@@ -169,27 +169,13 @@ fn query_escape(s: &str) -> String {
     out
 }
 
-/// JSON as Go's `json.Marshal` writes it: `<`, `>` and `&` as `\u003c`..., map keys sorted.
+/// `value` as JSON (see [`Value::write_json`]), at most `max_len` bytes.
 fn json(value: &Value, max_len: usize) -> Result<String, String> {
-    fn to_json(value: &Value) -> serde_json::Value {
-        use serde_json::Value as J;
-        match value {
-            Value::Nil => J::Null,
-            Value::Bool(b) => J::Bool(*b),
-            Value::Int(n) => J::from(*n),
-            Value::Float(n) => serde_json::Number::from_f64(*n).map_or(J::Null, J::Number),
-            Value::Str(s) | Value::Safe(s) => J::String(s.to_string()),
-            Value::List(items) => J::Array(items.iter().map(to_json).collect()),
-            Value::Map(map) => J::Object(map.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
-            Value::Ints(from, to) => J::String(format!("ints({from}, {to})")),
-        }
+    let mut out = String::new();
+    match value.write_json(&mut out, max_len) {
+        Some(()) => Ok(out),
+        None => Err(format!("json: the result is larger than the output limit ({max_len} bytes)")),
     }
-    let text = serde_json::to_string(&to_json(value)).map_err(|e| format!("json: {e}"))?;
-    let text = text.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026");
-    if text.len() > max_len {
-        return Err(format!("json: the result is larger than the output limit ({max_len} bytes)"));
-    }
-    Ok(text)
 }
 
 #[cfg(test)]
@@ -202,7 +188,7 @@ mod tests {
 
     fn shown(name: &str, args: Vec<Value>) -> String {
         match call(name, args, 1000) {
-            Ok(v) => v.display(),
+            Ok(v) => v.display(1000).unwrap(),
             Err(e) => format!("error: {e}"),
         }
     }

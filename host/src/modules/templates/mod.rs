@@ -11,7 +11,7 @@
 //!
 //! One job per file: `set` gathers a set's templates from the registry and caches them for the
 //! app; `render` runs one with data, within the sandbox's bounds; `value` is what it computes
-//! with; `builtins` the functions templates call. The guest's Set object
+//! with; `ops` its operators; `builtins` the functions templates call. The guest's Set object
 //! (`guest-lua/glue/lua/templates.lua`) holds the set's id and whether it was released, so the
 //! host keeps no state per sandbox.
 //!
@@ -20,6 +20,7 @@
 //! template), `Internal` (a render error, at the template's file and line).
 
 mod builtins;
+mod ops;
 mod render;
 mod set;
 mod value;

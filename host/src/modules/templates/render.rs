@@ -16,9 +16,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
-use std::sync::Arc;
 
-use super::builtins;
+use super::{builtins, ops};
 use super::set::CompiledSet;
 use super::value::{Value, escape_html};
 use crate::config::template::ast::{BinOp, Block, Expr, Node, Template, UnOp};
@@ -258,7 +257,8 @@ impl<'a> Render<'a> {
                     Value::Nil => Ok(()),
                     value => {
                         let mut escaped = String::new();
-                        escape_html(&value.display(), &mut escaped);
+                        let text = value.display(self.max_output).map_err(|m| self.fail(*line, m))?;
+                        escape_html(&text, &mut escaped);
                         self.write(&escaped)
                     }
                 }
@@ -376,7 +376,7 @@ impl<'a> Render<'a> {
         }
     }
 
-    /// The turns of a `range`: how many ran.
+    /// The turns of a `range`: 0 when none ran.
     fn range(
         &mut self,
         key: Option<&str>,
@@ -530,7 +530,7 @@ impl<'a> Render<'a> {
             Expr::Index(of, index) => {
                 let of = self.eval(of)?;
                 let index = self.eval(index)?;
-                index_of(of, index).map_err(Failure::Error)
+                ops::index_of(of, index, self.max_output).map_err(Failure::Error)
             }
             Expr::Slice(of, from, to) => {
                 let of = self.eval(of)?;
@@ -542,7 +542,7 @@ impl<'a> Render<'a> {
                     Some(e) => Some(self.eval(e)?),
                     None => None,
                 };
-                slice_of(of, from, to).map_err(Failure::Error)
+                ops::slice_of(of, from, to).map_err(Failure::Error)
             }
             Expr::Unary(UnOp::Not, operand) => Ok(Value::Bool(!self.eval(operand)?.truthy())),
             Expr::Unary(UnOp::Neg, operand) => match self.eval(operand)? {
@@ -554,7 +554,7 @@ impl<'a> Render<'a> {
             Expr::Binary(BinOp::Or, a, b) => Ok(Value::Bool(self.eval(a)?.truthy() || self.eval(b)?.truthy())),
             Expr::Binary(op, a, b) => {
                 let (a, b) = (self.eval(a)?, self.eval(b)?);
-                binary(*op, a, b, self.max_output).map_err(Failure::Error)
+                ops::binary(*op, a, b, self.max_output).map_err(Failure::Error)
             }
             Expr::Ternary(cond, yes, no) => {
                 if self.eval(cond)?.truthy() {
@@ -605,124 +605,6 @@ impl<'a> Render<'a> {
                 Ok(piped)
             }
         }
-    }
-}
-
-fn int_index(index: &Value) -> Result<i64, String> {
-    match index {
-        Value::Int(n) => Ok(*n),
-        Value::Float(n) if n.fract() == 0.0 => Ok(*n as i64),
-        other => Err(format!("an index must be an integer, not {}", other.type_name())),
-    }
-}
-
-fn index_of(of: Value, index: Value) -> Result<Value, String> {
-    match of {
-        // An empty Lua table crosses as an empty list: a key finds nothing in it.
-        Value::List(items) if items.is_empty() && index.as_text().is_some() => Ok(Value::Nil),
-        Value::List(items) => {
-            let i = int_index(&index)?;
-            usize::try_from(i)
-                .ok()
-                .and_then(|i| items.get(i).cloned())
-                .ok_or_else(|| format!("index {i} out of range (length {})", items.len()))
-        }
-        Value::Map(map) => Ok(map.get(&index.display()).cloned().unwrap_or(Value::Nil)),
-        Value::Str(s) | Value::Safe(s) => {
-            let i = int_index(&index)?;
-            usize::try_from(i)
-                .ok()
-                .and_then(|i| s.as_bytes().get(i).copied())
-                .map(|b| Value::Int(b.into()))
-                .ok_or_else(|| format!("index {i} out of range (length {})", s.len()))
-        }
-        Value::Nil => Ok(Value::Nil),
-        other => Err(format!("cannot index {}", other.type_name())),
-    }
-}
-
-fn slice_of(of: Value, from: Option<Value>, to: Option<Value>) -> Result<Value, String> {
-    let len = match &of {
-        Value::List(items) => items.len(),
-        Value::Str(s) | Value::Safe(s) => s.len(),
-        other => return Err(format!("cannot slice {}", other.type_name())),
-    };
-    let bound = |v: Option<Value>, default: usize| -> Result<usize, String> {
-        match v {
-            None => Ok(default),
-            Some(v) => {
-                let n = int_index(&v)?;
-                usize::try_from(n).ok().filter(|n| *n <= len).ok_or_else(|| format!("slice bound {n} out of range (length {len})"))
-            }
-        }
-    };
-    let (from, to) = (bound(from, 0)?, bound(to, len)?);
-    if from > to {
-        return Err(format!("slice bounds {from}:{to} are reversed"));
-    }
-    match of {
-        Value::List(items) => Ok(Value::List(Arc::new(items[from..to].to_vec()))),
-        Value::Str(s) | Value::Safe(s) => s
-            .get(from..to)
-            .map(Value::str)
-            .ok_or_else(|| format!("slice {from}:{to} cuts a UTF-8 character")),
-        _ => Err("cannot slice".into()),
-    }
-}
-
-fn binary(op: BinOp, a: Value, b: Value, max_len: usize) -> Result<Value, String> {
-    use std::cmp::Ordering;
-    let order = |a: &Value, b: &Value| -> Result<Ordering, String> {
-        if let (Some(x), Some(y)) = (a.as_text(), b.as_text()) {
-            return Ok(x.cmp(y));
-        }
-        match (a, b) {
-            (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
-            _ => match (a.number(), b.number()) {
-                (Some(x), Some(y)) => x.partial_cmp(&y).ok_or_else(|| "cannot compare NaN".to_string()),
-                _ => Err(format!("cannot compare {} with {}", a.type_name(), b.type_name())),
-            },
-        }
-    };
-    match op {
-        BinOp::Eq => return Ok(Value::Bool(a.equals(&b))),
-        BinOp::Ne => return Ok(Value::Bool(!a.equals(&b))),
-        BinOp::Lt => return Ok(Value::Bool(order(&a, &b)?.is_lt())),
-        BinOp::Le => return Ok(Value::Bool(order(&a, &b)?.is_le())),
-        BinOp::Gt => return Ok(Value::Bool(order(&a, &b)?.is_gt())),
-        BinOp::Ge => return Ok(Value::Bool(order(&a, &b)?.is_ge())),
-        _ => {}
-    }
-    if op == BinOp::Add && (a.as_text().is_some() || b.as_text().is_some()) {
-        let (x, y) = (a.display(), b.display());
-        if x.len() + y.len() > max_len {
-            return Err(format!("a string longer than the output limit ({max_len} bytes)"));
-        }
-        return Ok(Value::str(x + &y));
-    }
-    match (&a, &b) {
-        (Value::Int(x), Value::Int(y)) => {
-            let result = match op {
-                BinOp::Add => x.checked_add(*y),
-                BinOp::Sub => x.checked_sub(*y),
-                BinOp::Mul => x.checked_mul(*y),
-                BinOp::Div | BinOp::Rem if *y == 0 => return Err("division by zero".into()),
-                BinOp::Div => x.checked_div(*y),
-                BinOp::Rem => x.checked_rem(*y),
-                _ => None,
-            };
-            result.map(Value::Int).ok_or_else(|| "integer overflow".into())
-        }
-        _ => match (a.number(), b.number()) {
-            (Some(x), Some(y)) => Ok(Value::Float(match op {
-                BinOp::Add => x + y,
-                BinOp::Sub => x - y,
-                BinOp::Mul => x * y,
-                BinOp::Div => x / y,
-                _ => x % y,
-            })),
-            _ => Err(format!("cannot do arithmetic on {} and {}", a.type_name(), b.type_name())),
-        },
     }
 }
 

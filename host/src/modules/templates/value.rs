@@ -101,14 +101,19 @@ impl Value {
         }
     }
 
-    /// How the value prints: nil as nothing, lists as `[a b]`, maps as `map[k:v]`.
-    pub fn display(&self) -> String {
+    /// How the value prints: nil as nothing, lists as `[a b]`, maps as `map[k:v]`; an error
+    /// once that passes `max` bytes (values share their parts, so a small template can build
+    /// one that prints far larger than memory).
+    pub fn display(&self, max: usize) -> Result<String, String> {
         let mut out = String::new();
-        self.write_to(&mut out);
-        out
+        match self.write_to(&mut out, max) {
+            Some(()) => Ok(out),
+            None => Err(format!("a value prints longer than the output limit ({max} bytes)")),
+        }
     }
 
-    fn write_to(&self, out: &mut String) {
+    /// Print into `out`; `None` once `out` passes `max` bytes.
+    fn write_to(&self, out: &mut String, max: usize) -> Option<()> {
         match self {
             Value::Nil => {}
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -123,7 +128,7 @@ impl Value {
                     if i > 0 {
                         out.push(' ');
                     }
-                    item.write_to(out);
+                    item.write_to(out, max)?;
                 }
                 out.push(']');
             }
@@ -135,7 +140,7 @@ impl Value {
                     }
                     out.push_str(key);
                     out.push(':');
-                    value.write_to(out);
+                    value.write_to(out, max)?;
                 }
                 out.push(']');
             }
@@ -143,25 +148,88 @@ impl Value {
                 let _ = write!(out, "ints({from}, {to})");
             }
         }
+        (out.len() <= max).then_some(())
     }
 
-    /// Equality as `==` sees it: numbers by value, whatever their kind.
-    pub fn equals(&self, other: &Value) -> bool {
-        match (self, other) {
+    /// JSON as Go's `json.Marshal` writes it (`<`, `>`, `&` as `\u003c`..., map keys in order),
+    /// `None` once it passes `max` bytes.
+    pub fn write_json(&self, out: &mut String, max: usize) -> Option<()> {
+        match self {
+            Value::Nil => out.push_str("null"),
+            Value::Bool(_) | Value::Int(_) => self.write_to(out, max)?,
+            Value::Float(n) if n.is_finite() => {
+                let _ = write!(out, "{}", serde_json::Number::from_f64(*n)?);
+            }
+            Value::Float(_) => out.push_str("null"),
+            Value::Str(s) | Value::Safe(s) => json_string(s, out),
+            Value::List(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_json(out, max)?;
+                }
+                out.push(']');
+            }
+            Value::Map(map) => {
+                out.push('{');
+                for (i, (key, value)) in map.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    json_string(key, out);
+                    out.push(':');
+                    value.write_json(out, max)?;
+                }
+                out.push('}');
+            }
+            Value::Ints(from, to) => json_string(&format!("ints({from}, {to})"), out),
+        }
+        (out.len() <= max).then_some(())
+    }
+
+    /// Equality as `==` sees it: numbers by value, whatever their kind. `None` when comparing
+    /// takes more than `budget` steps (shared parts can make a small template's values huge).
+    pub fn equals(&self, other: &Value, budget: &mut u32) -> Option<bool> {
+        *budget = budget.checked_sub(1)?;
+        Some(match (self, other) {
             (Value::Nil, Value::Nil) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
-            (a, b) if a.number().is_some() && b.number().is_some() => match (a, b) {
-                (Value::Int(a), Value::Int(b)) => a == b,
-                _ => a.number() == b.number(),
-            },
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (a, b) if a.number().is_some() && b.number().is_some() => a.number() == b.number(),
             (a, b) if a.as_text().is_some() && b.as_text().is_some() => a.as_text() == b.as_text(),
-            (Value::List(a), Value::List(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.equals(y)),
+            (Value::List(a), Value::List(b)) => {
+                if Arc::ptr_eq(a, b) {
+                    return Some(true);
+                }
+                if a.len() != b.len() {
+                    return Some(false);
+                }
+                for (x, y) in a.iter().zip(b.iter()) {
+                    if !x.equals(y, budget)? {
+                        return Some(false);
+                    }
+                }
+                true
+            }
             (Value::Map(a), Value::Map(b)) => {
-                a.len() == b.len() && a.iter().zip(b.iter()).all(|((ka, va), (kb, vb))| ka == kb && va.equals(vb))
+                if Arc::ptr_eq(a, b) {
+                    return Some(true);
+                }
+                if a.len() != b.len() {
+                    return Some(false);
+                }
+                for ((ka, va), (kb, vb)) in a.iter().zip(b.iter()) {
+                    if ka != kb || !va.equals(vb, budget)? {
+                        return Some(false);
+                    }
+                }
+                true
             }
             (Value::Ints(a, b), Value::Ints(c, d)) => a == c && b == d,
             _ => false,
-        }
+        })
     }
 
     pub fn number(&self) -> Option<f64> {
@@ -177,7 +245,8 @@ impl Value {
 fn key_text(key: &rmpv::Value) -> String {
     match key {
         rmpv::Value::String(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
-        other => Value::from_msgpack(other.clone()).display(),
+        rmpv::Value::Integer(n) => n.to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -193,6 +262,19 @@ pub fn float_text(n: f64) -> String {
         return format!("{n:.0}");
     }
     format!("{n}")
+}
+
+/// `s` as a JSON string, with `<`, `>` and `&` escaped as Go's encoder does.
+fn json_string(s: &str, out: &mut String) {
+    let quoted = serde_json::to_string(s).unwrap_or_default();
+    for c in quoted.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// Go's `template.HTMLEscape`, which Jet applies to every output it does not mark safe.
@@ -242,7 +324,11 @@ mod tests {
             (1.into(), "x".into()),
         ]);
         let value = Value::from_msgpack(data);
-        assert_eq!(value.display(), "map[1:x b:[1 2.5 ]]");
+        assert_eq!(value.display(100).unwrap(), "map[1:x b:[1 2.5 ]]");
+        assert!(value.display(5).is_err());
+        let mut json = String::new();
+        value.write_json(&mut json, 100).unwrap();
+        assert_eq!(json, r#"{"1":"x","b":[1,2.5,null]}"#);
         assert_eq!(float_text(3.0), "3");
         assert_eq!(float_text(0.1), "0.1");
         let mut out = String::new();
@@ -255,8 +341,13 @@ mod tests {
     fn truth_and_equality() {
         assert!(!Value::str("").truthy());
         assert!(!Value::List(Arc::new(vec![])).truthy());
-        assert!(Value::Int(1).equals(&Value::Float(1.0)));
-        assert!(Value::str("a").equals(&Value::Safe("a".into())));
-        assert!(!Value::Nil.equals(&Value::Bool(false)));
+        let budget = &mut 100;
+        assert_eq!(Value::Int(1).equals(&Value::Float(1.0), budget), Some(true));
+        assert_eq!(Value::str("a").equals(&Value::Safe("a".into()), budget), Some(true));
+        assert_eq!(Value::Nil.equals(&Value::Bool(false), budget), Some(false));
+        let list = Value::List(Arc::new(vec![Value::Int(1); 200]));
+        let other = Value::List(Arc::new(vec![Value::Int(1); 200]));
+        assert_eq!(list.equals(&other, &mut 100), None);
+        assert_eq!(list.equals(&list.clone(), &mut 1), Some(true));
     }
 }

@@ -129,6 +129,18 @@ fn bombs_hit_their_bounds() {
 }
 
 #[test]
+fn values_sharing_their_parts_cannot_blow_up() {
+    // Each line quadruples what `x` prints and compares, while memory stays small.
+    let grow = "{{ x = slice(x, x, x, x) }}".repeat(30);
+    let printed = format!("{{{{ x := 1 }}}}{grow}{{{{ x }}}}");
+    assert!(matches!(run_with(&[("t", &printed)], json!({}), 1 << 16), Err(Failure::Error(m)) if m.contains("prints longer")));
+    let json = format!("{{{{ x := 1 }}}}{grow}{{{{ json(x) }}}}");
+    assert!(matches!(run_with(&[("t", &json)], json!({}), 1 << 16), Err(Failure::Error(m)) if m.contains("larger than the output limit")));
+    let compared = format!("{{{{ x := 1 }}}}{{{{ y := 1 }}}}{grow}{}{{{{ x == y }}}}", grow.replace('x', "y"));
+    assert!(matches!(run_with(&[("t", &compared)], json!({}), 1 << 16), Err(Failure::Error(m)) if m.contains("too large to compare")));
+}
+
+#[test]
 fn deepest_nesting_fits_a_small_stack() {
     // Host calls run on wasmtime's fiber stack: the deepest render must fit well within it.
     let nested = "{{ if true }}".repeat(40) + "{{ include \"t\" }}" + &"{{ end }}".repeat(40);
