@@ -62,3 +62,49 @@ fn an_entry_without_the_module_cannot_use_it() {
         run.stderr
     );
 }
+
+#[test]
+fn a_workflow_renders_and_its_replay_matches() {
+    // templates is linked into workflows: a render depends only on its arguments and the app's
+    // templates, so replaying the history renders the same text.
+    let dir = app_dir(&[(
+        "_index.yaml",
+        "namespace: w\nentries:\n  - {name: views, kind: template.set}\n  - {name: hi, kind: template.jet, set: views, source: \"{{ range k, v := m }}{{ k }}={{ v }};{{ end }}\"}\n  - name: flow\n    kind: workflow.lua\n    modules: [templates]\n    source: |\n      local templates = require('templates')\n      return function(input)\n        local set = assert(templates.get('views'))\n        return (assert(set:render('hi', {m = input})))\n      end\n",
+    )]);
+    let path = dir.path().to_str().unwrap();
+    let run = luabox(
+        &[
+            "workflow",
+            "--dir",
+            path,
+            "start",
+            "w:flow",
+            r#"{"b": 2, "a": 1}"#,
+            "--id",
+            "t1",
+            "--wait",
+        ],
+        "",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), r#""a=1;b=2;""#);
+    let shown = luabox(&["workflow", "--dir", path, "show", "t1", "--json"], "");
+    let exported = dir.path().join("t1.json");
+    std::fs::write(&exported, shown.stdout).unwrap();
+    let replayed = luabox(
+        &[
+            "workflow",
+            "--dir",
+            path,
+            "replay",
+            exported.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(
+        replayed.stdout.contains("the code matches the history"),
+        "{}\n{}",
+        replayed.stdout,
+        replayed.stderr
+    );
+}

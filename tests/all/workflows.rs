@@ -655,7 +655,7 @@ fn workflows_may_list_only_deterministic_and_workflow_aware_modules() {
     for part in [
         "luabox.yaml:7: entry 'bad:flow': module 'env' is not allowed in workflow.lua 'bad:flow'",
         "module 'registry' is not allowed in workflow.lua 'bad:flow' (through library 'bad:lib')",
-        "may use only base64, funcs, hash, json, process, time, uuid, workflow, yaml",
+        "may use only base64, funcs, hash, json, process, templates, time, uuid, workflow, yaml",
         "luabox.yaml:13: entry 'bad:fn': module 'workflow' is available only in workflow.lua entries",
     ] {
         assert!(run.stderr.contains(part), "{part} in {}", run.stderr);
