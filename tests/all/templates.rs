@@ -9,7 +9,7 @@ use crate::util::{app_dir, luabox, repo};
 fn the_templates_module_passes_its_lua_tests() {
     let run = luabox(&["test", &repo("tests/apps/templates")], "");
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("6 passed, 0 failed"), "{}", run.stdout);
+    assert!(run.stdout.contains("7 passed, 0 failed"), "{}", run.stdout);
 }
 
 #[test]

@@ -157,7 +157,14 @@ local function other_namespace()
   return true
 end
 
+-- A set of another namespace listed in the entry's resources: opens.
+local function granted_namespace()
+  eq(render("templates_other:private", "secret"), "secret")
+  return true
+end
+
 return {
+  granted_namespace = granted_namespace,
   doc_examples = doc_examples,
   system_page = system_page,
   jet_syntax = jet_syntax,
