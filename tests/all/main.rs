@@ -23,6 +23,7 @@ mod registry_changes;
 mod scheduling;
 mod sql;
 mod stress;
+mod templates;
 mod terminal;
 mod text;
 mod typed;

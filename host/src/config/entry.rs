@@ -20,6 +20,7 @@ use super::http::{HttpEndpoint, HttpRouter, HttpService};
 use super::id::EntryId;
 use super::lifecycle::Lifecycle;
 use super::store::Store;
+use super::template::TemplateSpec;
 use super::temporal::{TemporalBinding, TemporalClient, TemporalWorker};
 use crate::http::allowlist::HostPattern;
 
@@ -85,6 +86,8 @@ pub enum Spec {
     ContractDefinition(super::contract::ContractDefinition),
     /// `contract.binding`.
     ContractBinding(super::contract::ContractBinding),
+    /// `template.set`, `template.jet`: rendered by the `templates` module.
+    Template(TemplateSpec),
     /// `registry.entry`: data only, read through the `registry` module.
     Data,
 }
@@ -111,6 +114,7 @@ impl Spec {
             | Spec::Queue(_)
             | Spec::ContractDefinition(_)
             | Spec::ContractBinding(_)
+            | Spec::Template(_)
             | Spec::Data => None,
         }
     }

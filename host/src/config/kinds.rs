@@ -22,7 +22,7 @@ use super::id::EntryId;
 use super::yaml::{Key, Node, Problem};
 use super::{
     contract, db, env, env_storage, fs_directory, http, lua, namespace, process, queue, store,
-    temporal,
+    template, temporal,
 };
 
 pub struct Schema {
@@ -163,6 +163,8 @@ pub static ALL: &[&dyn EntryKind] = &[
     &contract::Definition,
     &contract::Binding,
     &fs_directory::Directory,
+    &template::SetKind,
+    &template::JetKind,
     &namespace::DEFINITION,
     &namespace::REQUIREMENT,
     &namespace::Dependency,

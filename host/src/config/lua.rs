@@ -188,13 +188,15 @@ pub fn build(
     (entry, refs)
 }
 
-/// The kinds an entry's `resources:` may name: what `sql.get` and `store.get` open.
+/// The kinds an entry's `resources:` may name: what `sql.get`, `store.get` and `templates.get`
+/// open.
 pub const RESOURCE_KINDS: &[&str] = &[
     "db.sql.sqlite",
     "db.sql.postgres",
     "store.memory",
     "store.sql",
     "fs.directory",
+    "template.set",
 ];
 
 /// The `resources:` list: ids of databases and stores the entry may open, each checked later to

@@ -51,6 +51,7 @@ mod process;
 pub mod queue;
 mod source;
 pub mod store;
+pub mod template;
 pub mod temporal;
 mod validate;
 mod yaml;

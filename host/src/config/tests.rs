@@ -349,7 +349,7 @@ fn resources_name_databases_and_stores() {
         bad.errors(),
         [
             "_index.yaml:7: entry 'app:f': resources refers to 'app:f', which is a function.lua, \
-             not a db.sql.sqlite or db.sql.postgres or store.memory or store.sql or fs.directory",
+             not a db.sql.sqlite or db.sql.postgres or store.memory or store.sql or fs.directory or template.set",
             "_index.yaml:7: entry 'app:f': resources refers to 'app:nowhere', which does not exist",
         ]
     );

@@ -127,6 +127,7 @@ modules! {
     sql::Sql,
     store::Store,
     system::System,
+    templates::Templates,
     text::Text,
     time::Time,
     uuid::Uuid,
