@@ -12,11 +12,10 @@
 -- An instance's scope (open's second argument, the binding id's query parameters, a Contract's
 -- with_context) is handed to every method call as context values (ctx.get in the
 -- implementation), over the caller's own context.
-local raw = ...
-local errors, channel, spawn = errors, channel, coroutine.spawn
+local raw, load_part = ...
+local errors = errors
 local type, pairs, ipairs, rawget, setmetatable, getmetatable, tostring = type, pairs, ipairs, rawget,
   setmetatable, getmetatable, tostring
-local pack, unpack = table.pack, table.unpack
 local tointeger, tonumber = math.tointeger, tonumber
 local find, sub, gsub, gmatch = string.find, string.sub, string.gsub, string.gmatch
 
@@ -59,63 +58,8 @@ local function split_query(id)
   return sub(id, 1, at - 1), params
 end
 
--- Futures of `_async` calls -------------------------------------------------------------------
-
-local Future = {}
-Future.__index = Future
-Future.__name = "Future"
-
-function Future:result()
-  if self.canceled then
-    return nil, errors.new({ kind = errors.CANCELED, message = "the call was canceled" })
-  end
-  if not self.values then
-    if self.settled then
-      self.settled:receive()
-    else
-      self.settled = channel.new()
-      self.values = pack(raw.await(self.handle))
-      self.settled:close()
-    end
-  end
-  return unpack(self.values, 1, self.values.n)
-end
-
--- A channel that receives the result (once), or closes on failure.
-function Future:response()
-  if not self.results then
-    local results = channel.new(1)
-    self.results = results
-    spawn(function()
-      local value, err = self:result()
-      if err == nil then results:send(value) end
-      results:close()
-    end)
-  end
-  return self.results
-end
-Future.channel = Future.response
-
-function Future:is_complete()
-  return self.values ~= nil or raw.is_ready(self.handle)
-end
-
-function Future:is_canceled()
-  return self.canceled == true
-end
-
-function Future:error()
-  if not self:is_complete() then return nil end
-  local _, err = self:result()
-  return err
-end
-
-function Future:cancel()
-  if self.values or self.canceled then return false end
-  self.canceled = true
-  raw.cancel(self.handle)
-  return true
-end
+-- Futures of `_async` calls.
+local new_future = load_part("call_future")(raw.await, raw.is_ready, raw.cancel)
 
 -- Instances: an opened binding whose methods are calls -----------------------------------------
 
@@ -138,7 +82,7 @@ local function instance_method(self, name)
     if async then
       local handle, err = raw.start(binding, base, scope, options, ...)
       if not handle then return nil, err end
-      return setmetatable({ handle = handle }, Future)
+      return new_future(handle)
     end
     return raw.call(binding, base, scope, options, ...)
   end

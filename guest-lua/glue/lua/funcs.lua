@@ -15,13 +15,11 @@
 -- error, "Timeout" for a deadline, "NotFound" for an unknown entry).
 -- Deviations from the reference: Future:result() returns the plain values (no Payload wrapper),
 -- and Future:channel() delivers the callee's first result (on failure it is closed empty, and
--- Future:error() says why); executors take options (`timeout`) but not yet a
--- context (`with_context` arrives with the `ctx` module). An unknown option is an Invalid error.
-local raw = ...
+-- Future:error() says why); executors take options (`timeout`) and context values
+-- (`with_context`). An unknown option is an Invalid error.
+local raw, load_part = ...
 local errors = errors
 local type, pairs, error, setmetatable = type, pairs, error, setmetatable
-local pack, unpack = table.pack, table.unpack
-local channel, spawn = channel, coroutine.spawn
 
 local function check_target(target)
   if type(target) ~= "string" or target == "" then
@@ -35,9 +33,7 @@ end
 
 local funcs = {}
 
-local Future = {}
-Future.__index = Future
-Future.__name = "Future"
+local new_future = load_part("call_future")(raw.await, raw.is_ready, raw.cancel)
 
 local function call(options, target, ...)
   local err = check_target(target)
@@ -56,7 +52,7 @@ local function async(options, target, ...)
   if not handle then
     return nil, start_err
   end
-  return setmetatable({ handle = handle }, Future)
+  return new_future(handle)
 end
 
 -- Inside an activity (a function a workflow called): {id, workflow_id, attempt}; `id` stays the
@@ -126,64 +122,6 @@ end
 
 function Executor:async(target, ...)
   return async(self.options, target, ...)
-end
-
--- Wait for the call and return its results: the callee's values, or nil, err. The first caller
--- waits on the host; others (other coroutines) wait on `settled`, closed once the values are in.
-function Future:result()
-  if self.canceled then
-    return nil, errors.new({ kind = errors.CANCELED, message = "the call was canceled" })
-  end
-  if not self.values then
-    if self.settled then
-      self.settled:receive()
-    else
-      self.settled = channel.new()
-      self.values = pack(raw.await(self.handle))
-      self.settled:close()
-    end
-  end
-  return unpack(self.values, 1, self.values.n)
-end
-
--- A channel that receives the callee's first result, or is closed empty if the call failed.
-function Future:channel()
-  if not self.results then
-    local results = channel.new(1)
-    self.results = results
-    spawn(function()
-      local value, err = self:result()
-      if err == nil then
-        results:send(value)
-      end
-      results:close()
-    end)
-  end
-  return self.results
-end
-Future.response = Future.channel
-
-function Future:is_complete()
-  return self.values ~= nil or (not self.canceled and raw.is_ready(self.handle))
-end
-
-function Future:is_canceled()
-  return self.canceled == true
-end
-
--- Wait for the call; returns its error and true if it failed, nil and false otherwise.
-function Future:error()
-  local _, err = self:result()
-  return err, err ~= nil
-end
-
-function Future:cancel()
-  if self.values or self.canceled then
-    return false
-  end
-  raw.cancel(self.handle)
-  self.canceled = true
-  return true
 end
 
 return funcs

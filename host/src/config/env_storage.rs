@@ -17,7 +17,7 @@
 //! Like a SQLite `file`, `file_path` may not leave the app directory (no absolute path, no `..`).
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 
 use super::entry::Spec;
 use super::fields::{self, problem};
@@ -67,11 +67,8 @@ pub fn memory(fields: &[(Key, Node)], problems: &mut Vec<Problem>) -> Option<Env
 pub fn file(fields: &[(Key, Node)], problems: &mut Vec<Problem>) -> Option<EnvStorage> {
     let before = problems.len();
     let path = fields::find(fields, "file_path").and_then(|(_, node)| {
-        let text = fields::non_empty_string("file_path", node)
+        fields::path_inside_app("file_path", node, "file path")
             .map_err(|p| problems.push(p))
-            .ok()?;
-        inside_app(&text)
-            .map_err(|message| problems.push(problem(node.line, message)))
             .ok()
     });
     let mut auto_create = false;
@@ -98,48 +95,20 @@ pub fn file(fields: &[(Key, Node)], problems: &mut Vec<Problem>) -> Option<EnvSt
     }
 }
 
-fn inside_app(text: &str) -> Result<PathBuf, String> {
-    let path = Path::new(text);
-    let escapes = path
-        .components()
-        .any(|part| !matches!(part, Component::Normal(_) | Component::CurDir));
-    if escapes || path.file_name().is_none() {
-        return Err(format!(
-            "field 'file_path' must be a file path inside the app directory (no absolute path, \
-             no '..'), not '{text}'"
-        ));
-    }
-    Ok(path.to_owned())
-}
-
 /// Octal permission bits, written `0600`, `600` or `0o600` (a YAML integer or a string), that
 /// let the owner read and write: luabox reads the file at every load and rewrites it.
 fn file_mode(node: &Node) -> Result<u32, Problem> {
-    let text = node.as_scalar().map(|s| s.text.trim()).unwrap_or_default();
-    let digits = text
-        .strip_prefix("0o")
-        .or_else(|| text.strip_prefix("0O"))
-        .unwrap_or(text);
-    let mode = (!digits.is_empty())
-        .then(|| u32::from_str_radix(digits, 8).ok())
-        .flatten()
-        .filter(|mode| *mode <= 0o777);
-    match mode {
-        Some(mode) if mode & 0o600 == 0o600 => Ok(mode),
-        Some(_) => Err(problem(
+    let mode = fields::octal_mode("file_mode", node, "0600 or 0640")?;
+    if mode & 0o600 != 0o600 {
+        return Err(problem(
             node.line,
             format!(
-                "field 'file_mode' must let the owner read and write (0600 at least), not {text}"
+                "field 'file_mode' must let the owner read and write (0600 at least), not {}",
+                node.as_scalar().map(|s| s.text.trim()).unwrap_or_default()
             ),
-        )),
-        None => Err(problem(
-            node.line,
-            format!(
-                "field 'file_mode' must be octal permission bits such as 0600 or 0640, not {}",
-                fields::describe(node)
-            ),
-        )),
+        ));
     }
+    Ok(mode)
 }
 
 entry_kind! {

@@ -201,6 +201,53 @@ pub fn describe(node: &Node) -> String {
     }
 }
 
+/// A path inside the app directory, given as `field` (no absolute path, no `..`): a `file path`
+/// (which must name a file) or a `directory`.
+pub fn path_inside_app(
+    field: &str,
+    node: &Node,
+    what: &str,
+) -> Result<std::path::PathBuf, Problem> {
+    use std::path::{Component, Path};
+    let text = non_empty_string(field, node)?;
+    let path = Path::new(&text);
+    let escapes = path
+        .components()
+        .any(|part| !matches!(part, Component::Normal(_) | Component::CurDir));
+    if escapes || (what == "file path" && path.file_name().is_none()) {
+        return Err(problem(
+            node.line,
+            format!(
+                "field '{field}' must be a {what} inside the app directory (no absolute path, \
+                 no '..'), not '{text}'"
+            ),
+        ));
+    }
+    Ok(path.to_owned())
+}
+
+/// Octal permission bits written `0755`, `755` or `0o755` (a YAML integer or a string).
+pub fn octal_mode(field: &str, node: &Node, examples: &str) -> Result<u32, Problem> {
+    let text = node.as_scalar().map(|s| s.text.trim()).unwrap_or_default();
+    let digits = text
+        .strip_prefix("0o")
+        .or_else(|| text.strip_prefix("0O"))
+        .unwrap_or(text);
+    let mode = (!digits.is_empty())
+        .then(|| u32::from_str_radix(digits, 8).ok())
+        .flatten()
+        .filter(|mode| *mode <= 0o777);
+    mode.ok_or_else(|| {
+        problem(
+            node.line,
+            format!(
+                "field '{field}' must be octal permission bits such as {examples}, not {}",
+                describe(node)
+            ),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@
 //! directory (`project`) or the owning module's root (`module`); luabox has one root for both,
 //! the app directory.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 
 use super::entry::Spec;
 use super::fields::{self, problem};
@@ -52,11 +52,8 @@ impl FsDirectory {
 pub fn directory(fields: &[(Key, Node)], problems: &mut Vec<Problem>) -> Option<FsDirectory> {
     let before = problems.len();
     let directory = fields::find(fields, "directory").and_then(|(_, node)| {
-        let text = fields::non_empty_string("directory", node)
+        fields::path_inside_app("directory", node, "directory")
             .map_err(|p| problems.push(p))
-            .ok()?;
-        inside_app(&text)
-            .map_err(|message| problems.push(problem(node.line, message)))
             .ok()
     });
     let mut auto_init = false;
@@ -68,7 +65,7 @@ pub fn directory(fields: &[(Key, Node)], problems: &mut Vec<Problem>) -> Option<
     }
     let mut mode = FsDirectory::DEFAULT_MODE;
     if let Some((_, node)) = fields::find(fields, "mode") {
-        match octal_mode(node) {
+        match fields::octal_mode("mode", node, "0755 or 0555") {
             Ok(m) => mode = with_execute_bits(m),
             Err(p) => problems.push(p),
         }
@@ -91,43 +88,6 @@ pub fn directory(fields: &[(Key, Node)], problems: &mut Vec<Problem>) -> Option<
         }),
         _ => None,
     }
-}
-
-/// `text` as a path relative to the app directory, refused when its words leave it.
-fn inside_app(text: &str) -> Result<PathBuf, String> {
-    let path = Path::new(text);
-    let escapes = path
-        .components()
-        .any(|part| !matches!(part, Component::Normal(_) | Component::CurDir));
-    if escapes {
-        return Err(format!(
-            "field 'directory' must be a directory inside the app directory (no absolute path, \
-             no '..'), not '{text}'"
-        ));
-    }
-    Ok(path.to_owned())
-}
-
-/// Octal permission bits written `0755`, `755` or `0o755` (a YAML integer or a string).
-fn octal_mode(node: &Node) -> Result<u32, Problem> {
-    let text = node.as_scalar().map(|s| s.text.trim()).unwrap_or_default();
-    let digits = text
-        .strip_prefix("0o")
-        .or_else(|| text.strip_prefix("0O"))
-        .unwrap_or(text);
-    let mode = (!digits.is_empty())
-        .then(|| u32::from_str_radix(digits, 8).ok())
-        .flatten()
-        .filter(|mode| *mode <= 0o777);
-    mode.ok_or_else(|| {
-        problem(
-            node.line,
-            format!(
-                "field 'mode' must be octal permission bits such as 0755 or 0555, not {}",
-                fields::describe(node)
-            ),
-        )
-    })
 }
 
 /// Wippy adds the execute bits where read bits are, so a directory mode like 0644 still lets
