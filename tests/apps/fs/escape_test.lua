@@ -3,15 +3,8 @@
 -- file outside the app), files/outside (one to a directory outside) and files/up (a relative
 -- '../../secret.txt') before it runs the tests; without them the links are simply missing.
 local fs = require("fs")
-
-local function fails(kind, needle, v, err)
-  assert(v == nil, "expected a failure, got " .. tostring(v))
-  assert(errors.is(err, kind), "expected " .. kind .. ", got " .. tostring(err))
-  if needle then
-    assert(tostring(err):find(needle, 1, true), "error should mention \"" .. needle .. "\": "
-      .. tostring(err))
-  end
-end
+local check = require("check")
+local fails = check.fails
 
 local function main()
   local vol = fs.get("files")

@@ -1,15 +1,8 @@
 -- Sizes are bounded by the entry's max_payload (1 KiB here): a whole-file read of more
 -- is refused, a chunk read is cut to it, and the scanner still reads everything.
 local fs = require("fs")
-
-local function fails(kind, needle, v, err)
-  assert(v == nil, "expected a failure, got " .. tostring(v))
-  assert(errors.is(err, kind), "expected " .. kind .. ", got " .. tostring(err))
-  if needle then
-    assert(tostring(err):find(needle, 1, true), "error should mention \"" .. needle .. "\": "
-      .. tostring(err))
-  end
-end
+local check = require("check")
+local fails = check.fails
 
 local function main()
   local vol = fs.get("scratch")

@@ -1,14 +1,7 @@
 -- A volume whose mode has no owner write bit (0555) is read-only.
 local fs = require("fs")
-
-local function fails(kind, needle, v, err)
-  assert(v == nil, "expected a failure, got " .. tostring(v))
-  assert(errors.is(err, kind), "expected " .. kind .. ", got " .. tostring(err))
-  if needle then
-    assert(tostring(err):find(needle, 1, true), "error should mention \"" .. needle .. "\": "
-      .. tostring(err))
-  end
-end
+local check = require("check")
+local fails = check.fails
 
 local function main()
   local vol = fs.get("readonly")
