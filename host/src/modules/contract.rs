@@ -38,12 +38,7 @@ fn not_found(message: String) -> HostError {
 
 impl SandboxState {
     fn contract_app(&self, call: &str) -> Result<Arc<dyn AppServices>, HostError> {
-        self.app().cloned().ok_or_else(|| {
-            host_error(
-                ErrorKind::Unavailable,
-                format!("{call}: this sandbox runs outside an app (luabox eval), which has no contracts"),
-            )
-        })
+        self.app().cloned().ok_or_else(|| super::no_app(call, "contract"))
     }
 
     /// The entry `id` names (in the caller's namespace without ':'), if it is of `kind`.

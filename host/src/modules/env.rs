@@ -28,7 +28,7 @@ host_module!(Env, "env", env);
 impl env::Host for SandboxState {
     fn get(&mut self, name: Vec<u8>) -> wasmtime::Result<Result<String, HostError>> {
         let Some(app) = self.app() else {
-            return Ok(Err(super::no_app("env.get")));
+            return Ok(Err(super::no_app("env.get", "registry")));
         };
         Ok(text("name", name)
             .and_then(|name| app.env().get(&name, self.namespace()))
@@ -41,7 +41,7 @@ impl env::Host for SandboxState {
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<Option<u64>, HostError>> {
         let Some(app) = self.app() else {
-            return Ok(Err(super::no_app("env.set")));
+            return Ok(Err(super::no_app("env.set", "registry")));
         };
         let write = text("name", name).and_then(|name| {
             let value = text("value", value)?;

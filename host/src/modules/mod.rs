@@ -289,11 +289,12 @@ fn host_error(kind: ErrorKind, message: impl Into<String>) -> HostError {
     }
 }
 
-/// The failure of a module that reads the app (registry, env, funcs) in a bare script.
-fn no_app(call: &str) -> HostError {
+/// The failure of a module that reads the app (registry, env, funcs) in a bare script: there
+/// is no `missing` (the registry, the event bus...) to reach.
+fn no_app(call: &str, missing: &str) -> HostError {
     host_error(
         ErrorKind::Unavailable,
-        format!("{call}: this sandbox runs outside an app (luabox eval), so there is no registry"),
+        format!("{call}: this sandbox runs outside an app (luabox eval), so there is no {missing}"),
     )
 }
 

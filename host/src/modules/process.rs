@@ -157,7 +157,7 @@ impl SandboxState {
         let app = self
             .app()
             .cloned()
-            .ok_or_else(|| super::no_app("process"))?;
+            .ok_or_else(|| super::no_app("process", "registry"))?;
         if let Some(slot) = own_slot(self) {
             return Ok((app, slot));
         }
@@ -289,7 +289,7 @@ impl process::Host for SandboxState {
         let from = self.me().ok().map(|(_, me)| me.pid_text().to_string());
         Ok(self.pending().start(async move {
             let sent = match app {
-                None => Err(super::no_app("process.send")),
+                None => Err(super::no_app("process.send", "registry")),
                 Some(app) => app
                     .signal(dest, topic, from, values)
                     .await

@@ -40,12 +40,7 @@ fn find(state: &SandboxState, call: &str, id: &str) -> Result<Arc<MemoryQueue>, 
     if id.is_empty() {
         return Err(invalid(format!("{call}: the queue id must not be empty")));
     }
-    let app: &Arc<dyn AppServices> = state.app().ok_or_else(|| {
-        host_error(
-            ErrorKind::Unavailable,
-            format!("{call}: this sandbox runs outside an app (luabox eval), which has no queues"),
-        )
-    })?;
+    let app: &Arc<dyn AppServices> = state.app().ok_or_else(|| super::no_app(call, "queue"))?;
     let id = EntryId::resolve(id, state.namespace()).map_err(invalid)?;
     let live = app.shared().get::<Live>();
     let queues = live.queues(|| Queues::new(app.registry()));

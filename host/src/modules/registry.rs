@@ -52,7 +52,7 @@ fn invalid(message: impl Into<String>) -> HostError {
 
 impl SandboxState {
     fn app_or(&self, call: &str) -> Result<Arc<dyn AppServices>, HostError> {
-        self.app().cloned().ok_or_else(|| super::no_app(call))
+        self.app().cloned().ok_or_else(|| super::no_app(call, "registry"))
     }
 }
 

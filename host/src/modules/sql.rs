@@ -193,7 +193,7 @@ async fn in_transaction<T>(
 impl sql::Host for SandboxState {
     fn open(&mut self, id: String) -> wasmtime::Result<Result<(u32, String), HostError>> {
         let Some(app) = self.app() else {
-            return Ok(Err(super::no_app("sql.get")));
+            return Ok(Err(super::no_app("sql.get", "registry")));
         };
         let id = match EntryId::resolve(&id, self.namespace()) {
             Ok(id) => id,

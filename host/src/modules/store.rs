@@ -174,7 +174,7 @@ impl SandboxState {
                 format!("store.get: invalid store id '{reference}': {error}"),
             )
         })?;
-        let app = self.app().ok_or_else(|| super::no_app("store.get"))?;
+        let app = self.app().ok_or_else(|| super::no_app("store.get", "registry"))?;
         match app
             .registry()
             .get(&id)

@@ -53,12 +53,7 @@ fn invalid(message: String) -> HostError {
 
 impl SandboxState {
     fn bus(&self, call: &str) -> Result<Arc<Bus>, HostError> {
-        let app = self.app().ok_or_else(|| {
-            host_error(
-                ErrorKind::Unavailable,
-                format!("{call}: this sandbox runs outside an app (luabox eval), which has no event bus"),
-            )
-        })?;
+        let app = self.app().ok_or_else(|| super::no_app(call, "event bus"))?;
         Ok(app.shared().get::<Bus>())
     }
 }

@@ -226,7 +226,7 @@ impl SandboxState {
                 format!("fs.get: invalid volume id '{reference}': {error}"),
             )
         })?;
-        let app = self.app().ok_or_else(|| super::no_app("fs.get"))?;
+        let app = self.app().ok_or_else(|| super::no_app("fs.get", "registry"))?;
         let spec = match app.registry().get(&id) {
             None => {
                 return Err(host_error(

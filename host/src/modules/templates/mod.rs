@@ -52,7 +52,7 @@ impl SandboxState {
         let id = EntryId::resolve(reference, self.namespace()).map_err(|error| {
             host_error(ErrorKind::Invalid, format!("{call}: invalid set id '{reference}': {error}"))
         })?;
-        let app = self.app().ok_or_else(|| super::no_app(call))?;
+        let app = self.app().ok_or_else(|| super::no_app(call, "registry"))?;
         let set = match app.registry().get(&id).map(|entry| (&entry.spec, &entry.kind)) {
             None => {
                 return Err(host_error(ErrorKind::NotFound, format!("{call}: no template set '{id}' in the registry")));
