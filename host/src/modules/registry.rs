@@ -30,7 +30,7 @@ use crate::codec::{encode_values, json_to_msgpack, msgpack_to_json, table_to_jso
 use crate::config::EntryId;
 use crate::engine::SandboxState;
 use crate::error::ErrorKind;
-use crate::registry::versions::{Live, Op, VersionError, entry_from_view};
+use crate::registry::versions::{Live, Op, VersionError, Versions, entry_from_view};
 use crate::registry::{Filter, Registry as Entries, entry_to_json};
 
 host_module!(Registry, "registry", registry);
@@ -56,14 +56,18 @@ impl SandboxState {
     }
 }
 
+/// Run `f` on the app's registry versions (made from the loaded registry on first use).
+fn with_versions<R>(app: &Arc<dyn AppServices>, f: impl FnOnce(&Versions) -> R) -> R {
+    let live = app.shared().get::<Live>();
+    f(live.versions(|| app.registry().clone()))
+}
+
 /// The registry of `version` (none: the current one).
 fn registry_at(app: &Arc<dyn AppServices>, version: Option<u64>) -> Result<Arc<Entries>, HostError> {
-    let live = app.shared().get::<Live>();
-    let versions = live.versions(|| app.registry().clone());
-    match version {
+    with_versions(app, |versions| match version {
         None => Ok(versions.current().1),
         Some(version) => versions.at(version).map_err(version_error),
-    }
+    })
 }
 
 fn entries_value<'a>(entries: impl Iterator<Item = &'a crate::config::Entry>) -> Vec<u8> {
@@ -122,9 +126,9 @@ impl registry::Host for SandboxState {
             Ok(app) => app,
             Err(error) => return Ok(Err(error)),
         };
-        let live = app.shared().get::<Live>();
-        let versions = live.versions(|| app.registry().clone());
-        Ok(Ok((versions.current().0, versions.versions())))
+        Ok(Ok(with_versions(&app, |versions| {
+            (versions.current().0, versions.versions())
+        })))
     }
 
     fn apply(&mut self, ops: Vec<u8>) -> Answer<u64> {
@@ -140,10 +144,8 @@ impl registry::Host for SandboxState {
             Ok(ops) => ops,
             Err(error) => return Ok(Err(version_error(error))),
         };
-        let live = app.shared().get::<Live>();
-        let versions = live.versions(|| app.registry().clone());
         let announced = announcements(&ops);
-        let version = match versions.apply(ops) {
+        let version = match with_versions(&app, |versions| versions.apply(ops)) {
             Ok(version) => version,
             Err(error) => return Ok(Err(version_error(error))),
         };
@@ -159,9 +161,7 @@ impl registry::Host for SandboxState {
             Ok(app) => app,
             Err(error) => return Ok(Err(error)),
         };
-        let live = app.shared().get::<Live>();
-        let versions = live.versions(|| app.registry().clone());
-        Ok(versions.apply_version(version).map_err(version_error))
+        Ok(with_versions(&app, |versions| versions.apply_version(version)).map_err(version_error))
     }
 
     fn build_delta(&mut self, from: Vec<u8>, to: Vec<u8>) -> Answer<Vec<u8>> {
